@@ -201,18 +201,23 @@ class Lab:
             sh(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", f"{k}={v}"])
 
     def _prepare_files(self, m: Machine) -> list[list[str]]:
+        """Writes the machine's files under its state folder and returns the binds that put
+        them at their paths: a file that exists on the host is covered by itself; a file that
+        does not is written into a private copy of its folder, which covers the host's."""
         root = self.state / m.name / "fs"
-        dirs = sorted({os.path.dirname(f.path) for f in m.files}, key=lambda d: d.count("/"))
-        binds = []
-        for d in dirs:
+        for f in m.files:
+            d = os.path.dirname(f.path)
             if any(d == p or d.startswith(p + "/") for p in PRIVATE_DIRS + ["/proc", "/sys", "/dev"]):
                 raise LabError(f"machine {m.name}: files under {d} are not supported "
                                f"({', '.join(PRIVATE_DIRS)} are private and empty in each machine)")
+        new_dirs = sorted({os.path.dirname(f.path) for f in m.files if not os.path.isfile(f.path)},
+                          key=lambda d: d.count("/"))
+        binds = []
+        for d in new_dirs:
             overlay = root / d.lstrip("/")
             if os.path.isdir(d):
                 shutil.copytree(d, overlay, symlinks=True, dirs_exist_ok=True)
             else:
-                # A mount point is needed on the host; it is removed again by down().
                 made, parent = [], d
                 while not os.path.exists(parent):
                     made.append(parent)
@@ -223,12 +228,15 @@ class Lab:
                 overlay.mkdir(parents=True, exist_ok=True)
             binds.append([str(overlay), d])
         for f in m.files:
-            target = root / f.path.lstrip("/")
+            in_overlay = os.path.dirname(f.path) in new_dirs
+            target = root / f.path.lstrip("/") if in_overlay else root / "files" / f.path.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.is_symlink():
                 target.unlink()
-            target.write_bytes(f.content)
+            target.write_bytes(f.content if not f.generate else self_signed_pem(m.hostname))
             target.chmod(f.mode)
+            if not in_overlay:
+                binds.append([str(target), f.path])
         return binds
 
     def _start_init(self, m: Machine) -> None:
@@ -426,6 +434,18 @@ class Lab:
     @staticmethod
     def running_labs() -> list[str]:
         return sorted(p.name for p in STATE_ROOT.glob("*") if (p / "state.json").exists())
+
+
+def self_signed_pem(hostname: str) -> bytes:
+    """A certificate and its key in one PEM, as HAProxy's `crt` takes them; made fresh for
+    each lab so no private key lives in the repository."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        key, crt = Path(tmp) / "key.pem", Path(tmp) / "crt.pem"
+        sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "30", "-subj", f"/CN={hostname}",
+            "-addext", f"subjectAltName=DNS:{hostname}", "-keyout", str(key), "-out", str(crt)])
+        return crt.read_bytes() + key.read_bytes()
 
 
 def _raise_interrupt(signum, frame):

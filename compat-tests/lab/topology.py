@@ -32,6 +32,7 @@ class FileSpec:
     content: bytes             # resolved bytes (from `content` or `source`)
     source: Path | None = None
     mode: int = 0o644
+    generate: str | None = None    # "self-signed": a fresh certificate + key, made at `up`
 
 
 @dataclass
@@ -120,14 +121,18 @@ def parse_topology(data: dict, where: str, base: Path | None) -> Topology:
         files = []
         for j, f in enumerate(m.get("files", [])):
             fw = f"{mw}: files[{j}]"
-            _check_keys(fw, f, {"path", "source", "content", "mode"})
+            _check_keys(fw, f, {"path", "source", "content", "generate", "mode"})
             p = f.get("path", "")
             if not p.startswith("/") or ".." in p.split("/"):
                 raise _err(fw, f"'path' must be absolute without '..', got {p!r}")
-            if ("source" in f) == ("content" in f):
-                raise _err(fw, "give exactly one of 'source' or 'content'")
+            if sum(k in f for k in ("source", "content", "generate")) != 1:
+                raise _err(fw, "give exactly one of 'source', 'content' or 'generate'")
+            if f.get("generate", "self-signed") != "self-signed":
+                raise _err(fw, f"generate: only \"self-signed\" is known, not {f['generate']!r}")
             src = None
-            if "source" in f:
+            if "generate" in f:
+                content = b""
+            elif "source" in f:
                 if base is None:
                     raise _err(fw, "'source' needs a topology file to be relative to")
                 src = (base / f["source"]).resolve()
@@ -137,7 +142,7 @@ def parse_topology(data: dict, where: str, base: Path | None) -> Topology:
             else:
                 content = f["content"].encode()
             mode = f.get("mode", "0644")
-            files.append(FileSpec(p, content, src, int(str(mode), 8)))
+            files.append(FileSpec(p, content, src, int(str(mode), 8), f.get("generate")))
         sysctls = {}
         for k, v in m.get("sysctls", {}).items():
             if not re.match(r"^net\.[A-Za-z0-9_.-]+$", k):
