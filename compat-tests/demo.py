@@ -70,7 +70,10 @@ def main(argv=None) -> int:
                     say("    started")
                     results.append((f"{service} runs on {machine}", True))
                 except LabError as e:
-                    say("\n".join("    " + line for line in str(e).splitlines()))
+                    lines = str(e).splitlines()
+                    say("\n".join("    " + line for line in lines[:12]))
+                    if len(lines) > 12:
+                        say(f"    ... {len(lines) - 12} more lines")
                     results.append((f"{service} runs on {machine}", False))
 
         try:
@@ -87,7 +90,7 @@ def main(argv=None) -> int:
 
     say("\nThe lab is removed.\n\nWhat ran:")
     for what, ok in results:
-        say(f"  [{'yes' if ok else 'NOT YET'}] {what}")
+        say(f"  [{'yes' if ok else ('NOT YET' if a.impl == 'tandem' else 'no')}] {what}")
     if a.impl == "tandem" and not all(ok for what, ok in results if not what.startswith("(")):
         say("\nTandem cannot run this setup yet: its haproxy.cfg reader (issue 3), keepalived.conf\n"
             "reader (issue 4), proxy runtime (issue 5) and VRRP runtime (issue 7) are still to come.\n"

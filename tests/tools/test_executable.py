@@ -1,0 +1,298 @@
+#!/usr/bin/python3
+"""Runs the built tandem executable and its haproxy/keepalived links as processes.
+
+Covers what only a real process shows: the links, exit statuses, stdout vs stderr, the
+process name while a FIFO configuration blocks the loader (what `killall -0 haproxy` sees),
+and the not-implemented messages. Usage: test_executable.py BIN_DIR  (standard library only)
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+BIN = None  # set from argv in __main__
+VERSION_RE = r'Tandem \d+\.\d+\.\d+'
+
+
+def run(argv0, *args, cwd=None):
+    """Runs BIN/argv0 with args; returns (status, stdout, stderr)."""
+    p = subprocess.run([os.path.join(BIN, argv0), *args], capture_output=True, text=True,
+                       timeout=20, cwd=cwd, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr
+
+
+class temp_dir_case(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix='tandem-exe-')
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def write(self, name, text='global\n'):
+        path = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(text)
+        return path
+
+
+class links(unittest.TestCase):
+    def test_links_are_relative_and_point_to_tandem(self):
+        for name in ('haproxy', 'keepalived'):
+            path = os.path.join(BIN, name)
+            self.assertTrue(os.path.islink(path), path)
+            self.assertEqual(os.readlink(path), 'tandem')
+
+
+class version_and_help(unittest.TestCase):
+    def test_tandem_version(self):
+        status, out, err = run('tandem', '--version')
+        self.assertEqual(status, 0)
+        self.assertRegex(out.splitlines()[0], '^' + VERSION_RE + '$')
+        self.assertIn('command line of HAProxy 2.6', out)
+        self.assertIn('command line of keepalived 2.2.7', out)
+        self.assertEqual(err, '')
+
+    def test_tandem_help(self):
+        for flag in ('--help', '-h'):
+            status, out, err = run('tandem', flag)
+            self.assertEqual(status, 0)
+            self.assertTrue(out.startswith('Usage: tandem COMMAND [ARGS...]\n'), out)
+            self.assertEqual(err, '')
+
+    def test_tandem_without_command_is_a_usage_error(self):
+        status, out, err = run('tandem')
+        self.assertEqual(status, 1)
+        self.assertEqual(out, '')
+        self.assertIn('Usage: tandem COMMAND', err)
+
+    def test_unknown_command(self):
+        status, _, err = run('tandem', 'frobnicate')
+        self.assertEqual(status, 1)
+        self.assertIn("unknown command 'frobnicate'", err)
+
+    def test_haproxy_version_on_stdout_both_ways(self):
+        for argv in (('haproxy', '-v'), ('tandem', 'haproxy', '-v')):
+            status, out, err = run(*argv)
+            self.assertEqual(status, 0, argv)
+            self.assertRegex(out.splitlines()[0], '^' + VERSION_RE + r' \(haproxy front-end; '
+                             r'targets the configuration language of HAProxy 1\.4 to 3\.x\)$')
+            self.assertNotIn('Build options', out)
+            self.assertEqual(err, '')
+
+    def test_haproxy_vv_adds_build_options(self):
+        status, out, _ = run('haproxy', '-vv')
+        self.assertEqual(status, 0)
+        self.assertIn('Build options :', out)
+        self.assertIn('STANDARD   = C++20', out)
+
+    def test_haproxy_help(self):
+        status, out, _ = run('haproxy', '-h')
+        self.assertEqual(status, 0)
+        self.assertIn('Usage : haproxy [-f <cfgfile|cfgdir>]*', out)
+        status, out, _ = run('tandem', 'haproxy', '-h')
+        self.assertIn('Usage : tandem haproxy [-f <cfgfile|cfgdir>]*', out)
+
+    def test_keepalived_version_and_help_on_stderr_like_keepalived(self):
+        status, out, err = run('keepalived', '-v')
+        self.assertEqual((status, out), (0, ''))
+        self.assertRegex(err.splitlines()[0], '^' + VERSION_RE + r' \(keepalived front-end; '
+                         r'targets the configuration language of keepalived 1\.x to 2\.x\)$')
+        status, out, err = run('tandem', 'keepalived', '--help')
+        self.assertEqual((status, out), (0, ''))
+        self.assertTrue(err.startswith('Usage: tandem keepalived [OPTION...]\n'), err)
+
+    def test_keepalived_signum_matches_real_keepalived(self):
+        real = shutil.which('keepalived', path='/usr/sbin:/usr/bin:/sbin:/bin')
+        for function in ('STOP', 'RELOAD', 'DATA', 'STATS', 'STATS_CLEAR', 'JSON'):
+            status, out, _ = run('keepalived', '--signum=' + function)
+            self.assertEqual(status, 0)
+            if real:
+                expected = subprocess.run([real, '--signum=' + function], capture_output=True,
+                                          text=True, timeout=10).stdout
+                self.assertEqual(out, expected, function)
+        status, _, err = run('keepalived', '--signum=FOO')
+        self.assertEqual(status, 1)
+        self.assertIn('Unknown sigfunc FOO', err)
+
+
+class usage_errors(unittest.TestCase):
+    def test_haproxy_bad_flag_and_missing_argument(self):
+        for argv, needle in ((('haproxy', '-z'), "'-z'"), (('haproxy', '-f'), "'-f'"),
+                             (('tandem', 'haproxy', '-c', '-p'), "'-p'"),
+                             (('haproxy', '-sf', 'abc'), '-sf option')):
+            status, out, err = run(*argv)
+            self.assertEqual(status, 1, argv)
+            self.assertIn(needle, err, argv)
+            self.assertEqual(out, '')
+
+    def test_haproxy_without_configuration(self):
+        status, _, err = run('haproxy', '-c')
+        self.assertEqual(status, 1)
+        self.assertIn('no configuration file given', err)
+
+    def test_keepalived_bad_flag_and_missing_argument(self):
+        for argv, needle in ((('keepalived', '-z'), 'Unknown option -z'),
+                             (('keepalived', '-f'), 'Missing parameter for option -f'),
+                             (('tandem', 'keepalived', '--use-file'),
+                              'Missing parameter for option --use-file')):
+            status, _, err = run(*argv)
+            self.assertEqual(status, 1, argv)
+            self.assertIn(needle, err, argv)
+
+    def test_check_and_migrate_usage(self):
+        self.assertEqual(run('tandem', 'check')[0], 1)
+        self.assertEqual(run('tandem', 'migrate', 'a', 'b')[0], 1)
+        self.assertEqual(run('tandem', 'check', '--format', 'xml', 'a')[0], 1)
+
+
+class loading(temp_dir_case):
+    def test_missing_file_is_reported_with_its_path(self):
+        missing = os.path.join(self.dir, 'missing.cfg')
+        for argv in (('haproxy', '-c', '-f', missing), ('tandem', 'haproxy', '-f', missing),
+                     ('keepalived', '-t', '-f', missing), ('tandem', 'check', missing),
+                     ('tandem', 'migrate', missing)):
+            status, _, err = run(*argv)
+            self.assertEqual(status, 1, argv)
+            self.assertIn(f"error: cannot open '{missing}': No such file or directory "
+                          '[file-not-found]', err, argv)
+
+    def test_keepalived_default_configuration_path(self):
+        status, _, err = run('keepalived', '-t')
+        if os.path.exists('/etc/keepalived/keepalived.conf'):
+            self.assertEqual(status, 2)
+            self.assertIn('/etc/keepalived/keepalived.conf', err)
+        else:
+            self.assertEqual(status, 1)
+            self.assertIn("cannot open '/etc/keepalived/keepalived.conf'", err)
+
+    def test_check_json_output(self):
+        missing = os.path.join(self.dir, 'we"ird.cfg')
+        status, _, err = run('tandem', 'check', '--format', 'json', missing)
+        self.assertEqual(status, 1)
+        report = json.loads(err)
+        self.assertEqual(len(report), 1)
+        self.assertEqual(report[0]['code'], 'file-not-found')
+        self.assertEqual(report[0]['severity'], 'error')
+        self.assertIn(missing, report[0]['message'])
+        self.assertIsNone(report[0]['file'])
+
+    def test_haproxy_directory_and_trailing_files(self):
+        conf_d = os.path.join(self.dir, 'conf.d')
+        self.write('conf.d/b.cfg')
+        self.write('conf.d/a.cfg')
+        self.write('conf.d/.hidden.cfg')
+        self.write('conf.d/notes.txt')
+        os.makedirs(os.path.join(conf_d, 'sub.cfg'))
+        last = self.write('last.cfg')
+        status, out, err = run('haproxy', '-f', conf_d, '--', last)
+        self.assertEqual(status, 2, err)
+        self.assertEqual(out, '')
+        self.assertIn(f'haproxy: loaded 3 configuration files: {conf_d}/a.cfg, {conf_d}/b.cfg, '
+                      f'{last}\n', err)
+        self.assertIn('haproxy: not implemented yet: running a configuration needs the HAProxy '
+                      'configuration reader (issue 3) and the proxy runtime (issue 5)\n', err)
+
+    def test_haproxy_change_dir_before_loading(self):
+        self.write('rel.cfg')
+        status, _, err = run('haproxy', '-C', self.dir, '-c', '-f', 'rel.cfg')
+        self.assertEqual(status, 2, err)
+        self.assertIn('haproxy: loaded 1 configuration file: rel.cfg\n', err)
+        self.assertIn('haproxy: not implemented yet: checking a configuration (-c) needs the '
+                      'HAProxy configuration reader (issue 3)\n', err)
+
+    def test_haproxy_check_condition(self):
+        status, _, err = run('haproxy', '-cc', 'version_atleast(2.4)')
+        self.assertEqual(status, 2)
+        self.assertIn('issue 3', err)
+
+    def test_keepalived_modes(self):
+        conf = self.write('keepalived.conf', 'vrrp_instance VI_1 {\n}\n')
+        status, _, err = run('keepalived', '-t', '-f', conf)
+        self.assertEqual(status, 2)
+        self.assertIn('keepalived: not implemented yet: checking a configuration (-t) needs the '
+                      'keepalived configuration reader (issue 4)\n', err)
+        status, _, err = run('tandem', 'keepalived', '-n', '-l', '-D', '--use-file=' + conf)
+        self.assertEqual(status, 2)
+        self.assertIn('tandem keepalived: not implemented yet: running a configuration needs the '
+                      'keepalived configuration reader (issue 4) and the VRRP runtime (issue 7)\n',
+                      err)
+
+    def test_check_and_migrate_not_implemented(self):
+        conf = self.write('haproxy.cfg')
+        status, _, err = run('tandem', 'check', conf)
+        self.assertEqual(status, 2)
+        self.assertIn('tandem check: not implemented yet: checking needs the HAProxy and '
+                      'keepalived configuration readers (issues 3 and 4)\n', err)
+        status, out, err = run('tandem', 'migrate', conf)
+        self.assertEqual((status, out), (2, ''))
+        self.assertIn('(issues 3 and 4)', err)
+
+
+class fifo_process_name(temp_dir_case):
+    """The loader blocks on a FIFO config; meanwhile the process must already be named."""
+
+    def blocked_process(self, argv, expected_name, expected_message, extra=()):
+        fifo = os.path.join(self.dir, 'config.fifo')
+        os.mkfifo(fifo)
+        flag = '-f'
+        proc = subprocess.Popen([os.path.join(BIN, argv[0]), *argv[1:], *extra, flag, fifo],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        # Opening the write end without blocking succeeds only once the process has the FIFO
+        # open for reading, i.e. it is inside the loader, waiting for the configuration.
+        deadline = time.monotonic() + 10
+        fd = None
+        while fd is None:
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                if proc.poll() is not None:
+                    self.fail('exited before reading the FIFO: ' + proc.communicate()[1])
+                self.assertLess(time.monotonic(), deadline, 'never opened the FIFO')
+                time.sleep(0.01)
+        try:
+            with open(f'/proc/{proc.pid}/comm', encoding='utf-8') as f:
+                self.assertEqual(f.read().strip(), expected_name)
+            pgrep = subprocess.run(['pgrep', '-x', expected_name], capture_output=True,
+                                   text=True, timeout=10)
+            self.assertIn(str(proc.pid), pgrep.stdout.split(), 'pgrep -x ' + expected_name)
+            self.assertIsNone(proc.poll(), 'must still be waiting for end of file')
+            os.write(fd, b'# written through a FIFO\n')
+        finally:
+            os.close(fd)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 2, err)
+        self.assertIn(f'loaded 1 configuration file: {fifo}\n', err)
+        self.assertIn(expected_message, err)
+
+    def test_haproxy_link(self):
+        self.blocked_process(['haproxy'], 'haproxy', 'the proxy runtime (issue 5)')
+
+    def test_tandem_haproxy(self):
+        self.blocked_process(['tandem', 'haproxy'], 'haproxy', 'the proxy runtime (issue 5)')
+
+    def test_tandem_haproxy_check(self):
+        self.blocked_process(['tandem', 'haproxy', '-c'], 'haproxy',
+                             'HAProxy configuration reader (issue 3)')
+
+    def test_keepalived_link(self):
+        self.blocked_process(['keepalived'], 'keepalived', 'the VRRP runtime (issue 7)', ('-n',))
+
+    def test_tandem_keepalived(self):
+        self.blocked_process(['tandem', 'keepalived'], 'keepalived', 'the VRRP runtime (issue 7)')
+
+    def test_tandem_keepalived_config_test(self):
+        self.blocked_process(['tandem', 'keepalived', '-t'], 'keepalived',
+                             'keepalived configuration reader (issue 4)')
+
+
+if __name__ == '__main__':
+    if len(sys.argv) < 2 or not os.path.isfile(os.path.join(sys.argv[1], 'tandem')):
+        sys.exit('usage: test_executable.py BIN_DIR (the directory holding tandem)')
+    BIN = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
