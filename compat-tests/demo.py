@@ -4,6 +4,7 @@ its files verbatim at the post's paths, run by Tandem in the lab. It tells plain
 which steps Tandem can already do and which it cannot yet, then removes the lab."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def main(argv=None) -> int:
     for m in topo.machines:
         for s in m.services:
             s.autostart = m.name.startswith("cache")
-    with Lab(topo, impl=a.impl, tandem_bin=REPO / "build" / "bin") as lab:
+    tandem_bin = Path(os.environ.get("TANDEM_BUILD", REPO / "build")) / "bin"
+    with Lab(topo, impl=a.impl, tandem_bin=tandem_bin) as lab:
         say("\nThe lab is up: one network namespace per machine on one bridge, nothing outside.")
         for m in topo.machines:
             say(f"  {m.name:<8} {' '.join(lab.addresses(m.name, m.interfaces[0].name)[:1])}")
@@ -90,7 +92,8 @@ def main(argv=None) -> int:
 
     say("\nThe lab is removed.\n\nWhat ran:")
     for what, ok in results:
-        say(f"  [{'yes' if ok else ('NOT YET' if a.impl == 'tandem' else 'no')}] {what}")
+        reference = what.startswith("(")
+        say(f"  [{'yes' if ok else ('NOT YET' if a.impl == 'tandem' and not reference else 'no')}] {what}")
     if a.impl == "tandem" and not all(ok for what, ok in results if not what.startswith("(")):
         say("\nTandem cannot run this setup yet: its haproxy.cfg reader (issue 3), keepalived.conf\n"
             "reader (issue 4), proxy runtime (issue 5) and VRRP runtime (issue 7) are still to come.\n"
