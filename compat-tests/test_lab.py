@@ -70,6 +70,14 @@ def test_machines_have_their_own_names_files_and_processes(pair):
     pair.exec("alpha", "echo 1 > /run/x.pid", check=True)
     assert pair.exec("beta", "test -e /run/x.pid").returncode != 0
     assert not Path("/run/x.pid").exists()
+    # Private /tmp, and the lab's tools reachable however the checkout's path is hidden.
+    probe = Path("/tmp/tandem-lab-probe")
+    probe.write_text("host")
+    try:
+        assert pair.exec("alpha", f"test -e {probe}").returncode != 0
+    finally:
+        probe.unlink()
+    assert pair.exec("alpha", "command -v lab-httpd").stdout.strip() == "/run/lab-tools/lab/lab-httpd"
     assert pair.exec("alpha", "sysctl -n net.ipv4.ip_nonlocal_bind").stdout.strip() == "1"
     assert pair.exec("beta", "sysctl -n net.ipv4.ip_nonlocal_bind").stdout.strip() == "0"
 

@@ -26,7 +26,9 @@ INIT = LAB_DIR / "init.py"
 PYTHON = "/usr/bin/python3"
 STD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # A machine's private, empty directories: its pidfiles, sockets, logs and temp files.
-PRIVATE_DIRS = ["/run", "/tmp", "/var/tmp", "/var/log"]
+PRIVATE_DIRS = ["/run", "/tmp", "/var/tmp", "/var/log"]    # /run first: see init.py
+# Where a machine sees the lab's helpers and Tandem's bin folder, wherever the checkout is.
+TOOLS = "/run/lab-tools"
 AFTER_DIRS = ["/run/haproxy", "/run/lock", "/var/log/lab", "/run/keepalived"]
 
 
@@ -109,6 +111,8 @@ class Lab:
             raise LabError("impl 'tandem' needs tandem_bin (the folder with the haproxy/keepalived links)")
         self.impl = impl
         self.tandem_bin = str(Path(tandem_bin).resolve()) if tandem_bin else None
+        if impl == "tandem" and not (Path(self.tandem_bin) / "haproxy").exists():
+            raise LabError(f"no Tandem build in {self.tandem_bin} (run ./run build first)")
         self.detach = detach
         self.start_services = start_services
         self.state = STATE_ROOT / self.topo.name
@@ -128,9 +132,15 @@ class Lab:
     def switch_ns(self) -> str:
         return f"{PREFIX}{self.name}-br-{self.topo.segment}"
 
+    def tool_binds(self) -> list[list[str]]:
+        binds = [[str(LAB_DIR / "bin"), f"{TOOLS}/lab"]]
+        if self.impl == "tandem":
+            binds.append([self.tandem_bin, f"{TOOLS}/tandem"])
+        return binds
+
     def path_env(self) -> str:
-        parts = [self.tandem_bin] if self.impl == "tandem" else []
-        return ":".join(parts + [STD_PATH, str(LAB_DIR / "bin")])
+        parts = [f"{TOOLS}/tandem"] if self.impl == "tandem" else []
+        return ":".join(parts + [STD_PATH, f"{TOOLS}/lab"])
 
     def machine_env(self, m: Machine) -> dict[str, str]:
         return {"PATH": self.path_env(), "HOME": "/root", "LANG": "C.UTF-8",
@@ -243,6 +253,7 @@ class Lab:
         mdir = self.state / m.name
         mdir.mkdir(parents=True, exist_ok=True)
         spec = {"hostname": m.hostname, "binds": self._prepare_files(m), "tmpfs": PRIVATE_DIRS,
+                "tool_binds": self.tool_binds(),
                 "mkdirs_after": AFTER_DIRS, "ctl": str(mdir / "ctl.sock"),
                 "env": self.machine_env(m)}
         (mdir / "init.json").write_text(json.dumps(spec))

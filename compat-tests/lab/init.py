@@ -41,8 +41,15 @@ def setup(spec):
         os.makedirs(d, exist_ok=True)
     for src, dst in spec.get("binds", []):
         subprocess.run(["mount", "--bind", src, dst], check=True)
-    for d in spec.get("tmpfs", []):
+    # /run first, then the lab's tools are bound under it while their real paths are still
+    # visible (a checkout under /tmp would be hidden by the machine's private /tmp).
+    tmpfs = spec.get("tmpfs", [])
+    for i, d in enumerate(tmpfs):
         subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", d], check=True)
+        if i == 0:
+            for src, dst in spec.get("tool_binds", []):
+                os.makedirs(dst, exist_ok=True)
+                subprocess.run(["mount", "--bind", src, dst], check=True)
     for d in spec.get("mkdirs_after", []):
         os.makedirs(d, exist_ok=True)
     socket.sethostname(spec["hostname"])
