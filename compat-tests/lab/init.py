@@ -115,6 +115,9 @@ def shutdown(grace):
 
 def main():
     spec = json.load(open(sys.argv[1]))
+    # A machine's processes start in "/", as a booted machine's do; the caller's folder may
+    # be hidden from them (HAProxy fails when it cannot get back to its starting folder).
+    os.chdir("/")
     env = spec["env"]
     ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     ctl.bind(spec["ctl"])          # bound before /run is replaced: the lab reaches it by host path
