@@ -9,6 +9,21 @@
 // caret is drawn under the original line. (A BOM is replaced by nothing only at the very
 // start of the file; its column shift is on line 1 before the first word, where no word
 // starts.) Tabs are kept: both languages take them as blanks.
+//
+// What each fix-up does, one code point for one code point:
+// - U+00A0, U+1680, U+2000–U+200A, U+202F, U+205F, U+3000 become ' '.
+// - Zero-width U+200B, U+2060 and U+FEFF (past the start of the file) have no column of their
+//   own. Next to a blank or at either end of a line they become ' ' (the blank run just grows).
+//   Inside a word they are dropped, and as many spaces are written where that word ends (the
+//   next space, tab or end of line), so the word stays whole and every later word keeps its
+//   column.
+// - “ ” become '"'. ‘ ’ become '\'', except between two letters or digits (it’s, 90’s), where
+//   they are apostrophes and stay.
+// - – — (U+2013, U+2014) become '-' in option position only: at the start of a blank-delimited
+//   word and followed by an ASCII letter (–f, —check); a dash in prose stays.
+// - Quotes and dashes on a comment-only line (first non-blank '#', or '!' for keepalived) are
+//   prose and stay; spaces are fixed everywhere.
+// - CR LF becomes LF (a lone CR stays); bytes that are not valid UTF-8 stay, with a warning.
 #pragma once
 
 #include <string>
@@ -29,17 +44,17 @@ struct normalise_options {
 };
 
 struct normalised_text {
-  std::string text_;  // what the grammar reads
-  bool changed_ = false;
+  std::string text_;      // what the grammar reads
+  bool changed_ = false;  // text_ differs from the input
 };
 
 // Stable diagnostic codes of the fix-ups (warnings).
 namespace codes {
 inline constexpr std::string_view pasted_bom = "pasted-bom";
 inline constexpr std::string_view pasted_crlf = "pasted-crlf";
-inline constexpr std::string_view pasted_space = "pasted-space";   // U+00A0, U+2000–U+200B, …
-inline constexpr std::string_view pasted_quote = "pasted-quote";   // “ ” ‘ ’
-inline constexpr std::string_view pasted_dash = "pasted-dash";     // – — where '-' was meant
+inline constexpr std::string_view pasted_space = "pasted-space";  // U+00A0, U+2000–U+200B, …
+inline constexpr std::string_view pasted_quote = "pasted-quote";  // “ ” ‘ ’
+inline constexpr std::string_view pasted_dash = "pasted-dash";    // – — where '-' was meant
 inline constexpr std::string_view invalid_utf8 = "invalid-utf8";
 }  // namespace codes
 
