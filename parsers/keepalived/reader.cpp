@@ -1,0 +1,1662 @@
+// The keepalived reader (see reader.hpp). A hand-written scanner rather than a grammar: keepalived
+// defines its language by a C routine that rewrites one line at a time (strip comments, drop
+// @ID lines, record $definitions, expand ~SEQ/~LST, substitute, recognise include, cut the line
+// at the first '{' or '}' and feed the rest back in), and each of those steps sees the output of
+// the previous one, so a grammar over the file text cannot express it. This follows that
+// routine step by step, carrying for every byte of the rewritten line the offset it came from,
+// so each word still knows its column.
+#include "parsers/keepalived/reader.hpp"
+
+#include <glob.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <random>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "parsers/common/normalise.hpp"
+#include "parsers/common/utf8.hpp"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace tandem::parsers::keepalived {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// What a web page or a Windows editor did to the text (no-break spaces, curly quotes, CRLF) is
+// undone first, by the shared normaliser; it keeps every word's line and code-point column, so
+// positions found in its output are positions in the file. Its warnings get the include chain.
+std::string prepare_text(std::string_view text, file_id file, const source_registry& sources,
+                         diagnostics& diags) {
+  diagnostics fixes;
+  normalised_text n = normalise(text, file, {quote_style::keepalived}, fixes);
+  for (diagnostic d : fixes) {
+    sources.attach_include_chain(d);
+    diags.add(std::move(d));
+  }
+  return std::move(n.text_);
+}
+
+// Bits above the byte offset in segment::origin_.
+constexpr std::uint32_t expanded_bit = 0x80000000U;   // produced by a substitution
+constexpr std::uint32_t protected_bit = 0x40000000U;  // an undefined ${NAME} kept as one word
+constexpr std::uint32_t offset_mask = 0x3fffffffU;
+
+// Limits that keep a malicious or mistaken file from running forever (keepalived itself loops
+// forever on `$A=$A` and recurses without end on `$A=~SEQ(I,1) $A`).
+constexpr std::size_t max_substitutions_per_line = 10000;
+constexpr std::size_t max_line_bytes = 1U << 20;
+constexpr unsigned max_generation_depth = 64;
+constexpr std::size_t max_generated_lines = 5'000'000;
+constexpr long max_sequence_values = 1'000'000;
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+// keepalived's WHITE_SPACE_STR, the separators of words.
+bool is_white(char c) {
+  return c == ' ' || c == '\t' || c == '\f' || c == '\n' || c == '\r' || c == '\v';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_name_char(char c) {
+  return is_alpha(c) || is_digit(c) || c == '_';
+}
+
+// One line as keepalived's read_line rewrites it: its bytes and where each came from.
+struct segment {
+  std::string text_;
+  std::vector<std::uint32_t> origin_;
+
+  void push(char c, std::uint32_t origin) {
+    text_.push_back(c);
+    origin_.push_back(origin);
+  }
+  char at(std::size_t i) const { return i < text_.size() ? text_[i] : '\0'; }
+  segment sub(std::size_t from, std::size_t to) const {
+    segment s;
+    s.text_.assign(text_, from, to - from);
+    s.origin_.assign(origin_.begin() + static_cast<std::ptrdiff_t>(from),
+                     origin_.begin() + static_cast<std::ptrdiff_t>(to));
+    return s;
+  }
+  void erase_front(std::size_t n) {
+    text_.erase(0, n);
+    origin_.erase(origin_.begin(), origin_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  void resize(std::size_t n) {
+    text_.resize(n);
+    origin_.resize(n);
+  }
+  void trim_back_blanks() {
+    std::size_t n = text_.size();
+    while (n > 0 && is_blank(text_[n - 1])) {
+      --n;
+    }
+    resize(n);
+  }
+  // Replaces [from, to) by `value`, every new byte marked as coming from `origin`.
+  void replace(std::size_t from, std::size_t to, std::string_view value, std::uint32_t origin) {
+    text_.replace(from, to - from, value);
+    origin_.erase(origin_.begin() + static_cast<std::ptrdiff_t>(from),
+                  origin_.begin() + static_cast<std::ptrdiff_t>(to));
+    origin_.insert(origin_.begin() + static_cast<std::ptrdiff_t>(from), value.size(),
+                   origin | expanded_bit);
+  }
+};
+
+struct decommented {
+  segment line_;
+  std::optional<std::size_t> comment_at_;  // index in the input of the '#' or '!'
+  std::optional<std::size_t> open_quote_;  // index in the input of an unterminated '"'
+  bool continued_ = false;                 // ended in '\' (kept as the last byte of line_)
+};
+
+// keepalived's decomment(): leading blanks go; '#' or '!' outside double quotes ends the line;
+// "\#" and "\!" outside quotes lose their backslash; a '\' as the very last byte marks a
+// continuation; trailing blanks go. Single quotes do not protect anything. `origin(i)` is where
+// byte i of `t` came from; `out` is reused from line to line to spare allocations.
+template <typename Origin>
+void decomment(std::string_view t, Origin origin, decommented& out) {
+  out.line_.text_.clear();
+  out.line_.origin_.clear();
+  out.comment_at_.reset();
+  out.open_quote_.reset();
+  out.continued_ = false;
+  const std::size_t n = t.size();
+  std::size_t i = 0;
+  while (i < n && is_blank(t[i])) {
+    ++i;
+  }
+  bool quote = false;
+  std::size_t quote_at = 0;
+  std::optional<std::size_t> cut;  // index in out.line_ where the comment starts
+  for (; i < n; ++i) {
+    const char c = t[i];
+    if (c == '"') {
+      if (!cut) {
+        quote = !quote;
+        quote_at = i;
+      }
+    } else if (c == '\\') {
+      if (i + 1 < n) {
+        if (!quote && (t[i + 1] == '#' || t[i + 1] == '!')) {
+          // The backslash's origin, so the word starts (and its raw spelling begins) there.
+          out.line_.push(t[i + 1], origin(i));
+        } else {
+          out.line_.push(c, origin(i));
+          out.line_.push(t[i + 1], origin(i + 1));
+        }
+        ++i;
+        continue;
+      }
+      out.continued_ = true;
+      break;
+    } else if (!quote && !cut && (c == '!' || c == '#')) {
+      cut = out.line_.text_.size();
+      out.comment_at_ = i;
+    }
+    out.line_.push(c, origin(i));
+  }
+  if (quote) {
+    out.open_quote_ = quote_at;
+  }
+  if (cut) {
+    out.line_.resize(*cut);
+  }
+  out.line_.trim_back_blanks();
+  if (out.continued_) {
+    out.line_.push('\\', origin(n - 1));
+  }
+}
+
+decommented decomment(const segment& in) {
+  decommented out;
+  decomment(
+      in.text_, [&in](std::size_t i) { return in.origin_[i]; }, out);
+  return out;
+}
+
+enum class builtin { none, pwd, instance, random, env };
+
+struct definition {
+  std::string value_;
+  bool multiline_ = false;
+  builtin fn_ = builtin::none;
+  unsigned max_params_ = 0;
+};
+
+// A reference found by find_definition(): `$NAME`, `${NAME}` or `${NAME params}`.
+struct reference {
+  std::string name_;
+  std::size_t end_ = 0;  // one past the reference in the text
+  bool braces_ = false;
+  std::string params_;  // `_RANDOM 1 10` -> "1 10"; `_ENV HOME` -> "HOME"
+  bool allow_multiline_ = false;
+};
+
+// include, includer, includem, includew, includeb, includea (keepalived's include_t bits).
+enum include_bits : unsigned { inc_r = 1, inc_m = 2, inc_w = 4, inc_b = 8 };
+
+struct file_context {
+  file_id id_ = no_file;
+  std::string text_;  // normalised
+  std::string name_;
+  std::optional<std::string> pwd_;  // computed when ${_PWD} is first used
+  std::uint32_t line_ = 0;
+  std::size_t line_start_ = 0;
+  // Column cache: positions are asked for in increasing order along a line.
+  std::size_t cache_offset_ = 0;
+  std::uint32_t cache_column_ = 1;
+};
+
+class reader {
+ public:
+  reader(source_registry& sources, const read_options& options, diagnostics& diags)
+      : sources_(sources), options_(options), diags_(diags) {
+    definitions_["_PWD"] = {"", false, builtin::pwd, 0};
+    definitions_["_INSTANCE"] = {"", false, builtin::instance, 0};
+    definitions_["_RANDOM"] = {"", false, builtin::random, 2};
+    definitions_["_HASH"] = {"#", false, builtin::none, 0};
+    definitions_["_BANG"] = {"!", false, builtin::none, 0};
+    definitions_["_ENV"] = {"", false, builtin::env, 1};
+    frames_.emplace_back();
+  }
+
+  syntax_tree run(file_id root) {
+    syntax_tree tree;
+    tree.root_file_ = root;
+    read_one_file(root, 0);
+    finish_blocks();
+    tree.items_ = std::move(frames_.front().items_);
+    return tree;
+  }
+
+ private:
+  struct frame {
+    node owner_;
+    std::vector<node> items_;
+  };
+
+  // ---- diagnostics and positions -------------------------------------------------------------
+
+  void report(severity s, std::string_view code, source_position where, std::string message,
+              std::optional<std::string> hint = std::nullopt) {
+    diagnostic d{s, std::string(code), where, std::move(message), std::move(hint), {}};
+    sources_.attach_include_chain(d);
+    diags_.add(std::move(d));
+  }
+
+  // Position of a byte offset of the current line of the current file.
+  source_position position_of(std::uint32_t origin) {
+    file_context& c = *ctx_;
+    std::size_t offset = origin & offset_mask;
+    offset = std::clamp(offset, c.line_start_, c.text_.size());
+    if (offset < c.cache_offset_ || c.cache_offset_ < c.line_start_) {
+      c.cache_offset_ = c.line_start_;
+      c.cache_column_ = 1;
+    }
+    const std::string_view between =
+        std::string_view(c.text_).substr(c.cache_offset_, offset - c.cache_offset_);
+    // Plain ASCII (nearly every config) needs no decoding.
+    const bool ascii = std::all_of(between.begin(), between.end(),
+                                   [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+    c.cache_column_ +=
+        static_cast<std::uint32_t>(ascii ? between.size() : count_code_points(between));
+    c.cache_offset_ = offset;
+    return {c.id_, c.line_, c.cache_column_};
+  }
+
+  std::string line_label() const { return "line " + std::to_string(ctx_->line_); }
+
+  // ---- files -----------------------------------------------------------------------------
+
+  void read_one_file(file_id id, unsigned depth) {
+    const source_file& f = sources_.file(id);
+    file_context ctx;
+    ctx.id_ = id;
+    ctx.name_ = f.name();
+    ctx.text_ = prepare_text(f.text(), id, sources_, diags_);
+    if (ctx.text_.size() > offset_mask) {
+      report(severity::error, codes::runaway_substitution, {id, 0, 0},
+             "file is larger than 1 GiB; not read");
+      return;
+    }
+    file_context* const saved = ctx_;
+    ctx_ = &ctx;
+    const unsigned saved_depth = include_depth_;
+    include_depth_ = depth;
+
+    const std::string_view text = ctx.text_;
+    std::size_t pos = 0;
+    std::uint32_t line = 1;
+    for (;;) {
+      std::size_t end = text.find('\n', pos);
+      const bool last = end == std::string_view::npos;
+      if (last) {
+        end = text.size();
+      }
+      std::size_t stop = end;
+      while (stop > pos && (text[stop - 1] == '\r' || text[stop - 1] == '\n')) {
+        --stop;
+      }
+      ctx.line_ = line;
+      ctx.line_start_ = pos;
+      ctx.cache_offset_ = pos;
+      ctx.cache_column_ = 1;
+      physical_line(pos, stop);
+      if (last) {
+        break;
+      }
+      pos = end + 1;
+      ++line;
+    }
+    end_definition();
+    include_depth_ = saved_depth;
+    ctx_ = saved;
+  }
+
+  // ---- one physical line -------------------------------------------------------------------
+
+  void physical_line(std::size_t begin, std::size_t end) {
+    if (begin == end) {
+      // A truly empty line ends a `\` definition; a line of blanks or a comment does not.
+      end_definition();
+      return;
+    }
+    const std::string_view raw = std::string_view(ctx_->text_).substr(begin, end - begin);
+    const auto origin = [begin](std::size_t i) { return static_cast<std::uint32_t>(begin + i); };
+    decommented& d = scratch_;
+    decomment(raw, origin, d);
+
+    if (d.open_quote_) {
+      report(severity::error, codes::unterminated_quote, position_of(origin(*d.open_quote_)),
+             "missing closing '\"': keepalived ignores the rest of the line from this quote",
+             "close the string with '\"' on the same line");
+    }
+    std::optional<node> comment;
+    if (d.comment_at_) {
+      comment.emplace();
+      comment->kind_ = node_kind::comment;
+      comment->position_ = position_of(origin(*d.comment_at_));
+      comment->text_ = raw.substr(*d.comment_at_);
+      check_swallowed_structure(d, *comment);
+    }
+
+    if (collecting_) {
+      continue_definition(d.line_);
+    } else if (!d.line_.text_.empty()) {
+      run_line(d.line_);
+    }
+    if (comment) {
+      add_node(std::move(*comment));
+    }
+  }
+
+  // 001's file was flattened onto one line, so its first '#' comment runs to the end of the
+  // file and hides every '{' and '}' after it. keepalived says only "missing '}'"; say why.
+  void check_swallowed_structure(const decommented& d, const node& comment) {
+    if (d.line_.text_.empty() || (d.continued_ && d.line_.text_.size() == 1)) {
+      return;  // a comment on a line of its own, e.g. commented-out configuration
+    }
+    const auto braces = std::count_if(comment.text_.begin(), comment.text_.end(),
+                                      [](char c) { return c == '{' || c == '}'; });
+    if (braces == 0) {
+      return;
+    }
+    report(severity::warning, codes::comment_swallows_structure, comment.position_,
+           "the rest of " + line_label() + " from column " +
+               std::to_string(comment.position_.column_) + " is a comment: the '" +
+               comment.text_.substr(0, 1) + "' there hides " + std::to_string(braces) +
+               (braces == 1 ? " brace" : " braces") + " ('{' or '}') and everything after it",
+           "a comment runs to the end of the line; this file looks flattened onto one line "
+           "(copied from a web page?): put each statement on its own line");
+  }
+
+  // ---- definitions -------------------------------------------------------------------------
+
+  // keepalived's check_definition(): `$NAME=VALUE` with NAME of [A-Za-z_][A-Za-z0-9_]* and no
+  // blank before '='.
+  bool try_definition(const segment& seg) {
+    const std::string& t = seg.text_;
+    if (t.size() < 2 || t[0] != '$' || !(is_alpha(t[1]) || t[1] == '_')) {
+      return false;
+    }
+    std::size_t p = 2;
+    while (p < t.size() && t[p] != '=') {
+      if (!is_name_char(t[p])) {
+        return false;
+      }
+      ++p;
+    }
+    if (p >= t.size()) {
+      return false;
+    }
+    const std::string name = t.substr(1, p - 1);
+    std::size_t v = p + 1;
+    while (v < t.size() && is_blank(t[v])) {
+      ++v;
+    }
+    std::string value = t.substr(v);
+    bool multiline = false;
+    if (!value.empty() && value.back() == '\\') {
+      value.pop_back();
+      while (!value.empty() && is_blank(value.back())) {
+        value.pop_back();
+      }
+      if (!value.empty()) {
+        value.push_back('\n');
+      }
+      multiline = true;
+    }
+    definition& def = definitions_[name];
+    def.value_ = value;
+    def.multiline_ = multiline;
+    def.fn_ = builtin::none;  // a definition may override a builtin
+
+    if (generation_depth_ == 0) {
+      node n;
+      n.kind_ = node_kind::definition;
+      n.position_ = position_of(seg.origin_[0]);
+      n.name_ = name;
+      n.text_ = value;
+      n.condition_ = pending_condition_;
+      add_node(std::move(n));
+    }
+    if (multiline) {
+      collecting_ = name;
+      collecting_node_ =
+          generation_depth_ == 0 ? std::optional(frames_.back().items_.size() - 1) : std::nullopt;
+    }
+    return true;
+  }
+
+  void continue_definition(const segment& line) {
+    std::string t = line.text_;
+    bool more = false;
+    if (!t.empty() && t.back() == '\\') {
+      t.pop_back();
+      while (!t.empty() && is_blank(t.back())) {
+        t.pop_back();
+      }
+      t.push_back('\n');
+      more = true;
+    }
+    definition& def = definitions_[*collecting_];
+    if (t.size() >= 2 || (!t.empty() && !more)) {
+      def.value_ += t;
+      if (collecting_node_ && *collecting_node_ < frames_.back().items_.size()) {
+        frames_.back().items_[*collecting_node_].text_ = def.value_;
+      }
+    }
+    if (!more) {
+      end_definition();
+    }
+  }
+
+  void end_definition() {
+    if (collecting_) {
+      definition& def = definitions_[*collecting_];
+      if (def.value_.empty()) {
+        def.multiline_ = false;
+      }
+      collecting_.reset();
+      collecting_node_.reset();
+    }
+  }
+
+  // keepalived's find_definition() for the text after a '$' at `at`.
+  std::optional<reference> find_reference(const std::string& t, std::size_t at) const {
+    reference r;
+    std::size_t k = at;
+    if (k < t.size() && t[k] == '{') {
+      r.braces_ = true;
+      ++k;
+    }
+    if (k >= t.size() || !(is_alpha(t[k]) || t[k] == '_')) {
+      return std::nullopt;
+    }
+    std::size_t j = k + 1;
+    while (j < t.size() && is_name_char(t[j])) {
+      ++j;
+    }
+    r.name_ = t.substr(k, j - k);
+    const auto found = definitions_.find(r.name_);
+    if (found == definitions_.end()) {
+      return std::nullopt;
+    }
+    const definition& def = found->second;
+    if (def.fn_ == builtin::env && !r.braces_) {
+      return std::nullopt;
+    }
+    if (r.braces_) {
+      if (def.fn_ == builtin::env) {
+        // ${_ENV NAME}: the parameter is a variable name, not digits.
+        std::size_t p = j;
+        while (p < t.size() && t[p] == ' ') {
+          ++p;
+        }
+        const std::size_t name_start = p;
+        while (p < t.size() && is_name_char(t[p])) {
+          ++p;
+        }
+        if (p == name_start || p >= t.size() || t[p] != '}') {
+          return std::nullopt;
+        }
+        r.params_ = t.substr(name_start, p - name_start);
+        j = p;
+      } else {
+        // Parameters: blanks and digits, not ending in a blank (${_RANDOM 1 10}).
+        std::size_t p = j;
+        std::optional<std::size_t> first;
+        std::size_t last = 0;
+        while (p < t.size() && (t[p] == ' ' || is_digit(t[p]))) {
+          if (t[p] != ' ') {
+            if (!first) {
+              first = p;
+            }
+            last = p;
+          }
+          ++p;
+        }
+        if (first && last + 1 != p) {
+          return std::nullopt;
+        }
+        if (p >= t.size() || t[p] != '}') {
+          return std::nullopt;
+        }
+        if (first) {
+          if (def.max_params_ == 0) {
+            return std::nullopt;
+          }
+          r.params_ = t.substr(*first, last + 1 - *first);
+        }
+        j = p;
+      }
+      r.end_ = j + 1;
+      r.allow_multiline_ = r.end_ == t.size();
+    } else {
+      const char c = j < t.size() ? t[j] : '\0';
+      if (c != ' ' && c != '\t' && c != ',' && c != ')' && c != '\0') {
+        return std::nullopt;
+      }
+      r.end_ = j;
+      r.allow_multiline_ = j == t.size();
+    }
+    if (def.multiline_ && !r.allow_multiline_) {
+      return std::nullopt;
+    }
+    return r;
+  }
+
+  std::string builtin_value(const definition& def, const reference& r, std::uint32_t origin) {
+    switch (def.fn_) {
+      case builtin::none:
+        return def.value_;
+      case builtin::pwd:
+        return pwd();
+      case builtin::instance:
+        return options_.config_id_;
+      case builtin::random: {
+        unsigned long min = 0;
+        unsigned long max = 32767;
+        if (!r.params_.empty()) {
+          char* endp = nullptr;
+          min = std::strtoul(r.params_.c_str(), &endp, 10);
+          if (endp != nullptr && *endp != '\0') {
+            max = std::strtoul(endp, &endp, 10);
+          }
+        }
+        if (max < min) {
+          std::swap(min, max);
+        }
+        return std::to_string(random(min, max));
+      }
+      case builtin::env: {
+        const auto it = options_.environment_.find(r.params_);
+        report(severity::warning, codes::env_builtin, position_of(origin),
+               "keepalived 2.2.7 does not know ${_ENV " + r.params_ +
+                   "}: it reads it literally; Tandem takes " + r.params_ + " from the environment" +
+                   (it == options_.environment_.end() ? " (not set: empty)" : ""),
+               "for keepalived 2.2.7, write the value, or define it with $NAME=value");
+        return it == options_.environment_.end() ? std::string() : it->second;
+      }
+    }
+    return def.value_;
+  }
+
+  unsigned long random(unsigned long min, unsigned long max) {
+    if (options_.random_) {
+      return options_.random_(min, max);
+    }
+    std::uniform_int_distribution<unsigned long> dist(min, max);
+    return dist(rng_);
+  }
+
+  const std::string& pwd() {
+    if (!ctx_->pwd_) {
+      std::error_code ec;
+      fs::path dir = fs::path(ctx_->name_).parent_path();
+      fs::path abs = dir.empty() ? fs::current_path(ec) : fs::absolute(dir, ec);
+      std::string s = abs.lexically_normal().string();
+      while (s.size() > 1 && s.back() == '/') {
+        s.pop_back();
+      }
+      ctx_->pwd_ = std::move(s);
+    }
+    return *ctx_->pwd_;
+  }
+
+  // keepalived's replace_param(): substitutes every defined $NAME / ${NAME}, rescanning what it
+  // inserted (so substitution is recursive, done at use time). A multi-line definition puts
+  // its first line here and its other lines in front of `pending`. Returns whether anything
+  // was replaced; nullopt when it ran away.
+  std::optional<bool> substitute(segment& seg, std::vector<segment>& pending) {
+    bool found = false;
+    std::size_t count = 0;
+    std::size_t i = 0;
+    while ((i = seg.text_.find('$', i)) != std::string::npos && i + 1 < seg.text_.size()) {
+      if ((seg.origin_[i] & protected_bit) != 0) {
+        ++i;
+        continue;
+      }
+      const std::optional<reference> r = find_reference(seg.text_, i + 1);
+      if (!r) {
+        ++i;
+        continue;
+      }
+      const std::uint32_t origin = seg.origin_[i] & ~expanded_bit;
+      if (++count > max_substitutions_per_line || seg.text_.size() > max_line_bytes) {
+        report(severity::error, codes::runaway_substitution, position_of(origin),
+               "substitution does not end (a definition that refers to itself?)",
+               "keepalived 2.2.7 hangs or truncates this line");
+        return std::nullopt;
+      }
+      found = true;
+      const definition& def = definitions_.at(r->name_);
+      std::string value = builtin_value(def, *r, origin);
+      if (def.multiline_) {
+        const std::size_t nl = value.find('\n');
+        std::vector<segment> rest;
+        if (nl != std::string::npos) {
+          std::size_t from = nl + 1;
+          while (from <= value.size()) {
+            std::size_t to = value.find('\n', from);
+            if (to == std::string::npos) {
+              to = value.size();
+            }
+            segment line;
+            line.text_ = value.substr(from, to - from);
+            line.origin_.assign(line.text_.size(), origin | expanded_bit);
+            rest.push_back(std::move(line));
+            if (to == value.size()) {
+              break;
+            }
+            from = to + 1;
+          }
+          value.resize(nl);
+        }
+        pending.insert(pending.begin(), std::make_move_iterator(rest.begin()),
+                       std::make_move_iterator(rest.end()));
+      }
+      seg.replace(i, r->end_, value, origin);
+      const std::size_t lead = value.find_first_not_of(" \t");
+      if (lead != std::string::npos && value[lead] == '~') {
+        break;  // a ~SEQ held in a definition: processed as a new line
+      }
+    }
+    return found;
+  }
+
+  // An undefined ${NAME} outside double quotes: keepalived leaves it as text, and then cuts
+  // the line at its braces, so `priority ${PRIORITY}` becomes `priority $`, `{`, `PRIORITY`,
+  // `}`. 004's file was meant to be filled in by a shell; take the value from the environment
+  // when it is there (warning), else report it (error) and keep it as one word.
+  void resolve_undefined(segment& seg) {
+    if (seg.text_.find("${") == std::string::npos) {
+      return;
+    }
+    bool quote = false;
+    std::size_t i = 0;
+    while (i < seg.text_.size()) {
+      const char c = seg.text_[i];
+      if (c == '"') {
+        quote = !quote;
+        ++i;
+        continue;
+      }
+      if (quote || c != '$' || seg.at(i + 1) != '{' || (seg.origin_[i] & protected_bit) != 0) {
+        ++i;
+        continue;
+      }
+      std::size_t j = i + 2;
+      if (!(is_alpha(seg.at(j)) || seg.at(j) == '_')) {
+        ++i;
+        continue;
+      }
+      while (is_name_char(seg.at(j))) {
+        ++j;
+      }
+      if (seg.at(j) != '}') {
+        ++i;
+        continue;
+      }
+      const std::string name = seg.text_.substr(i + 2, j - i - 2);
+      if (definitions_.count(name) != 0) {
+        ++i;  // defined, but not usable here (a multi-line definition mid-line)
+        continue;
+      }
+      const std::uint32_t origin = seg.origin_[i] & ~expanded_bit;
+      const source_position where = position_of(origin);
+      const std::string ref = "${" + name + "}";
+      const auto env = options_.environment_.find(name);
+      if (env != options_.environment_.end()) {
+        report(severity::warning, codes::variable_from_environment, where,
+               "'" + ref + "' is not defined in the configuration; using " + name + "=" +
+                   env->second + " from the environment",
+               "keepalived 2.2.7 does not read the environment and would read '$', '{', '" + name +
+                   "', '}' here; define it in the file before " + line_label() + ": $" + name +
+                   "=" + env->second);
+        seg.replace(i, j + 1, env->second, origin);
+        i += env->second.size();
+      } else {
+        report(severity::error, codes::undefined_variable, where,
+               "'" + ref + "' is not defined: keepalived would read it literally, as '$', '{', '" +
+                   name + "', '}'",
+               "define it before " + line_label() + " with a line $" + name + "=VALUE, or set " +
+                   name + " in the environment");
+        for (std::size_t k = i; k <= j; ++k) {
+          seg.origin_[k] |= protected_bit;
+        }
+        i = j + 1;
+      }
+    }
+  }
+
+  // ---- ~SEQ and ~LST ---------------------------------------------------------------------
+
+  struct sequence {
+    std::vector<std::string> vars_;
+    std::vector<std::vector<std::string>> values_;  // one row of vars_.size() values per pass
+    std::size_t rest_ = 0;                          // where the repeated text starts
+  };
+
+  std::optional<sequence> parse_seq(const segment& seg, const source_position& where) {
+    const std::string& t = seg.text_;
+    const auto fail = [&](const std::string& why) -> std::optional<sequence> {
+      report(severity::error, codes::invalid_sequence, where, "invalid ~SEQ specification: " + why,
+             "the form is ~SEQ(VAR, START, STEP, END), ~SEQ(VAR, START, END) or ~SEQ(VAR, END)");
+      return std::nullopt;
+    };
+    std::size_t p = 4;
+    const bool hex = seg.at(p) == 'x';
+    if (hex) {
+      ++p;
+    }
+    while (is_blank(seg.at(p))) {
+      ++p;
+    }
+    if (seg.at(p) != '(') {
+      return fail("'(' expected");
+    }
+    ++p;
+    while (is_blank(seg.at(p))) {
+      ++p;
+    }
+    const std::size_t var = p;
+    while (p < t.size() && !is_blank(t[p]) && t[p] != ',' && t[p] != ')') {
+      ++p;
+    }
+    const std::size_t var_end = p;
+    while (is_blank(seg.at(p))) {
+      ++p;
+    }
+    if (p >= t.size() || t[p] == ')' || var_end == var) {
+      return fail("a variable and a ',' expected");
+    }
+    ++p;
+    while (is_blank(seg.at(p))) {
+      ++p;
+    }
+    const std::size_t close = t.find(')', p);
+    if (close == std::string::npos) {
+      return fail("')' expected");
+    }
+    if (close + 1 - p + 1 > 64) {
+      return fail("parameters too long");
+    }
+    // Definitions may be used in the numbers.
+    segment params = seg.sub(p, close + 1);
+    std::vector<segment> pending;
+    static_cast<void>(substitute(params, pending));  // a runaway is reported there
+    if (!pending.empty()) {
+      return fail("a parameter is a multi-line definition");
+    }
+    const char* s = params.text_.c_str();
+    char* e = nullptr;
+    long start = 0;
+    long step = 0;
+    long end = 0;
+    const auto skip = [&](const char* q) {
+      while (*q == ' ' || *q == '\t') {
+        ++q;
+      }
+      return q;
+    };
+    const long one = std::strtol(s, &e, 0);
+    const char* q = skip(e);
+    if (*q == ')') {
+      end = one;
+      step = end < 1 ? -1 : 1;
+      start = end < 0 ? -1 : 1;
+    } else if (*q != ',') {
+      return fail("',' or ')' expected after '" + std::string(s, static_cast<std::size_t>(q - s)) +
+                  "'");
+    } else {
+      const long two = std::strtol(q + 1, &e, 0);
+      q = skip(e);
+      if (*q == ')') {
+        start = one;
+        end = two;
+        step = start <= end ? 1 : -1;
+      } else if (*q != ',') {
+        return fail("',' or ')' expected");
+      } else {
+        const long three = std::strtol(q + 1, &e, 0);
+        q = skip(e);
+        if (*q != ')') {
+          return fail("')' expected");
+        }
+        start = one;
+        step = two;
+        end = three;
+        if (step == 0 || (start < end && step < 0) || (start > end && step > 0)) {
+          return fail("the step does not lead from start to end");
+        }
+      }
+    }
+    if (hex && (start < 0 || end < 0)) {
+      return fail("~SEQx is only valid for positive numbers");
+    }
+    sequence out;
+    out.vars_.push_back(t.substr(var, var_end - var));
+    long count = 0;
+    for (long v = start;; v += step) {
+      if (++count > max_sequence_values) {
+        return fail("more than " + std::to_string(max_sequence_values) + " values");
+      }
+      char buf[32];
+      if (hex) {
+        std::snprintf(buf, sizeof buf, "%lx", static_cast<unsigned long>(v));
+      } else {
+        std::snprintf(buf, sizeof buf, "%ld", v);
+      }
+      out.values_.push_back({buf});
+      if ((step > 0 && v > LONG_MAX - step) || (step < 0 && v < LONG_MIN - step)) {
+        break;
+      }
+      const long next = v + step;
+      if ((step > 0 && next > end) || (step < 0 && next < end)) {
+        break;
+      }
+    }
+    std::size_t r = close + 1;
+    while (is_blank(seg.at(r))) {
+      ++r;
+    }
+    out.rest_ = r;
+    return out;
+  }
+
+  std::optional<sequence> parse_lst(const segment& seg, const source_position& where) {
+    const std::string& t = seg.text_;
+    const auto fail = [&](const std::string& why) -> std::optional<sequence> {
+      report(severity::error, codes::invalid_sequence, where, "invalid ~LST specification: " + why,
+             "the form is ~LST(VAR, V1, V2, ...) or ~LST({VAR1, VAR2}, {V1, V2}, ...)");
+      return std::nullopt;
+    };
+    const auto blanks = [&](std::size_t p) {
+      while (is_blank(seg.at(p))) {
+        ++p;
+      }
+      return p;
+    };
+    const auto upto = [&](std::size_t p, std::string_view stops) {
+      while (p < t.size() && stops.find(t[p]) == std::string_view::npos) {
+        ++p;
+      }
+      return p;
+    };
+    sequence out;
+    std::size_t p = blanks(4);
+    if (seg.at(p) != '(') {
+      return fail("'(' expected");
+    }
+    p = blanks(p + 1);
+    char end_char = ',';
+    if (seg.at(p) == '{') {
+      end_char = '}';
+      p = blanks(p + 1);
+    }
+    for (;;) {
+      const std::size_t v = p;
+      p = upto(p, " \t,}");
+      out.vars_.push_back(t.substr(v, p - v));
+      p = blanks(p);
+      if (seg.at(p) == end_char) {
+        break;
+      }
+      if (seg.at(p) != ',') {
+        return fail("',' expected between variables");
+      }
+      p = blanks(p + 1);
+    }
+    if (seg.at(p) == '}') {
+      p = blanks(p + 1);
+    }
+    if (seg.at(p) != ',') {
+      return fail("',' expected after the variables");
+    }
+    p = blanks(p + 1);
+    for (;;) {
+      end_char = ',';
+      if (seg.at(p) == '{') {
+        end_char = '}';
+        p = blanks(p + 1);
+      }
+      std::vector<std::string> row;
+      for (;;) {
+        const std::size_t v = p;
+        p = upto(p, " \t,})");
+        row.push_back(t.substr(v, p - v));
+        p = blanks(p);
+        if (seg.at(p) == end_char || (seg.at(p) == ')' && end_char == ',')) {
+          break;
+        }
+        if (seg.at(p) != ',') {
+          return fail("',' expected between values");
+        }
+        p = blanks(p + 1);
+        if (row.size() >= out.vars_.size()) {
+          return fail("too many values for the variables");
+        }
+      }
+      row.resize(out.vars_.size());  // missing values are empty
+      out.values_.push_back(std::move(row));
+      if (seg.at(p) == '}' && end_char == '}') {
+        p = blanks(p + 1);
+      }
+      if (seg.at(p) == ')') {
+        break;
+      }
+      if (seg.at(p) != ',') {
+        return fail("',' or ')' expected after a value");
+      }
+      p = blanks(p + 1);
+    }
+    out.rest_ = blanks(p + 1);
+    return out;
+  }
+
+  // ---- the line pipeline -----------------------------------------------------------------
+
+  static bool starts_with(const std::string& t, std::string_view prefix) {
+    return t.compare(0, prefix.size(), prefix) == 0;
+  }
+
+  // keepalived's is_include(): the word include, includer/m/w/b/a, then white space.
+  static std::optional<unsigned> include_kind(const std::string& t) {
+    if (!starts_with(t, "include") || t.size() <= 7) {
+      return std::nullopt;
+    }
+    if (is_white(t[7])) {
+      return 0U;
+    }
+    if (t.size() > 8 && is_white(t[8])) {
+      switch (t[7]) {
+        case 'r':
+          return unsigned{inc_r};
+        case 'm':
+          return unsigned{inc_r | inc_m};
+        case 'w':
+          return unsigned{inc_r | inc_m | inc_w};
+        case 'b':
+          return unsigned{inc_r | inc_b};
+        case 'a':
+          return unsigned{inc_r | inc_m | inc_w | inc_b};
+        default:
+          break;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // One logical line: the body of keepalived's read_line() after a line has been obtained.
+  // `seg` is used up (it is the caller's scratch buffer, kept to spare allocations).
+  void run_line(segment& seg) {
+    // The rest of a line after a '{' or '}' is fed back in as a line of its own; a loop rather
+    // than recursion, as a flattened file can hold thousands of braces.
+    std::vector<std::vector<segment>> pendings;
+    for (;;) {
+      std::vector<segment> pending;
+      std::optional<segment> residue = process(seg, pending);
+      if (!pending.empty()) {
+        pendings.push_back(std::move(pending));
+      }
+      if (!residue) {
+        break;
+      }
+      std::swap(seg, *residue);
+    }
+    // Lines of multi-line definitions, innermost first, as keepalived's multiline stack.
+    for (auto it = pendings.rbegin(); it != pendings.rend(); ++it) {
+      for (segment& line : *it) {
+        generated(std::move(line));
+      }
+    }
+  }
+
+  // Runs a line that a ~SEQ/~LST pass or a multi-line definition produced.
+  void generated(segment seg) {
+    if (generation_depth_ >= max_generation_depth || generated_lines_ >= max_generated_lines) {
+      if (!runaway_reported_) {
+        runaway_reported_ = true;
+        report(severity::error, codes::runaway_substitution,
+               position_of(seg.origin_.empty() ? 0 : seg.origin_[0]),
+               "expansion does not end (a ~SEQ or definition that expands to itself?)");
+      }
+      return;
+    }
+    ++generated_lines_;
+    ++generation_depth_;
+    run_line(seg);
+    --generation_depth_;
+  }
+
+  // Returns the residue after a brace, if any.
+  std::optional<segment> process(segment& seg, std::vector<segment>& pending) {
+    pending_condition_.clear();
+    bool substituted = false;
+    for (bool recheck = true; recheck;) {
+      recheck = false;
+      if (seg.at(0) == '@') {
+        if (!conditional(seg, substituted)) {
+          return std::nullopt;
+        }
+      }
+      if (seg.at(0) == '$' && try_definition(seg)) {
+        return std::nullopt;
+      }
+      if (starts_with(seg.text_, "~SEQ") || starts_with(seg.text_, "~LST")) {
+        run_sequence(seg);
+        return std::nullopt;
+      }
+      if (seg.at(0) == '~') {
+        break;
+      }
+      if (seg.text_.find('$') != std::string::npos) {
+        const std::optional<bool> replaced = substitute(seg, pending);
+        if (!replaced) {
+          return std::nullopt;
+        }
+        if (!*replaced) {
+          break;
+        }
+        substituted = true;
+        decommented d = decomment(seg);
+        if (d.open_quote_ && (seg.origin_[*d.open_quote_] & expanded_bit) != 0) {
+          report(severity::error, codes::unterminated_quote,
+                 position_of(seg.origin_[*d.open_quote_]),
+                 "missing closing '\"' in the substituted text");
+        }
+        seg = std::move(d.line_);
+        recheck = seg.at(0) == '@' || seg.text_.find('$') != std::string::npos;
+      }
+    }
+    if (seg.text_.empty()) {
+      return std::nullopt;
+    }
+    if (const auto kind = include_kind(seg.text_)) {
+      include(seg, *kind);
+      return std::nullopt;
+    }
+    resolve_undefined(seg);
+
+    // Cut at the first '{' or '}' outside double quotes.
+    std::optional<std::size_t> brace;
+    const std::string& t = seg.text_;
+    if (t[0] == '{' || t[0] == '}') {
+      brace = 0;
+    } else {
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        if ((seg.origin_[i] & protected_bit) != 0) {
+          continue;
+        }
+        if (t[i] == '"') {
+          const std::size_t close = t.find('"', i + 1);
+          if (close == std::string::npos) {
+            break;
+          }
+          i = close;
+        } else if (t[i] == '{' || t[i] == '}') {
+          brace = i;
+          break;
+        }
+      }
+    }
+    std::optional<segment> residue;
+    if (brace) {
+      std::size_t skip = 0;
+      if (*brace == 0) {
+        skip = 1;
+        while (is_blank(seg.at(skip))) {
+          ++skip;
+        }
+      }
+      if (*brace + skip < t.size()) {
+        residue = seg.sub(*brace + skip, t.size());
+        residue->trim_back_blanks();
+        seg.resize(*brace + skip);
+      }
+    }
+    seg.trim_back_blanks();
+    emit(seg);
+    return residue;
+  }
+
+  // `@ID line` / `@^ID line`. Returns false when the line is dropped.
+  bool conditional(segment& seg, bool substituted) {
+    const std::string& t = seg.text_;
+    const bool negate = seg.at(1) == '^';
+    const std::size_t ofs = negate ? 2 : 1;
+    std::size_t sp = ofs;
+    while (sp < t.size() && !is_blank(t[sp])) {
+      ++sp;
+    }
+    const bool matches = sp < t.size() && t.compare(ofs, sp - ofs, options_.config_id_) == 0 &&
+                         sp - ofs == options_.config_id_.size();
+    if (sp >= t.size() || matches == negate) {
+      if (generation_depth_ == 0) {
+        node n;
+        n.kind_ = node_kind::skipped;
+        n.position_ = position_of(seg.origin_[0]);
+        n.text_ = t;
+        n.condition_ = t.substr(0, sp);
+        add_node(std::move(n));
+      }
+      return false;
+    }
+    if (substituted) {
+      report(severity::warning, codes::conditional_from_definition, position_of(seg.origin_[0]),
+             "keepalived 2.2.7 garbles a conditional line that comes from a substitution (it "
+             "removes the '" +
+                 t.substr(0, sp) + "' by the length of the line before substitution)",
+             "write the @ID condition on the line itself rather than in a $definition");
+    }
+    pending_condition_ = t.substr(0, sp);
+    while (sp < t.size() && is_blank(t[sp])) {
+      ++sp;
+    }
+    seg.erase_front(sp);
+    return true;
+  }
+
+  void run_sequence(const segment& seg) {
+    const source_position where = position_of(seg.origin_[0]);
+    if (generation_depth_ == 0) {
+      node n;
+      n.kind_ = node_kind::sequence;
+      n.position_ = where;
+      n.text_ = seg.text_;
+      n.condition_ = pending_condition_;
+      add_node(std::move(n));
+    }
+    const std::optional<sequence> s =
+        seg.text_[1] == 'S' ? parse_seq(seg, where) : parse_lst(seg, where);
+    if (!s) {
+      return;
+    }
+    const segment rest = seg.sub(std::min(s->rest_, seg.text_.size()), seg.text_.size());
+    for (const auto& row : s->values_) {
+      for (std::size_t v = 0; v < s->vars_.size(); ++v) {
+        definition& def = definitions_[s->vars_[v]];
+        def.value_ = row[v];
+        def.multiline_ = false;
+        def.fn_ = builtin::none;
+      }
+      if (!rest.text_.empty()) {
+        generated(rest);
+      }
+      if (runaway_reported_) {
+        return;
+      }
+    }
+  }
+
+  // ---- words and the tree ------------------------------------------------------------------
+
+  // keepalived's alloc_strvec(): words split at white space; a '"' starts a word that runs to
+  // the next '"' (quotes removed, nothing unescaped); a '"' also ends an unquoted word.
+  std::vector<word> split_words(const segment& seg) {
+    std::vector<word> words;
+    words.reserve(6);  // most statements have a few words: one allocation
+    const std::string& t = seg.text_;
+    std::size_t i = 0;
+    for (;;) {
+      while (i < t.size() && is_white(t[i])) {
+        ++i;
+      }
+      if (i >= t.size()) {
+        break;
+      }
+      const std::size_t start = i;
+      word w;
+      if (t[i] == '"') {
+        const std::size_t close = t.find('"', i + 1);
+        if (close == std::string::npos) {
+          if ((seg.origin_[i] & expanded_bit) != 0) {
+            report(severity::error, codes::unterminated_quote, position_of(seg.origin_[i]),
+                   "missing closing '\"' in the substituted text");
+          }
+          break;
+        }
+        w.value_ = t.substr(i + 1, close - i - 1);
+        w.quoted_ = true;
+        i = close + 1;
+      } else {
+        while (i < t.size() && !is_white(t[i]) && t[i] != '"') {
+          ++i;
+        }
+        w.value_ = t.substr(start, i - start);
+      }
+      w.expanded_ = std::any_of(seg.origin_.begin() + static_cast<std::ptrdiff_t>(start),
+                                seg.origin_.begin() + static_cast<std::ptrdiff_t>(i),
+                                [](std::uint32_t o) { return (o & expanded_bit) != 0; });
+      if (w.expanded_) {
+        w.raw_ = t.substr(start, i - start);
+      } else {
+        const std::size_t from = seg.origin_[start] & offset_mask;
+        const std::size_t to = (seg.origin_[i - 1] & offset_mask) + 1;
+        w.raw_ = ctx_->text_.substr(from, to - from);
+      }
+      w.position_ = position_of(seg.origin_[start]);
+      words.push_back(std::move(w));
+    }
+    return words;
+  }
+
+  void emit(const segment& seg) {
+    std::vector<word> words = split_words(seg);
+    if (words.empty()) {
+      return;
+    }
+    if (words.size() == 1 && !words[0].quoted_ &&
+        (words[0].value_ == "{" || words[0].value_ == "}")) {
+      if (words[0].value_ == "{") {
+        open_block(words[0].position_);
+      } else {
+        close_block(words[0].position_);
+      }
+      return;
+    }
+    node n;
+    n.kind_ = node_kind::statement;
+    n.position_ = words.front().position_;
+    n.words_ = std::move(words);
+    n.text_ = seg.text_;
+    n.condition_ = pending_condition_;
+    n.generated_ = generation_depth_ > 0;
+    add_node(std::move(n));
+  }
+
+  void add_node(node n) { frames_.back().items_.push_back(std::move(n)); }
+
+  // A '{' opens the block of the statement just before it (comments between them move into
+  // the block). keepalived accepts the '{' on the keyword's line or on the next one.
+  void open_block(source_position where) {
+    std::vector<node>& items = frames_.back().items_;
+    std::size_t i = items.size();
+    while (i > 0 && items[i - 1].kind_ == node_kind::comment) {
+      --i;
+    }
+    frame f;
+    if (i > 0 && items[i - 1].kind_ == node_kind::statement && !items[i - 1].has_block_) {
+      f.owner_ = std::move(items[i - 1]);
+      for (std::size_t k = i; k < items.size(); ++k) {
+        f.items_.push_back(std::move(items[k]));
+      }
+      items.resize(i - 1);
+    } else {
+      report(severity::error, codes::unexpected_open_brace, where,
+             "'{' with no keyword before it: keepalived ignores it (\"Unexpected '{'\")");
+      f.owner_.kind_ = node_kind::statement;
+      f.owner_.position_ = where;
+      f.owner_.generated_ = generation_depth_ > 0;
+    }
+    f.owner_.has_block_ = true;
+    f.owner_.open_brace_ = where;
+    frames_.push_back(std::move(f));
+  }
+
+  void close_block(source_position where) {
+    if (frames_.size() == 1) {
+      report(severity::error, codes::stray_close_brace, where,
+             "'}' closes no block (keepalived: \"Extra '}' found\")",
+             "remove it, or add the '{' that should open its block");
+      node n;
+      n.kind_ = node_kind::stray_brace;
+      n.position_ = where;
+      n.generated_ = generation_depth_ > 0;
+      add_node(std::move(n));
+      return;
+    }
+    frame f = std::move(frames_.back());
+    frames_.pop_back();
+    f.owner_.children_ = std::move(f.items_);
+    f.owner_.close_brace_ = where;
+    add_node(std::move(f.owner_));
+  }
+
+  void finish_blocks() {
+    while (frames_.size() > 1) {
+      frame f = std::move(frames_.back());
+      frames_.pop_back();
+      const source_position open = f.owner_.open_brace_;
+      std::string what;
+      for (const word& w : f.owner_.words_) {
+        what += (what.empty() ? "" : " ") + w.raw_;
+      }
+      const std::string file =
+          sources_.contains(open.file_) ? sources_.file(open.file_).name() : std::string("?");
+      diagnostic d{severity::error,
+                   std::string(codes::unclosed_block),
+                   open,
+                   "the block " + (what.empty() ? std::string() : "of '" + what + "' ") +
+                       "opened on line " + std::to_string(open.line_) + " of " + file +
+                       " is never closed",
+                   "add the '}' that ends it",
+                   {}};
+      sources_.attach_include_chain(d);
+      diags_.add(std::move(d));
+      f.owner_.children_ = std::move(f.items_);
+      add_node(std::move(f.owner_));
+    }
+  }
+
+  // ---- include -----------------------------------------------------------------------------
+
+  static std::string glob_escape(const std::string& s) {
+    std::string out;
+    for (const char c : s) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}' || c == '\\') {
+        out.push_back('\\');
+      }
+      out.push_back(c);
+    }
+    return out;
+  }
+
+  void include(const segment& seg, unsigned kind) {
+    node n;
+    n.kind_ = node_kind::include;
+    n.words_ = split_words(seg);
+    n.position_ = n.words_.empty() ? position_of(seg.origin_[0]) : n.words_.front().position_;
+    n.condition_ = pending_condition_;
+    n.generated_ = generation_depth_ > 0;
+    std::size_t p = kind == 0 ? 7 : 8;
+    while (p < seg.text_.size() && is_white(seg.text_[p])) {
+      ++p;
+    }
+    n.text_ = seg.text_.substr(p);
+    const source_position where = n.position_;
+    const std::string& pattern = n.text_;
+    const severity loose = severity::warning;
+
+    std::string full = pattern;
+    if (!pattern.empty() && pattern[0] != '/') {
+      const std::string dir = fs::path(ctx_->name_).parent_path().string();
+      if (!dir.empty()) {
+        full = glob_escape(dir) + "/" + pattern;
+      }
+    }
+
+    std::vector<std::string> paths;
+    glob_t g{};
+    const int rc = ::glob(full.c_str(), GLOB_MARK | GLOB_BRACE, nullptr, &g);
+    if (rc == 0) {
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+        paths.emplace_back(g.gl_pathv[i]);
+      }
+    }
+    ::globfree(&g);
+    if (rc == GLOB_NOMATCH) {
+      const bool wildcard = pattern.find_first_of("*?[") != std::string::npos;
+      if (!wildcard) {
+        report((kind & (inc_m | inc_b)) != 0 ? severity::error : loose, codes::include_missing,
+               where, "no file '" + pattern + "' to include (keepalived: \"Config files missing\")",
+               kind == 0 ? std::optional<std::string>(
+                               "keepalived goes on without it; check the path, relative to the "
+                               "directory of the including file")
+                         : std::nullopt);
+      } else if ((kind & inc_w) != 0) {
+        report(severity::error, codes::include_missing, where, "no file matches '" + pattern + "'");
+      }
+    } else if (rc != 0) {
+      report((kind & inc_r) != 0 ? severity::error : loose, codes::include_missing, where,
+             "cannot read the files of '" + pattern + "' (glob error " + std::to_string(rc) + ")");
+    }
+
+    std::vector<file_id> loaded;
+    for (const std::string& path : paths) {
+      const severity sev = (kind & inc_r) != 0 ? severity::error : loose;
+      if (!path.empty() && path.back() == '/') {
+        report(sev, codes::include_not_regular, where,
+               "'" + path + "' is a directory; keepalived skips it");
+        continue;
+      }
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+          (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0) {
+        report(sev, codes::include_not_regular, where,
+               "'" + path + "' is not a regular non-executable file; keepalived skips it",
+               "keepalived refuses executable configuration files: chmod a-x it");
+        continue;
+      }
+      if (include_depth_ + 1 > options_.max_include_depth_) {
+        report(severity::error, codes::include_loop, where,
+               "includes nested deeper than " + std::to_string(options_.max_include_depth_) +
+                   "; '" + path + "' not read");
+        continue;
+      }
+      char* real = ::realpath(path.c_str(), nullptr);
+      const std::string canonical = real != nullptr ? std::string(real) : path;
+      std::free(real);  // NOLINT: realpath allocates with malloc
+      if (std::find(reading_.begin(), reading_.end(), canonical) != reading_.end()) {
+        report(severity::error, codes::include_loop, where,
+               "'" + path + "' is already being read: the include loops back to it");
+        continue;
+      }
+      const std::optional<file_id> id = sources_.load(path, diags_, where);
+      if (id) {
+        loaded.push_back(*id);
+      }
+    }
+    n.included_files_ = loaded;
+    add_node(std::move(n));
+
+    // Definitions and blocks carry on across files, as in keepalived.
+    for (const file_id id : loaded) {
+      char* real = ::realpath(sources_.file(id).name().c_str(), nullptr);
+      reading_.emplace_back(real != nullptr ? std::string(real) : sources_.file(id).name());
+      std::free(real);  // NOLINT
+      const unsigned saved_generation = generation_depth_;
+      generation_depth_ = 0;
+      read_one_file(id, include_depth_ + 1);
+      generation_depth_ = saved_generation;
+      reading_.pop_back();
+    }
+  }
+
+ public:
+  void note_root(file_id root) {
+    char* real = ::realpath(sources_.file(root).name().c_str(), nullptr);
+    reading_.emplace_back(real != nullptr ? std::string(real) : sources_.file(root).name());
+    std::free(real);  // NOLINT
+  }
+
+ private:
+  source_registry& sources_;
+  const read_options& options_;
+  diagnostics& diags_;
+  std::mt19937_64 rng_{0};
+
+  std::unordered_map<std::string, definition> definitions_;
+  std::optional<std::string> collecting_;       // name of a `\` definition being read
+  std::optional<std::size_t> collecting_node_;  // its node in frames_.back().items_
+  std::string pending_condition_;               // @ID of the line being processed
+
+  std::vector<frame> frames_;
+  file_context* ctx_ = nullptr;
+  decommented scratch_;  // physical_line()'s buffers, reused
+  unsigned include_depth_ = 0;
+  std::vector<std::string> reading_;  // canonical paths of the files being read (loops)
+
+  unsigned generation_depth_ = 0;
+  std::size_t generated_lines_ = 0;
+  bool runaway_reported_ = false;
+};
+
+}  // namespace
+
+syntax_tree read_registered(file_id file, source_registry& sources, const read_options& options,
+                            diagnostics& diags) {
+  if (!sources.contains(file)) {
+    return {};
+  }
+  reader r(sources, options, diags);
+  r.note_root(file);
+  return r.run(file);
+}
+
+syntax_tree read_file(const std::string& path, source_registry& sources,
+                      const read_options& options, diagnostics& diags) {
+  const std::optional<file_id> id = sources.load(path, diags);
+  if (!id) {
+    return {};
+  }
+  return read_registered(*id, sources, options, diags);
+}
+
+std::string default_config_id() {
+  struct utsname u {};
+  if (::uname(&u) != 0) {
+    return {};
+  }
+  std::string name = u.nodename;
+  const std::size_t dot = name.find('.');
+  if (dot != std::string::npos) {
+    name.resize(dot);
+  }
+  return name;
+}
+
+std::map<std::string, std::string, std::less<>> process_environment() {
+  std::map<std::string, std::string, std::less<>> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::size_t eq = entry.find('=');
+    if (eq != std::string_view::npos) {
+      env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+    }
+  }
+  return env;
+}
+
+escaped_words split_quoted_escaped(std::string_view src) {
+  escaped_words out;
+  const auto is_xdigit = [](char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  const auto hex_value = [](char c) {
+    return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
+  };
+  std::size_t i = 0;
+  const std::size_t n = src.size();
+  while (i < n) {
+    while (i < n && is_white(src[i])) {
+      ++i;
+    }
+    if (i >= n) {
+      break;
+    }
+    std::string w;
+    char quote = 0;
+    while (i < n) {
+      const char c = src[i];
+      if (c == '\\') {
+        ++i;
+        if (i >= n) {
+          out.words_.clear();
+          out.error_ = "missing escaped character after the final '\\'";
+          return out;
+        }
+        char op = 0;
+        if (src[i] == 'x' && i + 1 < n && is_xdigit(src[i + 1])) {
+          ++i;
+          unsigned v = 0;
+          while (i < n && is_xdigit(src[i])) {
+            v = (v << 4) | static_cast<unsigned>(hex_value(src[i]));
+            ++i;
+          }
+          op = static_cast<char>(v & 0xffU);
+        } else if (src[i] == 'c' && i + 1 < n) {
+          op = static_cast<char>(src[i + 1] & 0x1f);
+          i += 2;
+        } else if (src[i] >= '0' && src[i] <= '7') {
+          unsigned v = static_cast<unsigned>(src[i++] - '0');
+          for (int k = 0; k < 2 && i < n && src[i] >= '0' && src[i] <= '7'; ++k) {
+            v = (v << 3) + static_cast<unsigned>(src[i++] - '0');
+          }
+          op = static_cast<char>(v & 0xffU);
+        } else {
+          switch (src[i]) {
+            case 'a':
+              op = '\a';
+              break;
+            case 'b':
+              op = '\b';
+              break;
+            case 'E':
+              op = '\x1b';
+              break;
+            case 'f':
+              op = '\f';
+              break;
+            case 'n':
+              op = '\n';
+              break;
+            case 'r':
+              op = '\r';
+              break;
+            case 't':
+              op = '\t';
+              break;
+            case 'v':
+              op = '\v';
+              break;
+            default:
+              op = src[i];
+              break;
+          }
+          ++i;
+        }
+        w.push_back(op);
+        continue;
+      }
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        } else {
+          w.push_back(c);
+        }
+        ++i;
+        continue;
+      }
+      if (c == '"' || c == '\'') {
+        quote = c;
+        ++i;
+        continue;
+      }
+      if (is_white(c)) {
+        break;
+      }
+      w.push_back(c);
+      ++i;
+    }
+    if (quote != 0) {
+      out.words_.clear();
+      out.error_ = std::string("missing terminating ") + quote;
+      return out;
+    }
+    out.words_.push_back(std::move(w));
+  }
+  return out;
+}
+
+}  // namespace tandem::parsers::keepalived

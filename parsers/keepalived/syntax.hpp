@@ -1,0 +1,78 @@
+// The keepalived syntax tree: what the reader (reader.hpp) produces after keepalived's
+// preprocessing (comments, includes, @conditions, $definitions, ~SEQ/~LST) and its splitting of
+// lines at '{' and '}'. Plain structs, no parser library types, so the keyword table, the model
+// builder, `check` and `migrate` all read the same thing. The tree is lossless for the source:
+// every word keeps its spelling and position, and comments, definitions, includes and skipped
+// conditional lines stay in it as nodes, in reading order.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parsers/common/position.hpp"
+
+namespace tandem::parsers::keepalived {
+
+struct word {
+  // What keepalived's word splitter yields: double quotes removed, nothing unescaped (only the
+  // keywords that run commands unescape; see split_quoted_escaped in reader.hpp).
+  std::string value_;
+  // The spelling, quotes kept. When !expanded_ this is the source text exactly (an escaped "\#"
+  // keeps its backslash here); when expanded_ it is the text after substitution.
+  std::string raw_;
+  // Its first character (the opening quote of a quoted word). For text produced by a $NAME
+  // substitution, the position of that '$'.
+  source_position position_;
+  bool quoted_ = false;    // starts with a double quote
+  bool expanded_ = false;  // some of it came from a $definition, ~SEQ/~LST variable or builtin
+};
+
+enum class node_kind {
+  statement,   // words_, and text_ = the line after substitution (what a keyword handler that
+               //   splits it itself, e.g. a script command, reads); with has_block_, the
+               //   `{ … }` that followed it is in children_
+  comment,     // text_: from the '#' or '!' to the end of the line
+  definition,  // `$NAME=VALUE`: name_, text_ = the value (lines of a `\` definition joined by \n)
+  skipped,     // an `@ID …` / `@^ID …` line not meant for this config id: text_ = the line
+  include,     // `include GLOB` (or includer/m/w/b/a): words_, text_ = the glob pattern
+  sequence,  // a `~SEQ(…)` / `~SEQx(…)` / `~LST(…)` line: text_; what it produced follows it
+  stray_brace,  // a '}' that closes no block (diagnosed); position_ is the '}'
+};
+
+struct node {
+  node_kind kind_ = node_kind::statement;
+  source_position position_;  // first character of the node (a statement's first word)
+  std::vector<word> words_;
+  std::string text_;
+  std::string name_;  // definition: the NAME of $NAME=...
+  // `@ID` or `@^ID` when the line was a conditional line for this config id (kept for migrate).
+  std::string condition_;
+  // The statement came from a ~SEQ/~LST iteration or a multi-line definition, not from a line
+  // written as such: migrate reprints the source line instead.
+  bool generated_ = false;
+
+  // Blocks. A '{' with no statement before it opens a block of a statement with no words.
+  bool has_block_ = false;
+  source_position open_brace_;
+  std::optional<source_position> close_brace_;  // nullopt: never closed (diagnosed)
+  std::vector<node> children_;
+
+  // include: the files it read, in glob order.
+  std::vector<file_id> included_files_;
+
+  // The first word's value ("" when there are no words): keywords are case-sensitive.
+  std::string_view keyword() const {
+    return words_.empty() ? std::string_view{} : std::string_view(words_.front().value_);
+  }
+};
+
+struct syntax_tree {
+  file_id root_file_ = no_file;
+  // Top level, in reading order. Included files are spliced in after their include node, as
+  // keepalived reads them (a block may open in one file and close in another).
+  std::vector<node> items_;
+};
+
+}  // namespace tandem::parsers::keepalived
