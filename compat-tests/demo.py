@@ -86,7 +86,7 @@ def main(argv=None) -> int:
         step(lab, "proxy1", "ip addr sh eth0")
         results.append((f"proxy1 holds the shared address {VIP}", has_vip))
         if has_vip:
-            r = step(lab, "client", f"curl -s -o /dev/null -w '%{{http_code}}\\n' http://{VIP}/")
+            r = step(lab, "client", f"curl -s --max-time 5 -o /dev/null -w '%{{http_code}}\\n' http://{VIP}/")
             results.append(("the client reaches the caches through the shared address",
                             r.stdout.strip() == "200"))
 

@@ -5,6 +5,7 @@ test fails or the run is interrupted."""
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -84,9 +85,9 @@ def test_machines_have_their_own_names_files_and_processes(pair):
 
 def test_init_reaps_orphans_so_killall_stops_answering(pair):
     # The shell exits at once; its background `sleep` is orphaned to the machine's init.
-    pair.exec("alpha", "sleep 0.5 >/dev/null 2>&1 & exit 0", check=True)
+    pair.exec("alpha", "sleep 3 >/dev/null 2>&1 & exit 0", check=True)
     assert pair.running("alpha", "sleep")
-    Lab.wait_for(lambda: not pair.running("alpha", "sleep"), 5, "the orphan to be reaped")
+    Lab.wait_for(lambda: not pair.running("alpha", "sleep"), 10, "the orphan to be reaped")
     zombies = pair.exec("alpha", "ps -eo stat= | grep -c '^Z'").stdout.strip()
     assert zombies == "0"
 
@@ -99,7 +100,8 @@ def test_segment_connects_machines_and_nothing_else(pair):
     for m in ("alpha", "beta", "client"):
         routes = pair.exec(m, "ip -4 route show default; ip -6 route show default").stdout
         assert routes.strip() == "", f"{m} has a default route: {routes}"
-        assert pair.exec(m, "ip route get 192.0.2.1").returncode != 0
+        r = pair.exec(m, "ip route get 192.0.2.1")
+        assert (r.returncode, "unreachable" in r.stderr) == (2, True), r
 
 
 def test_cut_and_restore_a_link(pair):
@@ -208,3 +210,36 @@ def test_every_blog_topology_is_valid(blog_configs):
         names.add(topo.name)
         assert topo.machines
     assert len(names) == 5
+
+
+def test_a_lab_that_is_up_is_not_taken_over(pair):
+    """A second run of the same lab refuses, and its clean-up leaves the first one alone."""
+    with pytest.raises(LabError, match="already up"):
+        with Lab(PAIR):
+            pass
+    assert pair.exec("alpha", "hostname").stdout.strip() == "alpha"
+
+
+def test_a_dead_machine_is_never_entered():
+    """Once a machine's init is gone its pid may be a host process's: refuse, never run there."""
+    before = host_links()
+    with Lab(PAIR) as lab:
+        pid = lab.inits["beta"]
+        os.kill(pid, signal.SIGKILL)
+        Lab.wait_for(lambda: not lab._is_machine_init("beta", pid), 10, "beta's init to die")
+        with pytest.raises(LabError, match="is gone"):
+            lab.exec("beta", "hostname")
+        with pytest.raises(LabError, match="is gone"):
+            lab.running("beta", "lab-httpd")
+        assert lab.exec("alpha", "hostname").stdout.strip() == "alpha"
+    assert_nothing_left("lt", before)
+
+
+def test_every_service_command_of_the_blog_labs_exists(blog_configs):
+    lab_bin = HERE / "lab" / "bin"
+    for t in sorted(blog_configs.glob("*/lab.toml")):
+        for m in load_topology(t).machines:
+            for s in m.services:
+                program = s.command.split()[0]
+                found = (lab_bin / program).exists() or shutil.which(program, path="/usr/sbin:/usr/bin:/sbin:/bin")
+                assert found, f"{t}: machine {m.name}: service {s.name}: no program {program!r}"

@@ -69,13 +69,19 @@ def sweep(lab: str | None = None) -> list[str]:
     """Removes every namespace (and its processes) of `lab`, or of every lab."""
     prefix = f"{PREFIX}{lab}-" if lab else PREFIX
     removed = []
+    errors = []
     for ns in list_netns():
         if ns.startswith(prefix):
-            _kill_netns_processes(ns)
+            try:
+                _kill_netns_processes(ns)
+            except LabError as e:
+                errors.append(str(e))
             sh(["ip", "netns", "del", ns], check=False)
             removed.append(ns)
     for state in ([STATE_ROOT / lab] if lab else list(STATE_ROOT.glob("*"))):
         _remove_state(state)
+    if errors:
+        raise LabError("; ".join(errors))
     return removed
 
 
@@ -119,6 +125,7 @@ class Lab:
         self.inits: dict[str, int] = {}
         self._procs: dict[str, subprocess.Popen] = {}
         self._created_dirs: list[str] = []
+        self._owner = True
 
     # ---- names -------------------------------------------------------------
     @property
@@ -148,14 +155,16 @@ class Lab:
 
     # ---- life --------------------------------------------------------------
     def __enter__(self) -> "Lab":
-        self._old_term = signal.getsignal(signal.SIGTERM)
-        # SIGTERM unwinds like Ctrl-C does, so __exit__ removes the lab.
-        signal.signal(signal.SIGTERM, _raise_interrupt)
+        # SIGTERM and SIGHUP (a closed terminal) unwind like Ctrl-C, so __exit__ removes the lab.
+        self._old_handlers = {sig: signal.signal(sig, _raise_interrupt)
+                              for sig in (signal.SIGTERM, signal.SIGHUP)}
         try:
             self.up()
         except BaseException:
-            self.down()
-            signal.signal(signal.SIGTERM, self._old_term)
+            try:
+                self.down()
+            finally:
+                self._restore_handlers()
             raise
         return self
 
@@ -163,7 +172,11 @@ class Lab:
         try:
             self.down()
         finally:
-            signal.signal(signal.SIGTERM, self._old_term)
+            self._restore_handlers()
+
+    def _restore_handlers(self) -> None:
+        for sig, handler in self._old_handlers.items():
+            signal.signal(sig, handler)
 
     def _save(self) -> None:
         self.state.mkdir(parents=True, exist_ok=True)
@@ -172,7 +185,23 @@ class Lab:
                 "created_dirs": self._created_dirs}
         (self.state / "state.json").write_text(json.dumps(data, indent=1))
 
+    def in_use(self) -> list[str]:
+        """Machines of a lab of this name that are up now (in this or another process)."""
+        info = self.state / "state.json"
+        if not info.exists():
+            return []
+        try:
+            inits = json.loads(info.read_text()).get("inits", {})
+        except ValueError:
+            return []
+        return [m for m, pid in inits.items() if self._is_machine_init(m, int(pid))]
+
     def up(self) -> None:
+        busy = self.in_use()
+        if busy:
+            self._owner = False     # so the down() that follows a failed up() leaves it alone
+            raise LabError(f"lab {self.name} is already up (machines {', '.join(busy)}); "
+                           f"remove it first: ./run lab down {self.name}")
         sweep(self.name)            # what a killed earlier run of this lab left behind
         self._save()
         sw = self.switch_ns
@@ -216,10 +245,14 @@ class Lab:
         does not is written into a private copy of its folder, which covers the host's."""
         root = self.state / m.name / "fs"
         for f in m.files:
-            d = os.path.dirname(f.path)
+            d = os.path.realpath(os.path.dirname(f.path))     # /var/run is /run
             if any(d == p or d.startswith(p + "/") for p in PRIVATE_DIRS + ["/proc", "/sys", "/dev"]):
                 raise LabError(f"machine {m.name}: files under {d} are not supported "
                                f"({', '.join(PRIVATE_DIRS)} are private and empty in each machine)")
+            if not os.path.isfile(f.path) and d.count("/") < 2:
+                # A new file needs a private copy of its folder; "/" or "/etc" is too much.
+                raise LabError(f"machine {m.name}: {f.path}: a file that does not exist on the "
+                               f"host must be in a folder at least two levels deep")
         new_dirs = sorted({os.path.dirname(f.path) for f in m.files if not os.path.isfile(f.path)},
                           key=lambda d: d.count("/"))
         binds = []
@@ -268,7 +301,7 @@ class Lab:
         log.close()
         self._procs[m.name] = p
         deadline = time.monotonic() + 10
-        while b"ready" not in (mdir / "init.log").read_bytes():
+        while b"ready" not in (mdir / "init.log").read_bytes().splitlines():
             if p.poll() is not None or time.monotonic() > deadline:
                 raise LabError(f"machine {m.name} did not start:\n"
                                f"{(mdir / 'init.log').read_text(errors='replace')}")
@@ -278,20 +311,30 @@ class Lab:
         self._save()
 
     def down(self) -> None:
-        """Removes every namespace, process, veth, file and directory the lab made."""
-        for name in list(self.inits):
+        """Removes every namespace, process, veth, file and directory the lab made. A second
+        Ctrl-C or SIGTERM waits until it is done rather than leave half a lab behind."""
+        if not self._owner:
+            return                  # up() refused: the lab of this name belongs to someone else
+        blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
             try:
-                self._ctl(name, {"op": "shutdown"}, timeout=2)
-            except LabError:
-                pass
-        for name, p in self._procs.items():
-            try:
-                p.wait(timeout=6)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self._procs.clear()
-        sweep(self.name)
+                for name in list(self.inits):
+                    try:
+                        self._ctl(name, {"op": "shutdown"}, timeout=2)
+                    except (LabError, ValueError):
+                        pass
+                for name, p in self._procs.items():
+                    try:
+                        p.wait(timeout=6)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+                self._procs.clear()
+            finally:
+                sweep(self.name)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         left = [n for n in list_netns() if n.startswith(f"{PREFIX}{self.name}-")]
         self.inits.clear()
         if left:
@@ -320,10 +363,29 @@ class Lab:
         return reply
 
     def _init_pid(self, machine: str) -> int:
+        """The machine's init, verified: a dead init's pid may belong to a host process by
+        now, and entering its namespaces would run the command on the host."""
         self.topo.machine(machine)
         if machine not in self.inits:
             raise LabError(f"machine {machine} is not up")
-        return self.inits[machine]
+        pid = self.inits[machine]
+        if not self._is_machine_init(machine, pid):
+            raise LabError(f"machine {machine} is gone (its init, pid {pid}, is no longer "
+                           f"running in {self.ns(machine)}); bring the lab up again")
+        return pid
+
+    def _is_machine_init(self, machine: str, pid: int) -> bool:
+        try:
+            net = os.stat(f"/proc/{pid}/ns/net")
+            want = os.stat(f"/run/netns/{self.ns(machine)}")
+            other_pidns = os.stat(f"/proc/{pid}/ns/pid").st_ino != os.stat("/proc/self/ns/pid").st_ino
+            other_mntns = os.stat(f"/proc/{pid}/ns/mnt").st_ino != os.stat("/proc/self/ns/mnt").st_ino
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return False
+        alive = "\nState:\tZ" not in status and "\nState:\tX" not in status
+        return ((net.st_dev, net.st_ino) == (want.st_dev, want.st_ino) and other_pidns
+                and other_mntns and alive)
 
     def exec(self, machine: str, cmd: str | list[str], check: bool = False, timeout: float = 30,
              input: str | None = None) -> subprocess.CompletedProcess:
@@ -334,9 +396,12 @@ class Lab:
         full = ["nsenter", "-t", str(pid), "-n", "-m", "-p", "-u", "-i", "--wd=/", "--"] + argv
         try:
             r = subprocess.run(full, capture_output=True, text=True, timeout=timeout, env=env,
-                               input=input)
+                               input=input, stdin=None if input is not None else subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise LabError(f"{machine}: timed out after {timeout}s: {argv}") from None
+        if r.returncode != 0 and r.stderr.startswith("nsenter:"):
+            # The command never ran: its failure must not read as the command's answer.
+            raise LabError(f"{machine}: could not enter the machine: {r.stderr.strip()}")
         if check and r.returncode != 0:
             raise LabError(f"{machine}: failed ({r.returncode}): {argv}\n{r.stdout}{r.stderr}")
         return r

@@ -13,8 +13,7 @@ import subprocess
 import sys
 import time
 
-services = {}        # name -> {"pid": int, "status": None | int}
-exited = {}          # pid -> decoded exit status, for processes we spawned
+services = {}        # name -> {"pid": int, "status": None | int, "log": str}
 
 
 def decode(status):
@@ -32,13 +31,11 @@ def reap():
         if pid == 0:
             return
         for s in services.values():
-            if s["pid"] == pid:
+            if s["pid"] == pid and s["status"] is None:   # a recycled pid is not the service
                 s["status"] = decode(status)
 
 
 def setup(spec):
-    for d in spec.get("mkdirs", []):
-        os.makedirs(d, exist_ok=True)
     for src, dst in spec.get("binds", []):
         subprocess.run(["mount", "--bind", src, dst], check=True)
     # /run first, then the lab's tools are bound under it while their real paths are still
@@ -84,12 +81,6 @@ def handle(req, env):
     if op == "status":
         reap()
         return {"ok": True, "services": services}
-    if op == "signal":
-        s = services.get(req["name"])
-        if s is None or s["status"] is not None:
-            return {"ok": False, "error": "not running"}
-        os.killpg(s["pid"], req.get("signal", signal.SIGTERM))
-        return {"ok": True}
     return {"ok": False, "error": f"unknown op {op!r}"}
 
 
@@ -114,6 +105,8 @@ def shutdown(grace):
 
 
 def main():
+    if os.getpid() != 1:
+        sys.exit("init.py is PID 1 of a lab machine; the lab starts it (it would remount /run here)")
     spec = json.load(open(sys.argv[1]))
     # A machine's processes start in "/", as a booted machine's do; the caller's folder may
     # be hidden from them (HAProxy fails when it cannot get back to its starting folder).
@@ -139,24 +132,29 @@ def main():
         for key, _ in sel.select(timeout=1.0):
             if key.fileobj is ctl:
                 conn, _ = ctl.accept()
-                with conn:
-                    conn.settimeout(5)
-                    data = b""
-                    while not data.endswith(b"\n"):
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    try:
-                        req = json.loads(data)
-                        if req.get("op") == "shutdown":
-                            stop.append(1)
-                            reply = {"ok": True}
-                        else:
-                            reply = handle(req, env)
-                    except Exception as e:  # a bad request must not take the machine down
-                        reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-                    conn.sendall(json.dumps(reply).encode() + b"\n")
+                # A client that stalls, leaves early or sends junk must never take PID 1
+                # (and with it the whole machine) down.
+                try:
+                    with conn:
+                        conn.settimeout(5)
+                        data = b""
+                        while not data.endswith(b"\n"):
+                            chunk = conn.recv(65536)
+                            if not chunk:
+                                break
+                            data += chunk
+                        try:
+                            req = json.loads(data)
+                            if req.get("op") == "shutdown":
+                                stop.append(1)
+                                reply = {"ok": True}
+                            else:
+                                reply = handle(req, env)
+                        except Exception as e:
+                            reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
+                        conn.sendall(json.dumps(reply).encode() + b"\n")
+                except OSError:
+                    pass
             else:
                 os.read(rfd, 4096)
         reap()
