@@ -14,6 +14,7 @@
 #include "parsers/common/diagnostic.hpp"
 #include "parsers/common/render.hpp"
 #include "parsers/common/source_registry.hpp"
+#include "parsers/haproxy/reader.hpp"
 #include "runtime/core/process_name.hpp"
 #include "tools/check_cli.hpp"
 #include "tools/haproxy_cli.hpp"
@@ -24,7 +25,6 @@ namespace tandem::tools {
 
 namespace {
 
-namespace fs = std::filesystem;
 using parsers::diagnostics;
 using parsers::severity;
 using parsers::source_registry;
@@ -37,41 +37,6 @@ std::string single_quoted(std::string_view s) {
   out += s;
   out += '\'';
   return out;
-}
-
-// HAProxy's rule for `-f DIR`: the regular files (symlinks followed) whose names end in
-// ".cfg" and do not start with '.', in byte order of their names (alphasort in the C locale).
-std::vector<std::string> haproxy_expand_paths(const std::vector<std::string>& paths,
-                                              diagnostics& diags) {
-  std::vector<std::string> files;
-  for (const std::string& path : paths) {
-    std::error_code ec;
-    if (!fs::is_directory(path, ec)) {
-      files.push_back(path);  // loading reports it if it is missing or unreadable
-      continue;
-    }
-    std::vector<std::string> names;
-    fs::directory_iterator it(path, ec);
-    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      const std::string name = it->path().filename().string();
-      std::error_code type_ec;
-      if (name.starts_with(".") || !name.ends_with(".cfg") ||
-          !fs::is_regular_file(it->path(), type_ec)) {
-        continue;
-      }
-      names.push_back(name);
-    }
-    if (ec) {
-      diags.add(severity::error, parsers::codes::file_unreadable, {},
-                "cannot read configuration directory " + single_quoted(path) + ": " + ec.message());
-      continue;
-    }
-    std::sort(names.begin(), names.end());
-    for (const std::string& name : names) {
-      files.push_back(path.ends_with("/") ? path + name : path + "/" + name);
-    }
-  }
-  return files;
 }
 
 // Loads every file; on failure prints the diagnostics and returns false.
@@ -140,7 +105,8 @@ int run_haproxy(std::string_view program, std::span<const std::string_view> args
   }
   source_registry sources;
   diagnostics diags;
-  const std::vector<std::string> files = haproxy_expand_paths(o.config_paths_, diags);
+  const std::vector<std::string> files =
+      parsers::haproxy::expand_haproxy_paths(o.config_paths_, diags);
   if (!load_files(files, sources, diags, err)) {
     return exit_failure;
   }
