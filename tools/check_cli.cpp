@@ -1,19 +1,9 @@
 // Parsing `tandem check` and `tandem migrate` arguments (see check_cli.hpp).
 #include "tools/check_cli.hpp"
+#include "tools/text.hpp"
 
 namespace tandem::tools {
 
-namespace {
-// Built piecewise: GCC 12 at -O3 reports a false -Wrestrict for "'" + std::string(s) + "'".
-std::string single_quoted(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  out += s;
-  out += '\'';
-  return out;
-}
-}  // namespace
 
 check_cli_result parse_check_cli(std::span<const std::string_view> args) {
   check_cli_result result;

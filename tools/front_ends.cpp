@@ -1,5 +1,6 @@
 // The front-ends of the tandem executable (see front_ends.hpp).
 #include "tools/front_ends.hpp"
+#include "tools/text.hpp"
 
 #include <unistd.h>
 
@@ -28,16 +29,6 @@ namespace {
 using parsers::diagnostics;
 using parsers::severity;
 using parsers::source_registry;
-
-// Built piecewise: GCC 12 at -O3 reports a false -Wrestrict for "'" + std::string(s) + "'".
-std::string single_quoted(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  out += s;
-  out += '\'';
-  return out;
-}
 
 // Loads every file; on failure prints the diagnostics and returns false.
 bool load_files(const std::vector<std::string>& files, source_registry& sources, diagnostics& diags,

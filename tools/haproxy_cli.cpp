@@ -4,6 +4,7 @@
 // does not mean -f X), -sf/-st take every following argument that does not start with '-',
 // and everything after "--" is a configuration file.
 #include "tools/haproxy_cli.hpp"
+#include "tools/text.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -12,16 +13,6 @@
 namespace tandem::tools {
 
 namespace {
-
-// Built piecewise: GCC 12 at -O3 reports a false -Wrestrict for "'" + std::string(s) + "'".
-std::string single_quoted(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  out += s;
-  out += '\'';
-  return out;
-}
 
 // HAProxy parses -n/-N/-m with atol(): leading digits, anything else ignored.
 long haproxy_atol(std::string_view text) {

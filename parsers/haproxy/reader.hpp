@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "parsers/common/diagnostic.hpp"
+#include "parsers/common/environment.hpp"
 #include "parsers/common/position.hpp"
 #include "parsers/common/source_registry.hpp"
 #include "parsers/haproxy/syntax.hpp"
@@ -50,7 +51,7 @@ inline constexpr std::string_view directive_diag = "hap-diag";
 
 // Environment variables, injected (the tool passes the process environment; tests pass their
 // own, so they are deterministic).
-using environment = std::map<std::string, std::string, std::less<>>;
+using parsers::environment;
 
 struct reader_options {
   environment environment_;

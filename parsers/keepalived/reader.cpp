@@ -27,8 +27,6 @@
 #include "parsers/common/normalise.hpp"
 #include "parsers/common/utf8.hpp"
 
-extern char** environ;  // NOLINT: POSIX
-
 namespace tandem::parsers::keepalived {
 
 namespace {
@@ -1534,18 +1532,6 @@ std::string default_config_id() {
     name.resize(dot);
   }
   return name;
-}
-
-std::map<std::string, std::string, std::less<>> process_environment() {
-  std::map<std::string, std::string, std::less<>> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const std::size_t eq = entry.find('=');
-    if (eq != std::string_view::npos) {
-      env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
-    }
-  }
-  return env;
 }
 
 escaped_words split_quoted_escaped(std::string_view src) {

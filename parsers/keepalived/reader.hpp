@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "parsers/common/diagnostic.hpp"
+#include "parsers/common/environment.hpp"
 #include "parsers/common/position.hpp"
 #include "parsers/common/source_registry.hpp"
 #include "parsers/keepalived/syntax.hpp"
@@ -44,7 +45,7 @@ struct read_options {
   std::string config_id_;
   // Where an undefined ${NAME} may be found (taken with a warning) and what ${_ENV NAME} reads.
   // process_environment() for the real process; empty in tests unless a test sets it.
-  std::map<std::string, std::string, std::less<>> environment_;
+  environment environment_;
   // ${_RANDOM [MIN [MAX]]}: returns a number in [min, max]. Unset: a fixed-seed generator, so
   // reading is deterministic.
   std::function<unsigned long(unsigned long min, unsigned long max)> random_;
@@ -66,8 +67,8 @@ syntax_tree read_registered(file_id file, source_registry& sources, const read_o
 // The host name up to the first '.', as keepalived's default config id.
 std::string default_config_id();
 
-// This process's environment, for read_options::environment_.
-std::map<std::string, std::string, std::less<>> process_environment();
+using parsers::environment;
+using parsers::process_environment;
 
 // keepalived's alloc_strvec_quoted_escaped: the split used for script commands. Words are
 // separated by blanks outside quotes; "…" and '…' group (quotes removed); \a \b \E \f \n \r
