@@ -144,8 +144,8 @@ def test_a_service_that_fails_to_start_fails_up_and_is_cleaned():
     assert_nothing_left("lt", before)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_cli_up_is_removed_on_ctrl_c_and_sigterm(sig, repo):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_cli_up_is_removed_on_ctrl_c_sigterm_and_hangup(sig, repo):
     before = host_links()
     up = subprocess.Popen([str(repo / "run"), "lab", "up", str(PAIR), "--impl", "debian"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -243,3 +243,45 @@ def test_every_service_command_of_the_blog_labs_exists(blog_configs):
                 program = s.command.split()[0]
                 found = (lab_bin / program).exists() or shutil.which(program, path="/usr/sbin:/usr/bin:/sbin:/bin")
                 assert found, f"{t}: machine {m.name}: service {s.name}: no program {program!r}"
+
+
+def test_lab_smtpd_really_accepts_mail(tmp_path):
+    """The SMTP stand-in for the posts' postfix: a message sent to it lands in its spool."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    spool = tmp_path / "spool"
+    smtpd = subprocess.Popen([str(HERE / "lab" / "bin" / "lab-smtpd"), "--port", str(port),
+                              "--bind", "127.0.0.1", "--name", "mx1", "--spool", str(spool)])
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "lab-smtpd did not listen"
+                time.sleep(0.05)
+        with conn:
+            f = conn.makefile("rwb")
+            def say(line):
+                f.write(line.encode() + b"\r\n")
+                f.flush()
+                return f.readline().decode()
+            assert f.readline().decode().startswith("220 mx1")
+            assert say("HELO client").startswith("250")
+            assert say("RCPT TO:<b@example.org>").startswith("503")   # MAIL comes first
+            assert say("MAIL FROM:<a@example.org>").startswith("250")
+            assert say("RCPT TO:<b@example.org>").startswith("250")
+            assert say("DATA").startswith("354")
+            assert say("Subject: lab\r\n\r\n..dot-stuffed\r\n.").startswith("250 OK queued")
+            assert say("QUIT").startswith("221")
+        mails = list(spool.glob("*.eml"))
+        assert len(mails) == 1
+        text = mails[0].read_bytes().decode()     # bytes: the CRLFs are what was sent
+        assert "X-Lab-From: <a@example.org>" in text and "X-Lab-To: <b@example.org>" in text
+        assert text.endswith("Subject: lab\r\n\r\n.dot-stuffed\r\n")
+    finally:
+        smtpd.terminate()
+        smtpd.wait(timeout=10)

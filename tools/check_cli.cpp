@@ -4,7 +4,6 @@
 
 namespace tandem::tools {
 
-
 check_cli_result parse_check_cli(std::span<const std::string_view> args) {
   check_cli_result result;
   check_options& o = result.options_;
