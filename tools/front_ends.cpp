@@ -15,11 +15,12 @@
 #include "parsers/common/diagnostic.hpp"
 #include "parsers/common/render.hpp"
 #include "parsers/common/source_registry.hpp"
-#include "parsers/haproxy/reader.hpp"
 #include "runtime/core/process_name.hpp"
 #include "tools/check_cli.hpp"
-#include "tools/haproxy_cli.hpp"
-#include "tools/keepalived_cli.hpp"
+#include "tools/front_end_support.hpp"
+#include "tools/haproxy_front.hpp"
+#include "tools/keepalived_front.hpp"
+#include "tools/language.hpp"
 #include "tools/version.hpp"
 
 namespace tandem::tools {
@@ -27,147 +28,24 @@ namespace tandem::tools {
 namespace {
 
 using parsers::diagnostics;
+using parsers::file_id;
 using parsers::severity;
 using parsers::source_registry;
 
-// Loads every file; on failure prints the diagnostics and returns false.
-bool load_files(const std::vector<std::string>& files, source_registry& sources, diagnostics& diags,
-                std::ostream& err, check_format format = check_format::text) {
-  for (const std::string& file : files) {
-    sources.load(file, diags);
+// The language of a loaded file, or an error diagnostic saying it could not be told.
+config_language language_of(const source_registry& sources, file_id file, diagnostics& diags) {
+  const config_language language = detect_language(sources.file(file).text());
+  if (language == config_language::unknown) {
+    diags.add(severity::error, "unknown-language", parsers::source_position{file, 0, 0},
+              "cannot tell whether this is an HAProxy or a keepalived configuration",
+              "an HAProxy file has section lines such as 'global', 'defaults', 'frontend', "
+              "'backend' or 'listen'; a keepalived file has blocks such as 'global_defs { … }' "
+              "or 'vrrp_instance NAME { … }'");
   }
-  if (diags.empty()) {
-    return true;
-  }
-  err << (format == check_format::json ? parsers::render_json(diags, sources)
-                                       : parsers::render_text(diags, sources));
-  return !diags.has_errors();
-}
-
-void report_loaded(std::string_view program, const source_registry& sources, std::ostream& err) {
-  err << program << ": loaded " << sources.size() << " configuration file"
-      << (sources.size() == 1 ? "" : "s") << ":";
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    err << (i == 0 ? " " : ", ") << sources.file(static_cast<parsers::file_id>(i)).name();
-  }
-  err << '\n';
-}
-
-int not_implemented(std::string_view program, std::string_view what, std::ostream& err) {
-  err << program << ": not implemented yet: " << what << '\n';
-  return exit_not_implemented;
+  return language;
 }
 
 }  // namespace
-
-int run_haproxy(std::string_view program, std::span<const std::string_view> args, std::ostream& out,
-                std::ostream& err) {
-  const haproxy_cli_result parsed = parse_haproxy_cli(args);
-  for (const std::string& warning : parsed.warnings_) {
-    err << program << ": warning: " << warning << '\n';
-  }
-  if (parsed.error_) {
-    err << program << ": " << *parsed.error_ << '\n'
-        << "Run '" << program << " -h' for the list of options.\n";
-    return exit_failure;
-  }
-  const haproxy_options& o = parsed.options_;
-  if (o.version_level_ > 0) {
-    out << haproxy_version_text(o.version_level_ > 1);
-    return exit_ok;
-  }
-  if (o.help_) {
-    out << haproxy_version_text(false) << haproxy_usage(program);
-    return exit_ok;
-  }
-  if (o.check_condition_) {
-    return not_implemented(
-        program, "evaluating -cc conditions needs the HAProxy configuration reader (issue 3)", err);
-  }
-  if (o.config_paths_.empty()) {
-    err << program << ": no configuration file given (use -f FILE, -f DIR or -- FILE...)\n"
-        << "Run '" << program << " -h' for the list of options.\n";
-    return exit_failure;
-  }
-  if (o.change_dir_ && ::chdir(o.change_dir_->c_str()) != 0) {
-    err << program << ": cannot change to directory " << single_quoted(*o.change_dir_) << ": "
-        << std::strerror(errno) << '\n';
-    return exit_failure;
-  }
-  source_registry sources;
-  diagnostics diags;
-  const std::vector<std::string> files =
-      parsers::haproxy::expand_haproxy_paths(o.config_paths_, diags);
-  if (!load_files(files, sources, diags, err)) {
-    return exit_failure;
-  }
-  report_loaded(program, sources, err);
-  if (o.check_) {
-    return not_implemented(
-        program, "checking a configuration (-c) needs the HAProxy configuration reader (issue 3)",
-        err);
-  }
-  return not_implemented(program,
-                         "running a configuration needs the HAProxy configuration reader "
-                         "(issue 3) and the proxy runtime (issue 5)",
-                         err);
-}
-
-int run_keepalived(std::string_view program, std::span<const std::string_view> args,
-                   std::ostream& out, std::ostream& err) {
-  const keepalived_cli_result parsed = parse_keepalived_cli(args);
-  for (const std::string& error : parsed.errors_) {
-    err << error << '\n';
-  }
-  for (const std::string& warning : parsed.warnings_) {
-    err << warning << '\n';
-  }
-  const keepalived_options& o = parsed.options_;
-  switch (o.immediate_) {
-    case keepalived_immediate::version:
-      err << keepalived_version_text();  // keepalived prints its version on stderr
-      return exit_ok;
-    case keepalived_immediate::help:
-      err << keepalived_usage(program);  // and its help too
-      return exit_ok;
-    case keepalived_immediate::signum:
-      out << o.signum_ << '\n';
-      return exit_ok;
-    case keepalived_immediate::genhash:
-      return not_implemented(program,
-                             "the genhash utility mode (-T/--genhash) is not part of any "
-                             "planned issue yet",
-                             err);
-    case keepalived_immediate::none:
-      break;
-  }
-  if (!parsed.errors_.empty()) {
-    err << "Run '" << program << " --help' for the list of options.\n";
-    return exit_failure;
-  }
-  if (!o.unexpected_args_.empty()) {
-    err << "Unexpected argument(s):";
-    for (const std::string& arg : o.unexpected_args_) {
-      err << ' ' << arg;
-    }
-    err << '\n';
-  }
-  source_registry sources;
-  diagnostics diags;
-  if (!load_files({o.config_file_}, sources, diags, err)) {
-    return exit_failure;
-  }
-  report_loaded(program, sources, err);
-  if (o.config_test_) {
-    return not_implemented(
-        program,
-        "checking a configuration (-t) needs the keepalived configuration reader (issue 4)", err);
-  }
-  return not_implemented(program,
-                         "running a configuration needs the keepalived configuration reader "
-                         "(issue 4) and the VRRP runtime (issue 7)",
-                         err);
-}
 
 int run_check(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
   const check_cli_result parsed = parse_check_cli(args);
@@ -181,14 +59,36 @@ int run_check(std::span<const std::string_view> args, std::ostream& out, std::os
   }
   source_registry sources;
   diagnostics diags;
-  if (!load_files(parsed.options_.files_, sources, diags, err, parsed.options_.format_)) {
+  // JSON is the report a program reads: it goes to stdout, whatever it says.
+  const bool json = parsed.options_.format_ == check_format::json;
+  if (!load_files(parsed.options_.files_, sources, diags, json ? out : err,
+                  parsed.options_.format_)) {
     return exit_failure;
   }
-  report_loaded("tandem check", sources, err);
-  return not_implemented("tandem check",
-                         "checking needs the HAProxy and keepalived configuration readers "
-                         "(issues 3 and 4)",
-                         err);
+  const check_options& o = parsed.options_;
+  // Included files are loaded while checking: only the named ones are checked as roots.
+  const std::size_t named = sources.size();
+  for (std::size_t i = 0; i < named; ++i) {
+    const auto file = static_cast<file_id>(i);
+    switch (language_of(sources, file, diags)) {
+      case config_language::haproxy:
+        lint_haproxy(sources, file, diags);
+        break;
+      case config_language::keepalived:
+        lint_keepalived(sources, file, diags);
+        break;
+      case config_language::unknown:
+        break;
+    }
+  }
+  if (o.format_ == check_format::json) {
+    out << parsers::render_json(diags, sources);
+  } else {
+    err << parsers::render_text(diags, sources);
+  }
+  const bool failed =
+      diags.has_errors() || (o.strict_ && diags.count(severity::warning) > 0);
+  return failed ? exit_failure : exit_ok;
 }
 
 int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
@@ -206,11 +106,21 @@ int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::
   if (!load_files({parsed.options_.file_}, sources, diags, err)) {
     return exit_failure;
   }
-  report_loaded("tandem migrate", sources, err);
-  return not_implemented("tandem migrate",
-                         "migrating needs the HAProxy and keepalived configuration readers "
-                         "(issues 3 and 4)",
-                         err);
+  const file_id file{0};
+  bool migrated = false;
+  switch (language_of(sources, file, diags)) {
+    case config_language::haproxy:
+      migrated = migrate_haproxy(sources, file, out, diags);
+      break;
+    case config_language::keepalived:
+      migrated = migrate_keepalived(sources, file, out, diags);
+      break;
+    case config_language::unknown:
+      break;
+  }
+  // What migrate changed and why goes to stderr, so stdout is the new file alone.
+  err << parsers::render_text(diags, sources);
+  return migrated ? exit_ok : exit_failure;
 }
 
 int run_tandem(std::span<const std::string_view> argv, std::ostream& out, std::ostream& err) {

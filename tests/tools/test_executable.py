@@ -171,9 +171,9 @@ class loading(temp_dir_case):
 
     def test_check_json_output(self):
         missing = os.path.join(self.dir, 'we"ird.cfg')
-        status, _, err = run('tandem', 'check', '--format', 'json', missing)
+        status, out, _ = run('tandem', 'check', '--format', 'json', missing)
         self.assertEqual(status, 1)
-        report = json.loads(err)
+        report = json.loads(out)
         self.assertEqual(len(report), 1)
         self.assertEqual(report[0]['code'], 'file-not-found')
         self.assertEqual(report[0]['severity'], 'error')
@@ -221,15 +221,13 @@ class loading(temp_dir_case):
                       'keepalived configuration reader (issue 4) and the VRRP runtime (issue 7)\n',
                       err)
 
-    def test_check_and_migrate_not_implemented(self):
-        conf = self.write('haproxy.cfg')
-        status, _, err = run('tandem', 'check', conf)
-        self.assertEqual(status, 2)
-        self.assertIn('tandem check: not implemented yet: checking needs the HAProxy and '
-                      'keepalived configuration readers (issues 3 and 4)\n', err)
-        status, out, err = run('tandem', 'migrate', conf)
-        self.assertEqual((status, out), (2, ''))
-        self.assertIn('(issues 3 and 4)', err)
+    def test_check_and_migrate_need_a_known_language(self):
+        conf = self.write('notes.cfg', 'hello world\n')
+        for argv in (('tandem', 'check', conf), ('tandem', 'migrate', conf)):
+            status, out, err = run(*argv)
+            self.assertEqual((status, out), (1, ''), argv)
+            self.assertIn(f'{conf}: error: cannot tell whether this is an HAProxy or a keepalived '
+                          'configuration [unknown-language]', err)
 
 
 class fifo_process_name(temp_dir_case):

@@ -1,0 +1,20 @@
+// Which configuration language a file is written in, for `tandem check` and `tandem migrate`
+// (they take either). Decided from the content, not the name: blog posts save keepalived
+// configs as .cfg and haproxy configs as .conf.
+#pragma once
+
+#include <string_view>
+
+namespace tandem::tools {
+
+enum class config_language { haproxy, keepalived, unknown };
+
+// keepalived when a line starts with one of keepalived's top-level block keywords
+// (global_defs, vrrp_instance, virtual_server, …) or the text uses '{' blocks; haproxy when a
+// line starts with an HAProxy section keyword (global, defaults, frontend, backend, listen, …);
+// the first such line decides. unknown when neither is found.
+config_language detect_language(std::string_view text);
+
+std::string_view language_name(config_language language);
+
+}  // namespace tandem::tools
