@@ -1,10 +1,17 @@
 """Measuring a command the same way for Tandem and for the anchor it is compared with: wall
-time and peak resident memory of the child (from wait4's rusage), best of several runs."""
+time and peak resident memory, best of several runs.
+
+The peak comes from GNU time (/usr/bin/time -f %M), not from this process's own wait4: Linux
+carries a process's peak RSS across exec, so a child forked from Python would report at least
+Python's own size. GNU time is small, so what it reports is the command's own peak."""
 
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
+
+GNU_TIME = '/usr/bin/time'
 
 
 @dataclass
@@ -15,14 +22,17 @@ class sample:
 
 
 def run_once(argv, env=None, cwd=None):
-    """Runs argv with stdout/stderr discarded; its wall time, peak RSS (KiB) and exit status."""
-    start = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL, env=env, cwd=cwd)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.monotonic() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return sample(elapsed, usage.ru_maxrss, proc.returncode)
+    """Runs argv with stdout/stderr discarded; its wall time, peak RSS (KiB) and exit status.
+    The wall time includes GNU time's own start (about a millisecond, the same for both)."""
+    with tempfile.NamedTemporaryFile('r', prefix='tandem-bench-time-') as stats:
+        start = time.monotonic()
+        status = subprocess.run([GNU_TIME, '-q', '-o', stats.name, '-f', '%M %x', *argv],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, env=env, cwd=cwd).returncode
+        elapsed = time.monotonic() - start
+        fields = stats.read().split()
+    peak_kib = int(fields[0]) if fields else 0
+    return sample(elapsed, peak_kib, status)
 
 
 def best_of(argv, runs=5, env=None, cwd=None):
