@@ -8,6 +8,7 @@
 // hot path beyond the action list.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -75,6 +76,10 @@ struct instance_config {
   bool track_interface = true;  // false: dont_track_primary
   garp_config garp;
   std::vector<tracker_config> trackers;
+  // What the adverts carry (the machine itself only needs them through wire.hpp).
+  std::vector<ip_address> vips;  // virtual_ipaddress, in order, all of `family`
+  auth_type auth = auth_type::none;
+  std::array<std::uint8_t, vrrp_auth_size> auth_data{};
 };
 
 // An advert that passed check_ipv4_packet / check_ipv6_packet.
