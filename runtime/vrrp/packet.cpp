@@ -306,6 +306,11 @@ rx_result check_ipv4_packet(const rx_config& cfg, std::span<const std::uint8_t> 
   if (!cfg.unicast && packet[8] != vrrp_ttl) {
     return reject(stats, rx_status::bad_ttl);
   }
+  // keepalived reads AH instances from an IPPROTO_AH socket and the rest from IPPROTO_VRRP,
+  // so it never sees the other protocol; a single-socket adapter gets it counted here.
+  if (packet[9] != (ah ? ipproto_ah : ipproto_vrrp)) {
+    return reject(stats, rx_status::auth_type_mismatch);
+  }
   const auto message = packet.subspan(ihl + ah_size);
   const ip_address source = read_address(packet, 12, address_family::ipv4);
   const ip_address destination = read_address(packet, 16, address_family::ipv4);

@@ -546,9 +546,16 @@ TEST_F(packet_ah_test, SpiMustBeTheSource) {
   EXPECT_EQ(check_ipv4_packet(cfg_, p, stats_, &recv_counter_).status, rx_status::auth_failure);
 }
 
-TEST_F(packet_ah_test, PlainVrrpToAnAhInstanceIsATypeMismatchOrShort) {
-  const auto plain = v2_packet();
-  EXPECT_NE(check_ipv4_packet(cfg_, plain, stats_, &recv_counter_).status, rx_status::ok);
+TEST_F(packet_ah_test, PlainVrrpToAnAhInstanceAndBackAreTypeMismatches) {
+  // A plain VRRP packet long enough to pass the AH instance's length check.
+  advert big = v2_advert();
+  big.addresses = {addr("192.168.1.100"), addr("192.168.1.101"), addr("192.168.1.102"),
+                   addr("192.168.1.103"), addr("192.168.1.104"), addr("192.168.1.105")};
+  EXPECT_EQ(check_ipv4_packet(cfg_, v2_packet(big), stats_, &recv_counter_).status,
+            rx_status::auth_type_mismatch);
+  rx_config plain_cfg = v2_config();
+  EXPECT_EQ(check_ipv4_packet(plain_cfg, send(), stats_).status, rx_status::auth_type_mismatch);
+  EXPECT_EQ(stats_.count(rx_status::auth_type_mismatch), 2u);
   const auto p = send();
   for (std::size_t n = 0; n < p.size(); ++n) {
     EXPECT_NE(check_ipv4_packet(cfg_, std::span(p).first(n), stats_, &recv_counter_).status,
