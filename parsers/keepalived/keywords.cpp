@@ -202,6 +202,15 @@ void h_email_from(const node& n, builder& b, diagnostics&) {
 }
 void h_smtp_server(const node& n, builder& b, diagnostics& d) {
   b.model_.global_.smtp_server_ = arg(n, 1);
+  const std::string host = arg(n, 1);
+  const bool name_chars = !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char ch) {
+    return std::isalnum(ch) != 0 || ch == '.' || ch == '-' || ch == '_';
+  });
+  if (!name_chars && address_family(host, nullptr, nullptr, false) == 0 && !unresolved(n, 1)) {
+    d.add(severity::error, codes::invalid_address, where(n, 1),
+          "invalid smtp_server '" + host + "': neither an IP address nor a host name",
+          "write 'smtp_server IP [PORT]' or 'smtp_server HOSTNAME [PORT]'");
+  }
   if (n.words_.size() > 2) {
     if (auto p = number(n, 2, 1, 65535, d)) b.model_.global_.smtp_server_port_ = *p;
   }
@@ -230,7 +239,7 @@ void h_mcast6(const node& n, builder& b, diagnostics& d) {
 }
 template <auto Member>
 void global_seconds(const node& n, builder& b, diagnostics& d) {
-  if (auto v = decimal(n, 1, 0, 4294.967295, d)) b.model_.global_.*Member = *v;
+  if (auto v = decimal(n, 1, 0, 4294967295.0, d)) b.model_.global_.*Member = *v;
 }
 template <auto Member>
 void global_positive_seconds(const node& n, builder& b, diagnostics& d) {
@@ -249,8 +258,14 @@ void h_dynamic_interfaces(const node&, builder& b, diagnostics&) { b.model_.glob
 void h_decimal_any(const node& n, builder&, diagnostics& d) { decimal(n, 1, 0, 4294.967295, d); }
 void h_unsigned_any(const node& n, builder&, diagnostics& d) { number(n, 1, 0, 4294967295L, d); }
 void h_lvs_sync_daemon(const node& n, builder&, diagnostics& d) {
-  // lvs_sync_daemon INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]
-  for (std::size_t i = 3; i + 1 < n.words_.size(); i += 2) {
+  // lvs_sync_daemon INTERFACE [VRRP_INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group IP]
+  std::size_t i = 2;
+  if (const std::string second = arg(n, 2);
+      second != "id" && second != "maxlen" && second != "port" && second != "ttl" &&
+      second != "group") {
+    ++i;  // the instance name
+  }
+  for (; i + 1 < n.words_.size(); i += 2) {
     const std::string k = arg(n, i);
     if (k == "maxlen") number(n, i + 1, 1, 65507, d);
     else if (k == "id") number(n, i + 1, 0, 255, d);
@@ -529,9 +544,10 @@ void h_use_vmac(const node& n, builder& b, diagnostics&) {
   }
 }
 void h_dont_track_primary(const node&, builder& b, diagnostics&) { if (b.instance_) b.instance_->dont_track_primary_ = true; }
+// garp delays and refreshes are whole-or-decimal seconds without keepalived's 4294 s cap.
 template <auto Member>
 void instance_seconds(const node& n, builder& b, diagnostics& d) {
-  if (auto v = decimal(n, 1, 0, 4294.967295, d); v && b.instance_) b.instance_->*Member = *v;
+  if (auto v = decimal(n, 1, 0, 4294967295.0, d); v && b.instance_) b.instance_->*Member = *v;
 }
 template <auto Member>
 void instance_count(const node& n, builder& b, diagnostics& d) {
