@@ -195,7 +195,7 @@ TEST(keepalived_recovery, missing_close_brace_before_the_next_block) {
   ASSERT_EQ(r->a_.model_.vrrp_instances_.size(), 1U);
   EXPECT_EQ(r->a_.model_.vrrp_instances_[0].track_scripts_.size(), 1U);
   const std::string out = migrate(r->a_, r->sources_, r->file_, r->diags_);
-  EXPECT_EQ(out.substr(0, 61), "vrrp_script chk {\n  script \"/bin/true\"\n\n}\nvrrp_instance VI_1 {");
+  EXPECT_EQ(out.substr(0, 62), "vrrp_script chk {\n  script \"/bin/true\"\n\n}\nvrrp_instance VI_1 {");
 }
 
 TEST(keepalived_recovery, unclosed_block_at_the_end_is_an_error) {
