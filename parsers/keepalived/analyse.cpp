@@ -351,6 +351,12 @@ class analyser {
       }
     }
     for (const auto& g : m.sync_groups_) {
+      if (g.instances_.size() == 1) {
+        mine_.add(severity::warning, codes::sync_group_single, g.position_,
+                  "sync group '" + g.name_ + "' has only one vrrp_instance, so it synchronises "
+                  "nothing (keepalived: \"this probably isn't what you want\")",
+                  "list every instance that must change state together, or remove the group");
+      }
       for (const located& name : g.instances_) {
         if (instances.count(name.value_) == 0) {
           mine_.add(severity::error, codes::undefined_instance, name.position_,

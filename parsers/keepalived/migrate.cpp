@@ -36,15 +36,38 @@ class collector {
     edits_[at.line_].push_back({at.column_, 0, std::move(text)});
   }
 
+  // Comments out a statement keepalived 2.2.7 ignores (its block too, when the block closes on
+  // another line).
+  void comment_out(const node& n, std::string why) {
+    insert(n.position_, "# " + why + ": ");
+    if (n.has_block_ && n.close_brace_ && n.close_brace_->line_ != n.position_.line_) {
+      insert(*n.close_brace_, "# ");
+    }
+  }
+
   void walk(const std::vector<node>& items, context where) {
+    // What keepalived ignores depends on the block's other statements.
+    bool master = false;
+    bool fwmark = false;
+    std::string own_interface;
+    if (!items.empty()) {
+      for (const node& n : items) {
+        if (n.kind_ != node_kind::statement || n.words_.size() < 2) continue;
+        if (n.keyword() == "state" && n.words_[1].value_ == "MASTER") master = true;
+        if (n.keyword() == "interface") own_interface = n.words_[1].value_;
+      }
+    }
+    fwmark = where == context::virtual_server && fwmark_block_;
     for (const node& n : items) {
       if (n.kind_ != node_kind::statement || n.words_.empty()) continue;
       if (is_list_context(where)) {
         if (where == context::route_list) {
           for (const word& w : n.words_) {
             if (w.value_ == "gw") replace(w, "via");
-            if (w.value_ == "or") replace(w, "nexthop");
           }
+        }
+        if (where == context::track_interface_list && n.words_.front().value_ == parent_interface_) {
+          comment_out(n, "keepalived ignores tracking the instance's own interface");
         }
         continue;
       }
@@ -59,7 +82,34 @@ class collector {
       if (k->name_ == "state" && n.words_.size() > 1 && n.words_[1].value_ == "SLAVE") {
         replace(n.words_[1], "BACKUP");
       }
-      if (k->opens_ != context::none && n.has_block_) walk(n.children_, k->opens_);
+      if (k->name_ == "auth_pass" && n.words_.size() > 1 && n.words_[1].value_.size() > 8 &&
+          !n.words_[1].quoted_) {
+        replace(n.words_[1], n.words_[1].value_.substr(0, 8));  // what keepalived uses
+      }
+      if (k->name_ == "nopreempt" && where == context::vrrp_instance && master) {
+        comment_out(n, "keepalived ignores nopreempt with state MASTER");
+        continue;
+      }
+      if (k->name_ == "protocol" && fwmark) {
+        comment_out(n, "keepalived ignores the protocol of a fwmark virtual_server");
+        continue;
+      }
+      if (k->name_ == "notification_email" && n.has_block_ && n.words_.size() == 1 &&
+          std::none_of(n.children_.begin(), n.children_.end(),
+                       [](const node& c) { return c.kind_ == node_kind::statement; })) {
+        comment_out(n, "empty, keepalived warns about it");
+        continue;
+      }
+      if (k->opens_ != context::none && n.has_block_) {
+        const bool saved_fwmark = fwmark_block_;
+        const std::string saved_interface = parent_interface_;
+        fwmark_block_ = k->name_ == "virtual_server" && n.words_.size() > 1 &&
+                        n.words_[1].value_ == "fwmark";
+        if (k->opens_ == context::track_interface_list) parent_interface_ = own_interface;
+        walk(n.children_, k->opens_);
+        fwmark_block_ = saved_fwmark;
+        parent_interface_ = saved_interface;
+      }
     }
   }
 
@@ -67,6 +117,8 @@ class collector {
 
  private:
   file_id file_;
+  bool fwmark_block_ = false;
+  std::string parent_interface_;
 };
 
 }  // namespace

@@ -253,7 +253,8 @@ TEST(keepalived_seeds, s004_priority_from_the_environment_gives_the_reconstructi
 TEST(keepalived_seeds, s001_reconstruction_model) {
   auto r = analyse_seed("001-keepalived-lvs-dr/loadbalancer01.keepalived.reconstructed.conf");
   EXPECT_EQ(r->codes(), (std::vector<std::string>{"ka-old-keyword@2", "ka-alias-keyword@21",
-                                                  "ka-alias-keyword@22"}));
+                                                  "ka-alias-keyword@22",
+                                                  "ka-sync-group-single@4"}));
   const config& m = r->a_.model_;
   EXPECT_EQ(m.global_.router_id_, "LoadBalancer01");
   ASSERT_EQ(m.sync_groups_.size(), 1U);
