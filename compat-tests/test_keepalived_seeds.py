@@ -104,3 +104,36 @@ def test_seed003_recovered_file_is_one_instance_for_keepalived(netns, blog_confi
     assert "vrrp_instance dc1server {\n" in migrated.stdout
     # keepalived reads '!' as a comment: the password is SOMEPASSWORD, truncated to SOMEPASS.
     assert "auth_pass SOMEPASS! \n" in migrated.stdout
+
+
+def cluster_check(tandem_bin, *paths):
+    run = subprocess.run([str(tandem_bin / "tandem"), "check", "--cluster", "--format", "json",
+                          *map(str, paths)], capture_output=True, text=True, timeout=60)
+    return run.returncode, [d for d in json.loads(run.stdout) if d["code"].startswith("ka-cluster")]
+
+
+@pytest.mark.parametrize("pair", [("000-squeeze-four-machines/proxy1.keepalived.conf",
+                                   "000-squeeze-four-machines/proxy2.keepalived.conf"),
+                                  ("002-centos7-openstack/host1.keepalived.conf",
+                                   "002-centos7-openstack/host2.keepalived.conf")])
+def test_cluster_pairs_of_the_posts_agree(pair, blog_configs, tandem_bin):
+    status, found = cluster_check(tandem_bin, *(blog_configs / p for p in pair))
+    assert (status, found) == (0, [])
+
+
+def test_cluster_mismatches_name_both_files(blog_configs, tandem_bin, tmp_path):
+    proxy1 = blog_configs / "000-squeeze-four-machines/proxy1.keepalived.conf"
+    text = proxy1.read_text(encoding="utf-8")
+    changed = text.replace("virtual_router_id 51", "virtual_router_id 52") \
+                  .replace("11.22.33.44", "11.22.33.45")
+    assert changed != text
+    other = tmp_path / "proxy2.conf"
+    other.write_text(changed, encoding="utf-8")
+    status, found = cluster_check(tandem_bin, proxy1, other)
+    assert status == 1
+    got = sorted((d["code"], d["line"]) for d in found)
+    assert got == [("ka-cluster-mismatch", 6), ("ka-cluster-mismatch", 9),
+                   ("ka-cluster-same-priority", 10)]
+    for d in found:
+        assert d["file"] == str(other)
+        assert str(proxy1) + ":" in d["message"]

@@ -16,6 +16,7 @@
 #include "parsers/common/environment.hpp"
 #include "parsers/common/render.hpp"
 #include "parsers/keepalived/analyse.hpp"
+#include "parsers/keepalived/cluster.hpp"
 #include "parsers/keepalived/codes.hpp"
 #include "parsers/keepalived/migrate.hpp"
 #include "parsers/keepalived/reader.hpp"
@@ -148,6 +149,22 @@ int run_keepalived(std::string_view program, std::span<const std::string_view> a
 void lint_keepalived(parsers::source_registry& sources, parsers::file_id file,
                      parsers::diagnostics& diags) {
   ka::analyse_file(file, sources, options_for_this_machine("", true), diags);
+}
+
+void lint_keepalived_cluster(parsers::source_registry& sources,
+                             std::span<const parsers::file_id> files, parsers::diagnostics& diags) {
+  std::vector<ka::analysis> analyses;
+  analyses.reserve(files.size());
+  for (const parsers::file_id file : files) {
+    // Each file's own problems are reported by lint_keepalived; here only the cross-file ones.
+    diagnostics own;
+    analyses.push_back(ka::analyse_file(file, sources, options_for_this_machine("", false), own));
+  }
+  std::vector<ka::cluster_member> members;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    members.push_back({files[i], &analyses[i].model_});
+  }
+  ka::check_cluster(members, sources, diags);
 }
 
 bool migrate_keepalived(parsers::source_registry& sources, parsers::file_id file,
