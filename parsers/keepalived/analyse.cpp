@@ -139,17 +139,19 @@ class analyser {
                               std::make_move_iterator(kids.end()));
       kids.erase(kids.begin() + static_cast<std::ptrdiff_t>(from), kids.end());
       n.close_brace_ = before;
+      // Everything read from n before the insert below moves the nodes of `items`.
+      const std::string owner = words_text(n);
+      const std::uint32_t opened = n.open_brace_.line_;
+      const std::string hoisted(moved[at - from].keyword());
+      out_.close_braces_before_.push_back(moved.front().position_);
       items.insert(items.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                    std::make_move_iterator(moved.begin()), std::make_move_iterator(moved.end()));
-      out_.close_braces_before_.push_back(kids.empty() ? before : before);
-      if (from != at) out_.close_braces_before_.back() = moved.front().position_;
       mine_.add(severity::warning, codes::missing_close_brace, before,
-                "'" + std::string(moved[at - from].keyword()) +
-                    "' cannot stand inside '" + words_text(n) + "', whose block opened on line " +
-                    std::to_string(n.open_brace_.line_) +
+                "'" + hoisted + "' cannot stand inside '" + owner +
+                    "', whose block opened on line " + std::to_string(opened) +
                     " is never closed: its '}' is missing before this line",
-                "add '}' before line " + std::to_string(before.line_) + " to close '" +
-                    words_text(n) + "'");
+                "add '}' before line " + std::to_string(before.line_) + " to close '" + owner +
+                    "'");
     }
   }
 
