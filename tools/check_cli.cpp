@@ -19,6 +19,8 @@ check_cli_result parse_check_cli(std::span<const std::string_view> args) {
       return result;
     } else if (arg == "--strict") {
       o.strict_ = true;
+    } else if (arg == "--cluster") {
+      o.cluster_ = true;
     } else if (arg == "--format" || arg.starts_with("--format=")) {
       std::string_view value;
       if (arg == "--format") {
@@ -50,11 +52,13 @@ check_cli_result parse_check_cli(std::span<const std::string_view> args) {
 }
 
 std::string check_usage() {
-  return "Usage: tandem check [--format text|json] [--strict] FILE...\n"
+  return "Usage: tandem check [--format text|json] [--strict] [--cluster] FILE...\n"
          "Reports problems in HAProxy and keepalived configuration files (the language is\n"
          "detected from the content), gcc-style or as JSON.\n"
          "  --format text|json  output format (default: text)\n"
          "  --strict            warnings fail the check too\n"
+         "  --cluster           the keepalived files are the machines of one cluster: their\n"
+         "                      shared VRRP instances must agree\n"
          "  -h, --help          show this help\n";
 }
 

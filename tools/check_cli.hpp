@@ -15,6 +15,7 @@ struct check_options {
   bool help_ = false;
   check_format format_ = check_format::text;  // --format text|json, --format=json
   bool strict_ = false;                       // --strict: warnings fail too
+  bool cluster_ = false;  // --cluster: the keepalived files are machines of one cluster
   std::vector<std::string> files_;            // at least one; "--" ends the options
 };
 

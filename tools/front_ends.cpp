@@ -68,6 +68,7 @@ int run_check(std::span<const std::string_view> args, std::ostream& out, std::os
   const check_options& o = parsed.options_;
   // Included files are loaded while checking: only the named ones are checked as roots.
   const std::size_t named = sources.size();
+  std::vector<file_id> keepalived_files;
   for (std::size_t i = 0; i < named; ++i) {
     const auto file = static_cast<file_id>(i);
     switch (language_of(sources, file, diags)) {
@@ -76,10 +77,14 @@ int run_check(std::span<const std::string_view> args, std::ostream& out, std::os
         break;
       case config_language::keepalived:
         lint_keepalived(sources, file, diags);
+        keepalived_files.push_back(file);
         break;
       case config_language::unknown:
         break;
     }
+  }
+  if (o.cluster_) {
+    lint_keepalived_cluster(sources, keepalived_files, diags);
   }
   if (o.format_ == check_format::json) {
     out << parsers::render_json(diags, sources);

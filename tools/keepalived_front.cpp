@@ -4,12 +4,21 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include <fstream>
+#include <set>
+
+#include "parsers/common/environment.hpp"
 #include "parsers/common/render.hpp"
+#include "parsers/keepalived/analyse.hpp"
+#include "parsers/keepalived/cluster.hpp"
+#include "parsers/keepalived/codes.hpp"
+#include "parsers/keepalived/migrate.hpp"
 #include "parsers/keepalived/reader.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
@@ -20,7 +29,45 @@
 namespace tandem::tools {
 
 using parsers::diagnostics;
+using parsers::severity;
 using parsers::source_registry;
+namespace ka = parsers::keepalived;
+
+namespace {
+
+// keepalived's exit codes for -t, as keepalived 2.2.7 really returns them (its man page is off
+// by one): 0 fine, 4 cannot run at all, 5 configuration errors, 6 only script security.
+constexpr int exit_config_cannot_run = 4;
+constexpr int exit_config_errors = 5;
+constexpr int exit_script_security = 6;
+
+ka::analyse_options options_for_this_machine(std::string config_id, bool check_interfaces) {
+  ka::analyse_options o;
+  o.read_.config_id_ = config_id.empty() ? ka::default_config_id() : std::move(config_id);
+  o.read_.environment_ = parsers::process_environment();
+  if (check_interfaces) o.interface_exists_ = ka::system_interface_exists;
+  return o;
+}
+
+// keepalived's message style, "(FILE: Line N) message", but each message once.
+void print_keepalived_style(const diagnostics& diags, const source_registry& sources,
+                            std::ostream& err) {
+  std::set<std::string> printed;
+  for (const parsers::diagnostic& d : diags) {
+    if (d.severity_ == severity::note) continue;
+    std::string line;
+    if (d.position_.has_file() && sources.contains(d.position_.file_)) {
+      line = "(" + sources.file(d.position_.file_).name();
+      if (d.position_.line_ > 0) line += ": Line " + std::to_string(d.position_.line_);
+      line += ") ";
+    }
+    line += d.message_;
+    if (d.hint_) line += " (" + *d.hint_ + ")";
+    if (printed.insert(line).second) err << line << '\n';
+  }
+}
+
+}  // namespace
 
 int run_keepalived(std::string_view program, std::span<const std::string_view> args,
                    std::ostream& out, std::ostream& err) {
@@ -63,39 +110,69 @@ int run_keepalived(std::string_view program, std::span<const std::string_view> a
   }
   source_registry sources;
   diagnostics diags;
-  if (!load_files({o.config_file_}, sources, diags, err)) {
-    return exit_failure;
+  std::ofstream test_log;
+  if (o.config_test_ && o.config_test_log_file_) {
+    // keepalived -t=FILE writes its messages to FILE instead of stderr.
+    test_log.open(*o.config_test_log_file_);
+    if (!test_log) {
+      err << program << ": cannot write " << single_quoted(*o.config_test_log_file_) << ": "
+          << std::strerror(errno) << '\n';
+      return exit_failure;
+    }
+  }
+  std::ostream& report = test_log.is_open() ? static_cast<std::ostream&>(test_log) : err;
+  if (!load_files({o.config_file_}, sources, diags, report)) {
+    return o.config_test_ ? exit_config_cannot_run : exit_failure;
+  }
+  const ka::analysis a = ka::analyse_file(
+      parsers::file_id{0}, sources, options_for_this_machine(o.config_id_.value_or(""), true), diags);
+  if (o.config_test_) {
+    print_keepalived_style(diags, sources, report);
+    const bool missing_interface =
+        std::any_of(diags.begin(), diags.end(), [](const parsers::diagnostic& d) {
+          return d.code_ == ka::codes::no_interface_here;
+        });
+    if (missing_interface) {
+      report << "Non-existent interface specified in configuration\n";
+    }
+    if (diags.has_errors() || missing_interface) return exit_config_errors;
+    if (a.script_security_violation_) return exit_script_security;
+    return exit_ok;
   }
   report_loaded(program, sources, err);
-  if (o.config_test_) {
-    return not_implemented(
-        program,
-        "checking a configuration (-t) needs the keepalived configuration reader (issue 4)", err);
-  }
   return not_implemented(program,
-                         "running a configuration needs the keepalived configuration reader "
-                         "(issue 4) and the VRRP runtime (issue 7)",
+                         "running a configuration needs the VRRP runtime (issue 7) and the "
+                         "LVS runtime (issue 8)",
                          err);
 }
 
 void lint_keepalived(parsers::source_registry& sources, parsers::file_id file,
-                  parsers::diagnostics& diags) {
-  (void)sources;
-  (void)file;
-  diags.add(parsers::severity::error, "not-implemented",
-            parsers::source_position{file, 0, 0},
-            "checking keepalived configurations is not implemented yet (issue 4)");
+                     parsers::diagnostics& diags) {
+  ka::analyse_file(file, sources, options_for_this_machine("", true), diags);
 }
 
-bool migrate_keepalived(parsers::source_registry& sources, parsers::file_id file, std::ostream& out,
-                     parsers::diagnostics& diags) {
-  (void)sources;
-  (void)file;
-  (void)out;
-  diags.add(parsers::severity::error, "not-implemented",
-            parsers::source_position{file, 0, 0},
-            "migrating keepalived configurations is not implemented yet (issue 4)");
-  return false;
+void lint_keepalived_cluster(parsers::source_registry& sources,
+                             std::span<const parsers::file_id> files, parsers::diagnostics& diags) {
+  std::vector<ka::analysis> analyses;
+  analyses.reserve(files.size());
+  for (const parsers::file_id file : files) {
+    // Each file's own problems are reported by lint_keepalived; here only the cross-file ones.
+    diagnostics own;
+    analyses.push_back(ka::analyse_file(file, sources, options_for_this_machine("", false), own));
+  }
+  std::vector<ka::cluster_member> members;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    members.push_back({files[i], &analyses[i].model_});
+  }
+  ka::check_cluster(members, sources, diags);
+}
+
+bool migrate_keepalived(parsers::source_registry& sources, parsers::file_id file,
+                        std::ostream& out, parsers::diagnostics& diags) {
+  // Another machine's file is migrated here too: its interfaces are not this machine's.
+  const ka::analysis a = ka::analyse_file(file, sources, options_for_this_machine("", false), diags);
+  out << ka::migrate(a, sources, file, diags);
+  return !diags.has_errors();
 }
 
 }  // namespace tandem::tools

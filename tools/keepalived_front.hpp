@@ -17,6 +17,11 @@ namespace tandem::tools {
 void lint_keepalived(parsers::source_registry& sources, parsers::file_id file,
                   parsers::diagnostics& diags);
 
+// `tandem check --cluster`: the keepalived files among `files` (already loaded) are machines
+// sharing VRRP instances; appends every disagreement between them to `diags`.
+void lint_keepalived_cluster(parsers::source_registry& sources,
+                             std::span<const parsers::file_id> files, parsers::diagnostics& diags);
+
 // `tandem migrate`: prints `file` in today's syntax on `out`; diagnostics go to `diags`.
 // Returns false when the file cannot be migrated (errors in `diags` say why).
 bool migrate_keepalived(parsers::source_registry& sources, parsers::file_id file, std::ostream& out,

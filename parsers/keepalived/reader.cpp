@@ -1385,6 +1385,10 @@ class reader {
     const source_position where = n.position_;
     const std::string& pattern = n.text_;
     const severity loose = severity::warning;
+    if (!options_.follow_includes_) {
+      add_node(std::move(n));
+      return;
+    }
 
     std::string full = pattern;
     if (!pattern.empty() && pattern[0] != '/') {

@@ -52,6 +52,9 @@ struct read_options {
   // Nested includes deeper than this are refused (keepalived has no limit and loops forever on
   // a file that includes itself).
   unsigned max_include_depth_ = 32;
+  // false: `include` lines are kept in the tree but no file is looked up (the fuzz target reads
+  // only the bytes it is given).
+  bool follow_includes_ = true;
 };
 
 // Loads `path` into `sources` and reads it, following includes. A file that cannot be loaded is

@@ -34,6 +34,9 @@ TEST(CheckCli, FormatAndStrict) {
   EXPECT_EQ(check({"--format=json", "a"}).options_.format_, check_format::json);
   EXPECT_EQ(check({"--format=json", "--format", "text", "a"}).options_.format_, check_format::text);
   EXPECT_TRUE(check({"a", "--strict"}).options_.strict_);
+  EXPECT_TRUE(check({"--cluster", "a", "b"}).options_.cluster_);
+  EXPECT_FALSE(check({"a", "b"}).options_.cluster_);
+  EXPECT_EQ(check({"--", "--cluster"}).options_.files_, strings{"--cluster"});
   EXPECT_EQ(check({"--", "--strict"}).options_.files_, strings{"--strict"});
   EXPECT_TRUE(check({"-h"}).options_.help_);
 }

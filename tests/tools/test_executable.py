@@ -156,17 +156,17 @@ class loading(temp_dir_case):
                      ('keepalived', '-t', '-f', missing), ('tandem', 'check', missing),
                      ('tandem', 'migrate', missing)):
             status, _, err = run(*argv)
-            self.assertEqual(status, 1, argv)
+            # keepalived -t: 4, "the configuration cannot be run".
+            self.assertEqual(status, 4 if argv[0] == 'keepalived' else 1, argv)
             self.assertIn(f"error: cannot open '{missing}': No such file or directory "
                           '[file-not-found]', err, argv)
 
     def test_keepalived_default_configuration_path(self):
         status, _, err = run('keepalived', '-t')
         if os.path.exists('/etc/keepalived/keepalived.conf'):
-            self.assertEqual(status, 2)
-            self.assertIn('/etc/keepalived/keepalived.conf', err)
+            self.assertIn(status, (0, 5, 6))
         else:
-            self.assertEqual(status, 1)
+            self.assertEqual(status, 4)
             self.assertIn("cannot open '/etc/keepalived/keepalived.conf'", err)
 
     def test_check_json_output(self):
@@ -209,17 +209,42 @@ class loading(temp_dir_case):
         self.assertEqual(status, 2)
         self.assertIn('issue 3', err)
 
+    def test_keepalived_config_test(self):
+        # Errors: exit 5, keepalived's "(FILE: Line N) message" style, each message once.
+        conf = self.write('keepalived.conf', 'vrrp_instance VI_1 {\n  priority 300\n  stat MASTER\n}\n')
+        status, out, err = run('keepalived', '-t', '-f', conf)
+        self.assertEqual((status, out), (5, ''), err)
+        self.assertIn(f"({conf}: Line 2) number '300' for 'priority' outside range [1, 255]\n", err)
+        self.assertIn(f"({conf}: Line 3) unknown keyword 'stat' in a vrrp_instance block", err)
+        self.assertIn("did you mean 'state'?", err)
+        self.assertIn(f"({conf}: Line 1) vrrp_instance 'VI_1' has no virtual_router_id", err)
+        self.assertEqual(len(err.splitlines()), len(set(err.splitlines())), err)
+        # Clean: exit 0, nothing said.
+        ok = self.write('ok.conf', 'global_defs {\n  router_id here\n}\n'
+                        'vrrp_instance VI_1 {\n  virtual_router_id 7\n'
+                        '  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n')
+        self.assertEqual(run('keepalived', '-t', '-f', ok), (0, '', ''))
+        # Scripts without enable_script_security: exit 6.
+        scripts = self.write('s.conf', 'vrrp_script chk {\n  script "/bin/true"\n}\n'
+                             'vrrp_instance VI_1 {\n  virtual_router_id 7\n'
+                             '  virtual_ipaddress {\n    192.0.2.1\n  }\n'
+                             '  track_script {\n    chk\n  }\n}\n')
+        status, _, err = run('keepalived', '-t', '-f', scripts)
+        self.assertEqual(status, 6, err)
+        self.assertIn('enable_script_security', err)
+        # -t=FILE writes the messages to FILE.
+        log = os.path.join(self.dir, 'test.log')
+        status, _, err = run('keepalived', '--config-test=' + log, '-f', conf)
+        self.assertEqual((status, err), (5, ''))
+        with open(log) as f:
+            self.assertIn('outside range [1, 255]', f.read())
+
     def test_keepalived_modes(self):
         conf = self.write('keepalived.conf', 'vrrp_instance VI_1 {\n}\n')
-        status, _, err = run('keepalived', '-t', '-f', conf)
-        self.assertEqual(status, 2)
-        self.assertIn('keepalived: not implemented yet: checking a configuration (-t) needs the '
-                      'keepalived configuration reader (issue 4)\n', err)
         status, _, err = run('tandem', 'keepalived', '-n', '-l', '-D', '--use-file=' + conf)
         self.assertEqual(status, 2)
         self.assertIn('tandem keepalived: not implemented yet: running a configuration needs the '
-                      'keepalived configuration reader (issue 4) and the VRRP runtime (issue 7)\n',
-                      err)
+                      'VRRP runtime (issue 7) and the LVS runtime (issue 8)\n', err)
 
     def test_check_and_migrate_need_a_known_language(self):
         conf = self.write('notes.cfg', 'hello world\n')
@@ -264,6 +289,10 @@ class fifo_process_name(temp_dir_case):
         finally:
             os.close(fd)
         out, err = proc.communicate(timeout=20)
+        if expected_message is None:
+            # keepalived -t on a file holding only a comment: nothing to say, exit 0.
+            self.assertEqual((proc.returncode, err), (0, ''))
+            return
         self.assertEqual(proc.returncode, 2, err)
         self.assertIn(f'loaded 1 configuration file: {fifo}\n', err)
         self.assertIn(expected_message, err)
@@ -285,8 +314,7 @@ class fifo_process_name(temp_dir_case):
         self.blocked_process(['tandem', 'keepalived'], 'keepalived', 'the VRRP runtime (issue 7)')
 
     def test_tandem_keepalived_config_test(self):
-        self.blocked_process(['tandem', 'keepalived', '-t'], 'keepalived',
-                             'keepalived configuration reader (issue 4)')
+        self.blocked_process(['tandem', 'keepalived', '-t'], 'keepalived', None)
 
 
 if __name__ == '__main__':
