@@ -44,9 +44,9 @@ ip_address read_address(std::span<const std::uint8_t> b, std::size_t at, address
 }
 
 rx_result reject(rx_stats& stats, rx_status s) {
-  ++stats.by_status[static_cast<std::size_t>(s)];
+  ++stats.by_status_[static_cast<std::size_t>(s)];
   rx_result r;
-  r.status = s;
+  r.status_ = s;
   return r;
 }
 
@@ -60,42 +60,42 @@ rx_result check_message(const rx_config& cfg, std::span<const std::uint8_t> mess
                         const ip_address& source, const ip_address& destination, rx_stats& stats,
                         ah_check&& ah_ok) {
   assert(message.size() >= vrrp_header_size);
-  if (cfg.version == 2) {
+  if (cfg.version_ == 2) {
     const auto type = message[4];
     if (type > static_cast<std::uint8_t>(auth_type::ah)) {
       return reject(stats, rx_status::invalid_auth_type);
     }
-    if (type != static_cast<std::uint8_t>(cfg.auth)) {
+    if (type != static_cast<std::uint8_t>(cfg.auth_)) {
       return reject(stats, rx_status::auth_type_mismatch);
     }
-    if (cfg.auth == auth_type::pass && cfg.family == address_family::ipv4) {
+    if (cfg.auth_ == auth_type::pass && cfg.family_ == address_family::ipv4) {
       if (pass_field.size() != vrrp_auth_size ||
-          !std::equal(pass_field.begin(), pass_field.end(), cfg.auth_data.begin())) {
+          !std::equal(pass_field.begin(), pass_field.end(), cfg.auth_data_.begin())) {
         return reject(stats, rx_status::auth_failure);
       }
-    } else if (cfg.auth == auth_type::ah) {
+    } else if (cfg.auth_ == auth_type::ah) {
       if (!ah_ok()) {
         return reject(stats, rx_status::auth_failure);
       }
     }
-    if (message[5] != cfg.v2_advert_interval_seconds) {
+    if (message[5] != cfg.v2_advert_interval_seconds_) {
       return reject(stats, rx_status::interval_mismatch);
     }
   }
-  if ((message[0] >> 4) != cfg.version) {
+  if ((message[0] >> 4) != cfg.version_) {
     return reject(stats, rx_status::bad_version);
   }
   if ((message[0] & 0x0f) != 1) {
     return reject(stats, rx_status::bad_type);
   }
-  if (message[1] != cfg.vrid) {
+  if (message[1] != cfg.vrid_) {
     return reject(stats, rx_status::vrid_mismatch);
   }
   const std::size_t count = message[3];
-  if (count != cfg.vips.size()) {
+  if (count != cfg.vips_.size()) {
     return reject(stats, rx_status::address_count_mismatch);
   }
-  const std::size_t length = expected_message_size(cfg.version, cfg.family, count);
+  const std::size_t length = expected_message_size(cfg.version_, cfg.family_, count);
   // The last test is ours: with IP options keepalived would read past its buffer.
   if (!total_length_ok || received_total != expected_total || message.size() < length) {
     return reject(stats, rx_status::length_mismatch);
@@ -103,42 +103,42 @@ rx_result check_message(const rx_config& cfg, std::span<const std::uint8_t> mess
   const auto body = message.first(length);
 
   bool old_checksum = false;
-  checksum_context ctx{source, destination, cfg.multicast_group, cfg.checksum_mode};
-  if (message_checksum(body, cfg.version, cfg.family, ctx) != get16(body, 6)) {
-    const bool retry = cfg.version == 3 && cfg.family == address_family::ipv4 &&
-                       cfg.checksum_mode == v3_checksum_mode::pseudo_header &&
-                       cfg.auto_detect_old_checksum;
-    ctx.mode = v3_checksum_mode::multicast_destination;
-    if (!retry || message_checksum(body, cfg.version, cfg.family, ctx) != get16(body, 6)) {
+  checksum_context ctx{source, destination, cfg.multicast_group_, cfg.checksum_mode_};
+  if (message_checksum(body, cfg.version_, cfg.family_, ctx) != get16(body, 6)) {
+    const bool retry = cfg.version_ == 3 && cfg.family_ == address_family::ipv4 &&
+                       cfg.checksum_mode_ == v3_checksum_mode::pseudo_header &&
+                       cfg.auto_detect_old_checksum_;
+    ctx.mode_ = v3_checksum_mode::multicast_destination;
+    if (!retry || message_checksum(body, cfg.version_, cfg.family_, ctx) != get16(body, 6)) {
       return reject(stats, rx_status::bad_checksum);
     }
     old_checksum = true;
   }
-  ++stats.adverts_received;
+  ++stats.adverts_received_;
 
-  const auto got = decode_message(body, cfg.family);
-  assert(got.ok);
-  if (cfg.check_vip_addresses) {
-    for (const auto& vip : cfg.vips) {
-      if (std::find(got.value.addresses.begin(), got.value.addresses.end(), vip) ==
-          got.value.addresses.end()) {
+  const auto got = decode_message(body, cfg.family_);
+  assert(got.ok_);
+  if (cfg.check_vip_addresses_) {
+    for (const auto& vip : cfg.vips_) {
+      if (std::find(got.value_.addresses_.begin(), got.value_.addresses_.end(), vip) ==
+          got.value_.addresses_.end()) {
         return reject(stats, rx_status::address_list_mismatch);
       }
     }
-    if (cfg.check_unicast_src && cfg.unicast &&
-        std::find(cfg.unicast_peers.begin(), cfg.unicast_peers.end(), source) ==
-            cfg.unicast_peers.end()) {
+    if (cfg.check_unicast_src_ && cfg.unicast_ &&
+        std::find(cfg.unicast_peers_.begin(), cfg.unicast_peers_.end(), source) ==
+            cfg.unicast_peers_.end()) {
       return reject(stats, rx_status::unicast_source_not_peer);
     }
   }
-  if (got.value.priority == 0) {
-    ++stats.priority_zero_received;
+  if (got.value_.priority_ == 0) {
+    ++stats.priority_zero_received_;
   }
   rx_result r;
-  r.status = rx_status::ok;
-  r.value = got.value;
-  r.source = source;
-  r.old_checksum = old_checksum;
+  r.status_ = rx_status::ok;
+  r.value_ = got.value_;
+  r.source_ = source;
+  r.old_checksum_ = old_checksum;
   return r;
 }
 
@@ -152,7 +152,7 @@ std::array<std::uint8_t, vrrp_auth_size> auth_data_from_password(std::string_vie
 }
 
 std::size_t message_size(const advert& a, address_family family) {
-  return expected_message_size(a.version, family, a.addresses.size());
+  return expected_message_size(a.version_, family, a.addresses_.size());
 }
 
 std::uint16_t message_checksum(std::span<const std::uint8_t> message, std::uint8_t version,
@@ -164,13 +164,13 @@ std::uint16_t message_checksum(std::span<const std::uint8_t> message, std::uint8
     acc.add(message.subspan(8));
   }
   const bool pseudo = family == address_family::ipv6 ||
-                      (version == 3 && ctx.mode != v3_checksum_mode::no_pseudo_header);
+                      (version == 3 && ctx.mode_ != v3_checksum_mode::no_pseudo_header);
   if (pseudo) {
     const ip_address& dst =
-        family == address_family::ipv4 && ctx.mode == v3_checksum_mode::multicast_destination
-            ? ctx.multicast_group
-            : ctx.destination;
-    acc.add(ctx.source.bytes());
+        family == address_family::ipv4 && ctx.mode_ == v3_checksum_mode::multicast_destination
+            ? ctx.multicast_group_
+            : ctx.destination_;
+    acc.add(ctx.source_.bytes());
     acc.add(dst.bytes());
     const auto length = static_cast<std::uint32_t>(message.size());
     acc.add_u16(static_cast<std::uint16_t>(length >> 16));
@@ -182,35 +182,35 @@ std::uint16_t message_checksum(std::span<const std::uint8_t> message, std::uint8
 
 std::vector<std::uint8_t> encode_message(const advert& a, address_family family,
                                          const checksum_context& ctx) {
-  assert(a.version == 2 || a.version == 3);
-  assert(a.addresses.size() <= 255);
+  assert(a.version_ == 2 || a.version_ == 3);
+  assert(a.addresses_.size() <= 255);
   std::vector<std::uint8_t> out(message_size(a, family), 0);
-  out[0] = static_cast<std::uint8_t>(a.version << 4 | (a.type & 0x0f));
-  out[1] = a.vrid;
-  out[2] = a.priority;
-  out[3] = static_cast<std::uint8_t>(a.addresses.size());
-  if (a.version == 2) {
-    out[4] = static_cast<std::uint8_t>(a.auth);
-    out[5] = static_cast<std::uint8_t>(a.advert_interval);
+  out[0] = static_cast<std::uint8_t>(a.version_ << 4 | (a.type_ & 0x0f));
+  out[1] = a.vrid_;
+  out[2] = a.priority_;
+  out[3] = static_cast<std::uint8_t>(a.addresses_.size());
+  if (a.version_ == 2) {
+    out[4] = static_cast<std::uint8_t>(a.auth_);
+    out[5] = static_cast<std::uint8_t>(a.advert_interval_);
   } else {
-    put16(out, 4, a.advert_interval & 0x0fff);
+    put16(out, 4, a.advert_interval_ & 0x0fff);
   }
   std::size_t at = vrrp_header_size;
-  for (const auto& addr : a.addresses) {
+  for (const auto& addr : a.addresses_) {
     assert(addr.family() == family);
     std::copy(addr.bytes().begin(), addr.bytes().end(), out.begin() + static_cast<long>(at));
     at += addr.size();
   }
-  if (has_auth_trailer(a.version, family) && a.auth == auth_type::pass) {
-    std::copy(a.auth_data.begin(), a.auth_data.end(), out.begin() + static_cast<long>(at));
+  if (has_auth_trailer(a.version_, family) && a.auth_ == auth_type::pass) {
+    std::copy(a.auth_data_.begin(), a.auth_data_.end(), out.begin() + static_cast<long>(at));
   }
-  put16(out, 6, message_checksum(out, a.version, family, ctx));
+  put16(out, 6, message_checksum(out, a.version_, family, ctx));
   return out;
 }
 
 std::vector<std::uint8_t> encode_ipv4_packet(const advert& a, const ipv4_fields& ip,
                                              const checksum_context& ctx, ah_counter* counter) {
-  const bool ah = a.version == 2 && a.auth == auth_type::ah;
+  const bool ah = a.version_ == 2 && a.auth_ == auth_type::ah;
   assert(!ah || counter != nullptr);
   const auto message = encode_message(a, address_family::ipv4, ctx);
   const std::size_t ah_size = ah ? ah_header_size : 0;
@@ -219,34 +219,34 @@ std::vector<std::uint8_t> encode_ipv4_packet(const advert& a, const ipv4_fields&
   b[0] = 0x45;
   b[1] = 0xc0;  // internet network control
   put16(b, 2, static_cast<std::uint16_t>(out.size()));
-  put16(b, 4, ip.id);
-  b[8] = ip.ttl;
+  put16(b, 4, ip.id_);
+  b[8] = ip.ttl_;
   b[9] = ah ? ipproto_ah : ipproto_vrrp;
-  std::copy(ip.source.bytes().begin(), ip.source.bytes().end(), b.begin() + 12);
-  std::copy(ip.destination.bytes().begin(), ip.destination.bytes().end(), b.begin() + 16);
+  std::copy(ip.source_.bytes().begin(), ip.source_.bytes().end(), b.begin() + 12);
+  std::copy(ip.destination_.bytes().begin(), ip.destination_.bytes().end(), b.begin() + 16);
   std::copy(message.begin(), message.end(), out.begin() + static_cast<long>(20 + ah_size));
   if (ah) {
     auto h = b.subspan(ipv4_header_size, ah_header_size);
     h[0] = ipproto_vrrp;
     h[1] = 4;  // 32-bit words minus 2
-    std::copy(ip.source.bytes().begin(), ip.source.bytes().end(), h.begin() + 4);  // SPI
+    std::copy(ip.source_.bytes().begin(), ip.source_.bytes().end(), h.begin() + 4);  // SPI
     // keepalived stops counting just short of wrapping and marks the cycle instead.
-    if (counter->seq_number > 0xFFFFFFFDu) {
-      counter->cycle = true;
+    if (counter->seq_number_ > 0xFFFFFFFDu) {
+      counter->cycle_ = true;
     } else {
-      ++counter->seq_number;
+      ++counter->seq_number_;
     }
-    put16(h, 8, static_cast<std::uint16_t>(counter->seq_number >> 16));
-    put16(h, 10, static_cast<std::uint16_t>(counter->seq_number & 0xffff));
+    put16(h, 8, static_cast<std::uint16_t>(counter->seq_number_ >> 16));
+    put16(h, 10, static_cast<std::uint16_t>(counter->seq_number_ & 0xffff));
     // The ICV covers the packet with the mutable fields (TOS, fragment offset, header
     // checksum, and for unicast the TTL) and the ICV itself zeroed.
     std::vector<std::uint8_t> scratch = out;
     scratch[1] = 0;
     scratch[6] = scratch[7] = 0;
-    if (ip.unicast) {
+    if (ip.unicast_) {
       scratch[8] = 0;
     }
-    const auto icv = hmac_md5_96(a.auth_data, scratch);
+    const auto icv = hmac_md5_96(a.auth_data_, scratch);
     std::copy(icv.begin(), icv.end(), h.begin() + 12);
   }
   put16(b, 10, internet_checksum(b.first(ipv4_header_size)));
@@ -258,42 +258,42 @@ decoded decode_message(std::span<const std::uint8_t> message, address_family fam
   if (message.size() < vrrp_header_size) {
     return d;
   }
-  advert& a = d.value;
-  a.version = message[0] >> 4;
-  a.type = message[0] & 0x0f;
-  a.vrid = message[1];
-  a.priority = message[2];
+  advert& a = d.value_;
+  a.version_ = message[0] >> 4;
+  a.type_ = message[0] & 0x0f;
+  a.vrid_ = message[1];
+  a.priority_ = message[2];
   const std::size_t count = message[3];
-  if (a.version == 3) {
-    a.advert_interval = get16(message, 4) & 0x0fff;
+  if (a.version_ == 3) {
+    a.advert_interval_ = get16(message, 4) & 0x0fff;
   } else {
-    a.auth = static_cast<auth_type>(message[4]);
-    a.advert_interval = message[5];
+    a.auth_ = static_cast<auth_type>(message[4]);
+    a.advert_interval_ = message[5];
   }
-  a.checksum = get16(message, 6);
+  a.checksum_ = get16(message, 6);
   const std::size_t asz = address_size(family);
   if (message.size() < vrrp_header_size + count * asz) {
     return d;
   }
-  a.addresses.reserve(count);
+  a.addresses_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    a.addresses.push_back(read_address(message, vrrp_header_size + i * asz, family));
+    a.addresses_.push_back(read_address(message, vrrp_header_size + i * asz, family));
   }
-  if (has_auth_trailer(a.version, family)) {
+  if (has_auth_trailer(a.version_, family)) {
     const std::size_t at = vrrp_header_size + count * asz;
     if (message.size() < at + vrrp_auth_size) {
       return d;
     }
-    std::copy_n(message.begin() + static_cast<long>(at), vrrp_auth_size, a.auth_data.begin());
+    std::copy_n(message.begin() + static_cast<long>(at), vrrp_auth_size, a.auth_data_.begin());
   }
-  d.ok = true;
+  d.ok_ = true;
   return d;
 }
 
 rx_result check_ipv4_packet(const rx_config& cfg, std::span<const std::uint8_t> packet,
                             rx_stats& stats, ah_counter* counter) {
-  assert(cfg.family == address_family::ipv4);
-  const bool ah = cfg.version == 2 && cfg.auth == auth_type::ah;
+  assert(cfg.family_ == address_family::ipv4);
+  const bool ah = cfg.version_ == 2 && cfg.auth_ == auth_type::ah;
   const std::size_t ah_size = ah ? ah_header_size : 0;
   if (packet.size() < ipv4_header_size + ah_size + vrrp_header_size) {
     return reject(stats, rx_status::too_short);
@@ -303,7 +303,7 @@ rx_result check_ipv4_packet(const rx_config& cfg, std::span<const std::uint8_t> 
   if (ihl < ipv4_header_size || packet.size() < ihl + ah_size + vrrp_header_size) {
     return reject(stats, rx_status::too_short);
   }
-  if (!cfg.unicast && packet[8] != vrrp_ttl) {
+  if (!cfg.unicast_ && packet[8] != vrrp_ttl) {
     return reject(stats, rx_status::bad_ttl);
   }
   // keepalived reads AH instances from an IPPROTO_AH socket and the rest from IPPROTO_VRRP,
@@ -315,8 +315,8 @@ rx_result check_ipv4_packet(const rx_config& cfg, std::span<const std::uint8_t> 
   const ip_address source = read_address(packet, 12, address_family::ipv4);
   const ip_address destination = read_address(packet, 16, address_family::ipv4);
   const std::size_t total_length = get16(packet, 2);
-  const std::size_t expected =
-      ipv4_header_size + ah_size + expected_message_size(cfg.version, cfg.family, cfg.vips.size());
+  const std::size_t expected = ipv4_header_size + ah_size +
+                               expected_message_size(cfg.version_, cfg.family_, cfg.vips_.size());
 
   // PASS: keepalived compares the 8 bytes that end the IP datagram (by its total length).
   std::span<const std::uint8_t> pass_field;
@@ -336,13 +336,13 @@ rx_result check_ipv4_packet(const rx_config& cfg, std::span<const std::uint8_t> 
     scratch[1] = 0;
     scratch[6] = scratch[7] = 0;
     scratch[10] = scratch[11] = 0;
-    if (cfg.unicast) {
+    if (cfg.unicast_) {
       scratch[8] = 0;
     }
     std::array<std::uint8_t, ah_icv_size> received{};
     std::copy_n(scratch.begin() + 20 + 12, ah_icv_size, received.begin());
     std::fill_n(scratch.begin() + 20 + 12, ah_icv_size, 0);
-    if (hmac_md5_96(cfg.auth_data, scratch) != received) {
+    if (hmac_md5_96(cfg.auth_data_, scratch) != received) {
       return false;
     }
     if (!std::equal(packet.begin() + 24, packet.begin() + 28, packet.begin() + 12)) {
@@ -350,10 +350,10 @@ rx_result check_ipv4_packet(const rx_config& cfg, std::span<const std::uint8_t> 
     }
     const std::uint32_t seq =
         static_cast<std::uint32_t>(get16(packet, 28)) << 16 | get16(packet, 30);
-    if (seq <= counter->seq_number) {
+    if (seq <= counter->seq_number_) {
       return false;  // replayed
     }
-    counter->seq_number = seq;
+    counter->seq_number_ = seq;
     return true;
   };
 
@@ -365,16 +365,16 @@ rx_result check_ipv4_packet(const rx_config& cfg, std::span<const std::uint8_t> 
 
 rx_result check_ipv6_packet(const rx_config& cfg, std::span<const std::uint8_t> message,
                             const ipv6_meta& meta, rx_stats& stats) {
-  assert(cfg.family == address_family::ipv6);
+  assert(cfg.family_ == address_family::ipv6);
   if (message.size() < vrrp_header_size) {
     return reject(stats, rx_status::too_short);
   }
-  if (!cfg.unicast && meta.multicast && meta.hop_limit >= 0 && meta.hop_limit != vrrp_ttl) {
+  if (!cfg.unicast_ && meta.multicast_ && meta.hop_limit_ >= 0 && meta.hop_limit_ != vrrp_ttl) {
     return reject(stats, rx_status::bad_ttl);
   }
-  const std::size_t expected = expected_message_size(cfg.version, cfg.family, cfg.vips.size());
-  return check_message(cfg, message, true, message.size(), expected, {}, meta.source,
-                       meta.destination, stats, [] { return false; });
+  const std::size_t expected = expected_message_size(cfg.version_, cfg.family_, cfg.vips_.size());
+  return check_message(cfg, message, true, message.size(), expected, {}, meta.source_,
+                       meta.destination_, stats, [] { return false; });
 }
 
 const char* to_string(rx_status s) {

@@ -34,16 +34,16 @@ std::array<std::uint8_t, vrrp_auth_size> auth_data_from_password(std::string_vie
 
 // One advertisement as it is on the wire.
 struct advert {
-  std::uint8_t version = 2;  // 2 or 3
-  std::uint8_t type = 1;     // 1: ADVERTISEMENT, the only type there is
-  std::uint8_t vrid = 0;
-  std::uint8_t priority = 0;
+  std::uint8_t version_ = 2;  // 2 or 3
+  std::uint8_t type_ = 1;     // 1: ADVERTISEMENT, the only type there is
+  std::uint8_t vrid_ = 0;
+  std::uint8_t priority_ = 0;
   // v2: whole seconds (8 bits); v3: centiseconds (12 bits, the 4 reserved bits zero).
-  std::uint16_t advert_interval = 1;
-  auth_type auth = auth_type::none;  // v2 only
-  std::uint16_t checksum = 0;        // filled by encode, read by decode
-  std::vector<ip_address> addresses;
-  std::array<std::uint8_t, vrrp_auth_size> auth_data{};  // v2 over IPv4 only
+  std::uint16_t advert_interval_ = 1;
+  auth_type auth_ = auth_type::none;  // v2 only
+  std::uint16_t checksum_ = 0;        // filled by encode, read by decode
+  std::vector<ip_address> addresses_;
+  std::array<std::uint8_t, vrrp_auth_size> auth_data_{};  // v2 over IPv4 only
 };
 
 // Which pseudo-header a VRRPv3-over-IPv4 checksum covers. keepalived 2.2.7 uses the packet's
@@ -59,10 +59,10 @@ enum class v3_checksum_mode : std::uint8_t {
 // group (for multicast_destination) and the mode. IPv6 always uses its pseudo-header (the
 // kernel computes and checks it there, IPV6_CHECKSUM); v2 over IPv4 never does.
 struct checksum_context {
-  ip_address source;
-  ip_address destination;
-  ip_address multicast_group;
-  v3_checksum_mode mode = v3_checksum_mode::pseudo_header;
+  ip_address source_;
+  ip_address destination_;
+  ip_address multicast_group_;
+  v3_checksum_mode mode_ = v3_checksum_mode::pseudo_header;
 };
 
 // The VRRP message's size for a family: header, addresses, and for v2 over IPv4 the 8 auth
@@ -80,17 +80,17 @@ std::uint16_t message_checksum(std::span<const std::uint8_t> message, std::uint8
 // The IPv4 fields keepalived's vrrp_build_ip4 sets that vary; the rest are fixed (version 4,
 // IHL 5, TOS 0xc0, no fragmentation, TTL 255 or unicast_ttl).
 struct ipv4_fields {
-  ip_address source;
-  ip_address destination;
-  std::uint16_t id = 0;
-  std::uint8_t ttl = vrrp_ttl;
-  bool unicast = false;  // AH: the ICV is computed with TTL 0 for unicast peers
+  ip_address source_;
+  ip_address destination_;
+  std::uint16_t id_ = 0;
+  std::uint8_t ttl_ = vrrp_ttl;
+  bool unicast_ = false;  // AH: the ICV is computed with TTL 0 for unicast peers
 };
 
 // keepalived's AH counter: the sequence number sent last, or the highest one accepted.
 struct ah_counter {
-  std::uint32_t seq_number = 0;
-  bool cycle = false;
+  std::uint32_t seq_number_ = 0;
+  bool cycle_ = false;
 };
 
 // A whole IPv4 packet as keepalived hands it to a IP_HDRINCL socket (with the IP header
@@ -103,8 +103,8 @@ std::vector<std::uint8_t> encode_ipv4_packet(const advert& a, const ipv4_fields&
 // Structural decoding only: enough bytes for the header, and the addresses and auth data
 // when the message is long enough to hold them. Validation is check_*_packet's job.
 struct decoded {
-  bool ok = false;
-  advert value;
+  bool ok_ = false;
+  advert value_;
 };
 decoded decode_message(std::span<const std::uint8_t> message, address_family family);
 
@@ -130,51 +130,51 @@ const char* to_string(rx_status s);
 
 // Per-reason receive counters (keepalived folds some of them together; we keep them apart).
 struct rx_stats {
-  std::array<std::uint64_t, 15> by_status{};
-  std::uint64_t adverts_received = 0;  // valid type, version and length (advert_rcvd)
-  std::uint64_t priority_zero_received = 0;
-  std::uint64_t count(rx_status s) const { return by_status[static_cast<std::size_t>(s)]; }
+  std::array<std::uint64_t, 15> by_status_{};
+  std::uint64_t adverts_received_ = 0;  // valid type, version and length (advert_rcvd)
+  std::uint64_t priority_zero_received_ = 0;
+  std::uint64_t count(rx_status s) const { return by_status_[static_cast<std::size_t>(s)]; }
 };
 
 // What an instance expects of a received advert.
 struct rx_config {
-  address_family family = address_family::ipv4;
-  std::uint8_t version = 2;
-  std::uint8_t vrid = 0;
-  auth_type auth = auth_type::none;
-  std::array<std::uint8_t, vrrp_auth_size> auth_data{};
-  std::uint8_t v2_advert_interval_seconds = 1;
-  std::vector<ip_address> vips;
-  bool unicast = false;  // unicast_peer configured: no TTL check, AH ICV with TTL 0
-  std::vector<ip_address> unicast_peers;
-  bool check_unicast_src = false;
-  bool check_vip_addresses = true;  // false when skip_check_adv_addr and same master
-  v3_checksum_mode checksum_mode = v3_checksum_mode::pseudo_header;
-  ip_address multicast_group;  // 224.0.0.18 / ff02::12 or vrrp_mcast_group4/6
+  address_family family_ = address_family::ipv4;
+  std::uint8_t version_ = 2;
+  std::uint8_t vrid_ = 0;
+  auth_type auth_ = auth_type::none;
+  std::array<std::uint8_t, vrrp_auth_size> auth_data_{};
+  std::uint8_t v2_advert_interval_seconds_ = 1;
+  std::vector<ip_address> vips_;
+  bool unicast_ = false;  // unicast_peer configured: no TTL check, AH ICV with TTL 0
+  std::vector<ip_address> unicast_peers_;
+  bool check_unicast_src_ = false;
+  bool check_vip_addresses_ = true;  // false when skip_check_adv_addr and same master
+  v3_checksum_mode checksum_mode_ = v3_checksum_mode::pseudo_header;
+  ip_address multicast_group_;  // 224.0.0.18 / ff02::12 or vrrp_mcast_group4/6
   // keepalived (without `old_unicast_checksum never`) also accepts a VRRPv3 IPv4 checksum
   // over the multicast group when the real destination's fails, and switches to it.
-  bool auto_detect_old_checksum = true;
+  bool auto_detect_old_checksum_ = true;
 };
 
 struct rx_result {
-  rx_status status = rx_status::too_short;
-  advert value;  // meaningful when status == ok
-  ip_address source;
-  bool old_checksum = false;  // accepted through the multicast-group pseudo-header
+  rx_status status_ = rx_status::too_short;
+  advert value_;  // meaningful when status_ == ok
+  ip_address source_;
+  bool old_checksum_ = false;  // accepted through the multicast-group pseudo-header
 };
 
 // An IPv4 packet from a raw IPPROTO_VRRP (or IPPROTO_AH) socket, IP header included.
-// `counter` is the AH replay state (needed when cfg.auth is AH).
+// `counter` is the AH replay state (needed when cfg.auth_ is AH).
 rx_result check_ipv4_packet(const rx_config& cfg, std::span<const std::uint8_t> packet,
                             rx_stats& stats, ah_counter* counter = nullptr);
 
 // An IPv6 VRRP message with the fields the socket gives alongside (IPV6_HOPLIMIT,
 // IPV6_PKTINFO). hop_limit < 0: not received, not checked.
 struct ipv6_meta {
-  ip_address source;
-  ip_address destination;
-  int hop_limit = vrrp_ttl;
-  bool multicast = true;
+  ip_address source_;
+  ip_address destination_;
+  int hop_limit_ = vrrp_ttl;
+  bool multicast_ = true;
 };
 rx_result check_ipv6_packet(const rx_config& cfg, std::span<const std::uint8_t> message,
                             const ipv6_meta& meta, rx_stats& stats);

@@ -44,25 +44,25 @@ const char* to_string(notify_kind k) {
 
 received_advert to_received(const advert& a, const ip_address& source) {
   received_advert r;
-  r.source = source;
-  r.priority = a.priority;
-  r.advert_interval = a.version == 3 ? duration(a.advert_interval * centisecond_us)
-                                     : duration(std::chrono::seconds(a.advert_interval));
+  r.source_ = source;
+  r.priority_ = a.priority_;
+  r.advert_interval_ = a.version_ == 3 ? duration(a.advert_interval_ * centisecond_us)
+                                       : duration(std::chrono::seconds(a.advert_interval_));
   return r;
 }
 
 instance::instance(instance_config config)
     : config_(std::move(config)),
-      tracker_status_(config_.trackers.size()),
-      base_priority_(config_.priority),
-      effective_priority_(config_.priority),
-      master_adver_int_(config_.advert_interval) {
-  assert(config_.version == 2 || config_.version == 3);
-  assert(config_.priority >= 1);
-  assert(config_.advert_interval > duration::zero());
-  assert(config_.down_timer_adverts >= 1);
+      tracker_status_(config_.trackers_.size()),
+      base_priority_(config_.priority_),
+      effective_priority_(config_.priority_),
+      master_adver_int_(config_.advert_interval_) {
+  assert(config_.version_ == 2 || config_.version_ == 3);
+  assert(config_.priority_ >= 1);
+  assert(config_.advert_interval_ > duration::zero());
+  assert(config_.down_timer_adverts_ >= 1);
   for (std::size_t i = 0; i < tracker_status_.size(); ++i) {
-    tracker_status_[i] = config_.trackers[i].initial;
+    tracker_status_[i] = config_.trackers_[i].initial_;
   }
   ms_down_timer_ = down_interval();
 }
@@ -71,7 +71,7 @@ instance::instance(instance_config config)
 // Master_Adver_Interval) / 256. keepalived's integer microsecond arithmetic (VRRP_TIMER_SKEW,
 // 625/16 == 10000/256) is kept so the deadlines agree to the microsecond.
 duration instance::skew(unsigned priority_term) const {
-  if (config_.version == 3) {
+  if (config_.version_ == 3) {
     const auto cs = master_adver_int_.count() / centisecond_us;
     return duration(static_cast<std::int64_t>(priority_term) * cs * 625 / 16);
   }
@@ -79,26 +79,26 @@ duration instance::skew(unsigned priority_term) const {
 }
 
 duration instance::down_interval() const {
-  return static_cast<std::int64_t>(config_.down_timer_adverts) * master_adver_int_ +
+  return static_cast<std::int64_t>(config_.down_timer_adverts_) * master_adver_int_ +
          skew(256u - effective_priority_);
 }
 
 // A weight-0 tracker that fails (or succeeds, with reverse) holds the instance in FAULT, as
 // does one that has not reported yet (keepalived's num_script_init), and the link.
 bool instance::own_fault() const {
-  if (config_.track_interface && !interface_up_) {
+  if (config_.track_interface_ && !interface_up_) {
     return true;
   }
   for (std::size_t i = 0; i < tracker_status_.size(); ++i) {
-    const auto& t = config_.trackers[i];
-    if (t.weight != 0) {
+    const auto& t = config_.trackers_[i];
+    if (t.weight_ != 0) {
       continue;
     }
     if (tracker_status_[i] == tracker_status::unknown) {
       return true;
     }
     const bool ok = tracker_status_[i] == tracker_status::ok;
-    if (ok == t.reverse) {
+    if (ok == t.reverse_) {
       return true;
     }
   }
@@ -107,13 +107,13 @@ bool instance::own_fault() const {
 
 // A fault that is more than "no result yet": keepalived notifies only for those at startup.
 bool instance::any_real_fault() const {
-  if (config_.track_interface && !interface_up_) {
+  if (config_.track_interface_ && !interface_up_) {
     return true;
   }
   for (std::size_t i = 0; i < tracker_status_.size(); ++i) {
-    const auto& t = config_.trackers[i];
-    if (t.weight == 0 && tracker_status_[i] != tracker_status::unknown &&
-        (tracker_status_[i] == tracker_status::ok) == t.reverse) {
+    const auto& t = config_.trackers_[i];
+    if (t.weight_ == 0 && tracker_status_[i] != tracker_status::unknown &&
+        (tracker_status_[i] == tracker_status::ok) == t.reverse_) {
       return true;
     }
   }
@@ -137,16 +137,16 @@ void instance::recompute_priority(time_point now) {
   }
   int total = base_priority_;
   for (std::size_t i = 0; i < tracker_status_.size(); ++i) {
-    const auto& t = config_.trackers[i];
-    if (t.weight == 0 || tracker_status_[i] == tracker_status::unknown) {
+    const auto& t = config_.trackers_[i];
+    if (t.weight_ == 0 || tracker_status_[i] == tracker_status::unknown) {
       continue;
     }
     const bool ok = tracker_status_[i] == tracker_status::ok;
-    const int multiplier = t.reverse ? -1 : 1;
-    if (t.weight > 0 && ok) {
-      total += t.weight * multiplier;
-    } else if (t.weight < 0 && !ok) {
-      total += t.weight * multiplier;
+    const int multiplier = t.reverse_ ? -1 : 1;
+    if (t.weight_ > 0 && ok) {
+      total += t.weight_ * multiplier;
+    } else if (t.weight_ < 0 && !ok) {
+      total += t.weight_ * multiplier;
     }
   }
   const auto next = static_cast<std::uint8_t>(std::clamp(total, 1, priority_owner - 1));
@@ -165,7 +165,7 @@ void instance::recompute_priority(time_point now) {
 void instance::start(time_point now, bool interface_up) {
   assert(state_ == state::init);
   interface_up_ = interface_up;
-  master_adver_int_ = config_.advert_interval;
+  master_adver_int_ = config_.advert_interval_;
   recompute_priority(now);
   ms_down_timer_ = down_interval();
   if (group_ != nullptr) {
@@ -184,7 +184,7 @@ void instance::start(time_point now, bool interface_up) {
   }
   // An owner configured MASTER takes over at once (keepalived times out of BACKUP after
   // 1 us without notifying BACKUP); everyone else, `state MASTER` or not, waits in BACKUP.
-  if (config_.initial_master && base_priority_ == priority_owner) {
+  if (config_.initial_master_ && base_priority_ == priority_owner) {
     want_master_ = true;
     goto_master(now, false);  // or BACKUP, when a sync group holds it back
     return;
@@ -211,15 +211,15 @@ void instance::goto_master(time_point now, bool forced) {
   set_state(state::master);
   emit(actions::add_vips{});
   vips_set_ = true;
-  emit(actions::send_garp{config_.garp.master_repeat});
-  if (config_.garp.master_delay > duration::zero()) {
-    garp_due_ = now + config_.garp.master_delay;
+  emit(actions::send_garp{config_.garp_.master_repeat_});
+  if (config_.garp_.master_delay_ > duration::zero()) {
+    garp_due_ = now + config_.garp_.master_delay_;
   }
-  if (config_.garp.master_refresh > duration::zero()) {
-    garp_refresh_due_ = now + config_.garp.master_refresh;
+  if (config_.garp_.master_refresh_ > duration::zero()) {
+    garp_refresh_due_ = now + config_.garp_.master_refresh_;
   }
   emit(actions::run_notify{notify_kind::master, effective_priority_});
-  master_address_ = config_.primary_address;
+  master_address_ = config_.primary_address_;
   send_master_advert(now);
   if (group_ != nullptr) {
     group_->member_became_master(this, now);
@@ -229,11 +229,11 @@ void instance::goto_master(time_point now, bool forced) {
 // vrrp_state_master_tx: the advert, after a GARP refresh burst if one is due.
 void instance::send_master_advert(time_point now) {
   if (garp_refresh_due_ && now > *garp_refresh_due_) {
-    emit(actions::send_garp{config_.garp.master_refresh_repeat});
-    garp_refresh_due_ = now + config_.garp.master_refresh;
+    emit(actions::send_garp{config_.garp_.master_refresh_repeat_});
+    garp_refresh_due_ = now + config_.garp_.master_refresh_;
   }
   emit(actions::send_advert{effective_priority_});
-  sands_ = now + config_.advert_interval;
+  sands_ = now + config_.advert_interval_;
 }
 
 void instance::clear_garp_timers() {
@@ -282,8 +282,8 @@ void instance::leave_fault(time_point now) {
   if (state_ != state::fault) {
     return;
   }
-  master_adver_int_ = config_.advert_interval;
-  if (config_.initial_master && base_priority_ == priority_owner) {
+  master_adver_int_ = config_.advert_interval_;
+  if (config_.initial_master_ && base_priority_ == priority_owner) {
     ms_down_timer_ = master_adver_int_ + skew(256u - effective_priority_);
     goto_master(now, false);  // or BACKUP, when a sync group holds it back
     return;
@@ -322,7 +322,7 @@ void instance::on_tracker(time_point now, std::size_t index, bool ok) {
     return;
   }
   tracker_status_[index] = next;
-  if (config_.trackers[index].weight == 0) {
+  if (config_.trackers_[index].weight_ == 0) {
     update_fault(now);
   } else {
     recompute_priority(now);
@@ -330,8 +330,8 @@ void instance::on_tracker(time_point now, std::size_t index, bool ok) {
 }
 
 bool instance::on_tracker(time_point now, std::string_view name, bool ok) {
-  for (std::size_t i = 0; i < config_.trackers.size(); ++i) {
-    if (config_.trackers[i].name == name) {
+  for (std::size_t i = 0; i < config_.trackers_.size(); ++i) {
+    if (config_.trackers_[i].name_ == name) {
       on_tracker(now, i, ok);
       return true;
     }
@@ -344,7 +344,7 @@ void instance::on_interface(time_point now, bool up) {
     return;
   }
   interface_up_ = up;
-  if (config_.track_interface) {
+  if (config_.track_interface_) {
     update_fault(now);
   }
 }
@@ -354,11 +354,11 @@ void instance::on_timer(time_point now) {
     // The delayed bursts keepalived queues as separate timer threads.
     if (garp_due_ && now >= *garp_due_) {
       garp_due_.reset();
-      emit(actions::send_garp{config_.garp.master_repeat});
+      emit(actions::send_garp{config_.garp_.master_repeat_});
     }
     if (lower_prio_garp_due_ && now >= *lower_prio_garp_due_) {
       lower_prio_garp_due_.reset();
-      emit(actions::send_garp{config_.garp.lower_prio_repeat});
+      emit(actions::send_garp{config_.garp_.lower_prio_repeat_});
     }
     if (sands_ && now >= *sands_) {
       send_master_advert(now);
@@ -372,73 +372,73 @@ void instance::on_timer(time_point now) {
 
 // vrrp_state_backup.
 void instance::backup_rx(time_point now, const received_advert& adv) {
-  if (adv.priority == priority_stop) {
+  if (adv.priority_ == priority_stop) {
     // The master is leaving: take over after the skew time only.
     ms_down_timer_ = skew(256u - effective_priority_);
     sands_ = now + ms_down_timer_;
     return;
   }
   const bool delaying =
-      config_.preempt_delay > duration::zero() && (!preempt_time_ || *preempt_time_ > now);
-  if (config_.nopreempt || adv.priority >= effective_priority_ || delaying) {
-    if (config_.version == 3) {
+      config_.preempt_delay_ > duration::zero() && (!preempt_time_ || *preempt_time_ > now);
+  if (config_.nopreempt_ || adv.priority_ >= effective_priority_ || delaying) {
+    if (config_.version_ == 3) {
       // RFC 5798 6.4.2: Master_Adver_Interval is the advertised one.
-      master_adver_int_ = adv.advert_interval;
+      master_adver_int_ = adv.advert_interval_;
     }
     ms_down_timer_ = down_interval();
     sands_ = now + ms_down_timer_;
-    master_address_ = adv.source;
+    master_address_ = adv.source_;
     want_master_ = false;
-    if (config_.preempt_delay > duration::zero()) {
-      if (adv.priority >= effective_priority_) {
+    if (config_.preempt_delay_ > duration::zero()) {
+      if (adv.priority_ >= effective_priority_) {
         preempt_time_.reset();
       } else if (!preempt_time_) {
-        preempt_time_ = now + config_.preempt_delay;
+        preempt_time_ = now + config_.preempt_delay_;
       }
     }
     return;
   }
   // A lower priority master we may preempt: ignore it and let the master-down timer run.
-  master_address_ = adv.source;
+  master_address_ = adv.source_;
 }
 
 // vrrp_state_master_rx.
 void instance::master_rx(time_point now, const received_advert& adv) {
-  const auto cmp = adv.source <=> config_.primary_address;
+  const auto cmp = adv.source_ <=> config_.primary_address_;
   const bool higher =
-      adv.priority > effective_priority_ || (adv.priority == effective_priority_ && cmp > 0);
-  if (adv.priority == priority_stop || (config_.higher_prio_send_advert && higher)) {
+      adv.priority_ > effective_priority_ || (adv.priority_ == effective_priority_ && cmp > 0);
+  if (adv.priority_ == priority_stop || (config_.higher_prio_send_advert_ && higher)) {
     emit(actions::send_advert{effective_priority_});
-    if (adv.priority == priority_stop) {
-      if (!config_.lower_prio_no_advert) {
-        sands_ = now + config_.advert_interval;
+    if (adv.priority_ == priority_stop) {
+      if (!config_.lower_prio_no_advert_) {
+        sands_ = now + config_.advert_interval_;
       }
       return;
     }
   }
-  if (adv.priority == effective_priority_ && cmp != 0 && effective_priority_ == priority_owner) {
+  if (adv.priority_ == effective_priority_ && cmp != 0 && effective_priority_ == priority_owner) {
     // Two owners: keepalived calls it a configuration error and steps down to 254.
     base_priority_ = effective_priority_ = priority_owner - 1;
     ms_down_timer_ = down_interval();
   }
-  if (adv.priority < effective_priority_ || (adv.priority == effective_priority_ && cmp < 0)) {
-    if (!config_.lower_prio_no_advert) {
+  if (adv.priority_ < effective_priority_ || (adv.priority_ == effective_priority_ && cmp < 0)) {
+    if (!config_.lower_prio_no_advert_) {
       emit(actions::send_advert{effective_priority_});
-      sands_ = now + config_.advert_interval;
+      sands_ = now + config_.advert_interval_;
     }
-    if (config_.garp.lower_prio_repeat > 0) {
-      emit(actions::send_garp{config_.garp.lower_prio_repeat});
-      if (config_.garp.lower_prio_delay > duration::zero()) {
-        lower_prio_garp_due_ = now + config_.garp.lower_prio_delay;
+    if (config_.garp_.lower_prio_repeat_ > 0) {
+      emit(actions::send_garp{config_.garp_.lower_prio_repeat_});
+      if (config_.garp_.lower_prio_delay_ > duration::zero()) {
+        lower_prio_garp_due_ = now + config_.garp_.lower_prio_delay_;
       }
     }
     return;
   }
-  if (adv.priority > effective_priority_ || (adv.priority == effective_priority_ && cmp > 0)) {
-    if (config_.version == 3) {
-      master_adver_int_ = adv.advert_interval;
+  if (adv.priority_ > effective_priority_ || (adv.priority_ == effective_priority_ && cmp > 0)) {
+    if (config_.version_ == 3) {
+      master_adver_int_ = adv.advert_interval_;
     }
-    master_address_ = adv.source;
+    master_address_ = adv.source_;
     leave_master_to_backup(now);
   }
 }
@@ -492,8 +492,8 @@ sync_group::sync_group(std::string name, std::vector<instance*> members, bool tr
     assert(m != nullptr && m->group_ == nullptr && m->state_ == state::init);
     m->group_ = this;
     if (!tracking_weight) {
-      for (auto& t : m->config_.trackers) {
-        t.weight = 0;
+      for (auto& t : m->config_.trackers_) {
+        t.weight_ = 0;
       }
     }
   }

@@ -34,59 +34,59 @@ inline constexpr std::uint8_t priority_stop = 0;
 enum class tracker_status : std::uint8_t { unknown, ok, failing };
 
 struct tracker_config {
-  std::string name;
+  std::string name_;
   // keepalived: a positive weight is added while OK, a negative one subtracted while failing;
   // reverse turns the direction round; weight 0 means FAULT while failing (while OK with
   // reverse).
-  int weight = 0;
-  bool reverse = false;
-  tracker_status initial = tracker_status::unknown;
+  int weight_ = 0;
+  bool reverse_ = false;
+  tracker_status initial_ = tracker_status::unknown;
 };
 
 // keepalived's gratuitous ARP / unsolicited NA schedule, per instance.
 struct garp_config {
   // garp_master_delay / garp_master_repeat: a burst on becoming master, another one later.
-  duration master_delay = std::chrono::seconds(5);
-  unsigned master_repeat = 5;
+  duration master_delay_ = std::chrono::seconds(5);
+  unsigned master_repeat_ = 5;
   // garp_lower_prio_delay / garp_lower_prio_repeat: after a lower priority advert as master.
-  duration lower_prio_delay = std::chrono::seconds(5);
-  unsigned lower_prio_repeat = 5;
+  duration lower_prio_delay_ = std::chrono::seconds(5);
+  unsigned lower_prio_repeat_ = 5;
   // garp_master_refresh / garp_master_refresh_repeat: periodic while master (0: never).
-  duration master_refresh = duration::zero();
-  unsigned master_refresh_repeat = 1;
+  duration master_refresh_ = duration::zero();
+  unsigned master_refresh_repeat_ = 1;
 };
 
 // One vrrp_instance as the runtime sees it (filled from the keepalived model by
 // runtime/assemble; keepalived's config-time corrections are assumed done there).
 struct instance_config {
-  std::string name;
-  std::uint8_t vrid = 1;
-  std::uint8_t version = 2;
-  address_family family = address_family::ipv4;
-  std::uint8_t priority = 100;  // 1..255; 255 is the address owner
-  bool initial_master = false;  // `state MASTER`
+  std::string name_;
+  std::uint8_t vrid_ = 1;
+  std::uint8_t version_ = 2;
+  address_family family_ = address_family::ipv4;
+  std::uint8_t priority_ = 100;  // 1..255; 255 is the address owner
+  bool initial_master_ = false;  // `state MASTER`
   // v2: whole seconds; v3: centiseconds (keepalived rounds when reading the config).
-  duration advert_interval = std::chrono::seconds(1);
-  bool nopreempt = false;
-  duration preempt_delay = duration::zero();
-  ip_address primary_address;  // the source of our adverts: the equal-priority tie-break
-  unsigned down_timer_adverts = 3;
-  bool lower_prio_no_advert = false;
-  bool higher_prio_send_advert = false;
-  bool track_interface = true;  // false: dont_track_primary
-  garp_config garp;
-  std::vector<tracker_config> trackers;
+  duration advert_interval_ = std::chrono::seconds(1);
+  bool nopreempt_ = false;
+  duration preempt_delay_ = duration::zero();
+  ip_address primary_address_;  // the source of our adverts: the equal-priority tie-break
+  unsigned down_timer_adverts_ = 3;
+  bool lower_prio_no_advert_ = false;
+  bool higher_prio_send_advert_ = false;
+  bool track_interface_ = true;  // false: dont_track_primary
+  garp_config garp_;
+  std::vector<tracker_config> trackers_;
   // What the adverts carry (the machine itself only needs them through wire.hpp).
-  std::vector<ip_address> vips;  // virtual_ipaddress, in order, all of `family`
-  auth_type auth = auth_type::none;
-  std::array<std::uint8_t, vrrp_auth_size> auth_data{};
+  std::vector<ip_address> vips_;  // virtual_ipaddress, in order, all of `family_`
+  auth_type auth_ = auth_type::none;
+  std::array<std::uint8_t, vrrp_auth_size> auth_data_{};
 };
 
 // An advert that passed check_ipv4_packet / check_ipv6_packet.
 struct received_advert {
-  ip_address source;
-  std::uint8_t priority = 0;
-  duration advert_interval{};  // v3: what the master advertises; v2: ours (checked equal)
+  ip_address source_;
+  std::uint8_t priority_ = 0;
+  duration advert_interval_{};  // v3: what the master advertises; v2: ours (checked equal)
 };
 received_advert to_received(const advert& a, const ip_address& source);
 
@@ -95,7 +95,7 @@ const char* to_string(notify_kind k);
 
 namespace actions {
 struct send_advert {
-  std::uint8_t priority = 0;
+  std::uint8_t priority_ = 0;
   friend bool operator==(const send_advert&, const send_advert&) = default;
 };
 struct add_vips {
@@ -105,22 +105,22 @@ struct remove_vips {
   friend bool operator==(const remove_vips&, const remove_vips&) = default;
 };
 struct send_garp {
-  unsigned repeat = 0;  // messages per address in this burst
+  unsigned repeat_ = 0;  // messages per address in this burst
   friend bool operator==(const send_garp&, const send_garp&) = default;
 };
 struct run_notify {
-  notify_kind kind = notify_kind::backup;
-  std::uint8_t priority = 0;  // the fourth argument of `notify`
+  notify_kind kind_ = notify_kind::backup;
+  std::uint8_t priority_ = 0;  // the fourth argument of `notify`
   friend bool operator==(const run_notify&, const run_notify&) = default;
 };
 struct state_changed {
-  state from = state::init;
-  state to = state::init;
+  state from_ = state::init;
+  state to_ = state::init;
   friend bool operator==(const state_changed&, const state_changed&) = default;
 };
 struct priority_changed {
-  std::uint8_t from = 0;
-  std::uint8_t to = 0;
+  std::uint8_t from_ = 0;
+  std::uint8_t to_ = 0;
   friend bool operator==(const priority_changed&, const priority_changed&) = default;
 };
 }  // namespace actions

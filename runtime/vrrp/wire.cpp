@@ -6,8 +6,8 @@
 namespace tandem::runtime::vrrp {
 
 std::uint16_t advert_interval_field(const instance_config& cfg) {
-  const auto us = cfg.advert_interval.count();
-  if (cfg.version == 2) {
+  const auto us = cfg.advert_interval_.count();
+  if (cfg.version_ == 2) {
     return static_cast<std::uint16_t>((us + 500000) / 1000000);
   }
   return static_cast<std::uint16_t>(((us + 5000) / 10000) & 0x0fff);
@@ -15,34 +15,34 @@ std::uint16_t advert_interval_field(const instance_config& cfg) {
 
 advert advert_for(const instance_config& cfg, std::uint8_t priority) {
   advert a;
-  a.version = cfg.version;
-  a.vrid = cfg.vrid;
-  a.priority = priority;
-  a.advert_interval = advert_interval_field(cfg);
-  a.addresses = cfg.vips;
-  if (cfg.version == 2) {
-    a.auth = cfg.auth;
-    a.auth_data = cfg.auth_data;
+  a.version_ = cfg.version_;
+  a.vrid_ = cfg.vrid_;
+  a.priority_ = priority;
+  a.advert_interval_ = advert_interval_field(cfg);
+  a.addresses_ = cfg.vips_;
+  if (cfg.version_ == 2) {
+    a.auth_ = cfg.auth_;
+    a.auth_data_ = cfg.auth_data_;
   }
   return a;
 }
 
 rx_config rx_config_for(const instance_config& cfg, const transport_config& transport) {
   rx_config r;
-  r.family = cfg.family;
-  r.version = cfg.version;
-  r.vrid = cfg.vrid;
-  r.auth = cfg.version == 2 ? cfg.auth : auth_type::none;
-  r.auth_data = cfg.auth_data;
-  r.v2_advert_interval_seconds =
-      cfg.version == 2 ? static_cast<std::uint8_t>(advert_interval_field(cfg)) : 0;
-  r.vips = cfg.vips;
-  r.unicast = !transport.unicast_peers.empty();
-  r.unicast_peers = transport.unicast_peers;
-  r.check_unicast_src = transport.check_unicast_src;
-  r.checksum_mode = transport.checksum_mode;
-  r.multicast_group = transport.multicast_group;
-  r.auto_detect_old_checksum = transport.auto_detect_old_checksum;
+  r.family_ = cfg.family_;
+  r.version_ = cfg.version_;
+  r.vrid_ = cfg.vrid_;
+  r.auth_ = cfg.version_ == 2 ? cfg.auth_ : auth_type::none;
+  r.auth_data_ = cfg.auth_data_;
+  r.v2_advert_interval_seconds_ =
+      cfg.version_ == 2 ? static_cast<std::uint8_t>(advert_interval_field(cfg)) : 0;
+  r.vips_ = cfg.vips_;
+  r.unicast_ = !transport.unicast_peers_.empty();
+  r.unicast_peers_ = transport.unicast_peers_;
+  r.check_unicast_src_ = transport.check_unicast_src_;
+  r.checksum_mode_ = transport.checksum_mode_;
+  r.multicast_group_ = transport.multicast_group_;
+  r.auto_detect_old_checksum_ = transport.auto_detect_old_checksum_;
   return r;
 }
 

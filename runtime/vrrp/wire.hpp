@@ -15,11 +15,11 @@ advert advert_for(const instance_config& cfg, std::uint8_t priority);
 
 // Unicast and multicast settings that are not part of the state machine's config.
 struct transport_config {
-  ip_address multicast_group;  // 224.0.0.18 / ff02::12, or vrrp_mcast_group4/6
-  std::vector<ip_address> unicast_peers;
-  bool check_unicast_src = false;
-  v3_checksum_mode checksum_mode = v3_checksum_mode::pseudo_header;
-  bool auto_detect_old_checksum = true;  // false: old_unicast_checksum never
+  ip_address multicast_group_;  // 224.0.0.18 / ff02::12, or vrrp_mcast_group4/6
+  std::vector<ip_address> unicast_peers_;
+  bool check_unicast_src_ = false;
+  v3_checksum_mode checksum_mode_ = v3_checksum_mode::pseudo_header;
+  bool auto_detect_old_checksum_ = true;  // false: old_unicast_checksum never
 };
 
 rx_config rx_config_for(const instance_config& cfg, const transport_config& transport);

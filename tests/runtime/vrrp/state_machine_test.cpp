@@ -20,19 +20,19 @@ TEST(vrrp_timers_test, SkewAndMasterDownV2) {
   EXPECT_EQ(j.skew_time(), 7812us);  // 2/256 s, truncated to the microsecond
   // v2's skew does not scale with the advert interval.
   auto c = v2_config(100);
-  c.advert_interval = 3s;
+  c.advert_interval_ = 3s;
   instance k(c);
   EXPECT_EQ(k.master_down_interval(), 9s + 609375us);
 }
 
 TEST(vrrp_timers_test, SkewAndMasterDownV3ScaleWithTheInterval) {
   auto c = v2_config(100);
-  c.version = 3;
-  c.advert_interval = 100ms;  // advert_int 0.1
+  c.version_ = 3;
+  c.advert_interval_ = 100ms;  // advert_int 0.1
   instance i(c);
   EXPECT_EQ(i.skew_time(), 60937us);  // ((256-100) * 10 cs) / 256
   EXPECT_EQ(i.master_down_interval(), 360937us);
-  c.priority = 200;
+  c.priority_ = 200;
   instance j(c);
   EXPECT_EQ(j.master_down_interval(), 300ms + 21875us);
 }
@@ -40,17 +40,17 @@ TEST(vrrp_timers_test, SkewAndMasterDownV3ScaleWithTheInterval) {
 TEST(vrrp_state_test, StartsBackupThenMasterAfterMasterDown) {
   clocked r(v2_config(100));
   r.start();
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   auto first = r.take();
   EXPECT_TRUE(has(first, actions::state_changed{state::init, state::backup})) << describe(first);
   EXPECT_TRUE(has(first, actions::run_notify{notify_kind::backup, 100}));
   EXPECT_EQ(count_of<actions::send_advert>(first), 0u);
 
   r.advance_to(at(v2_down(100) - 1us));
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   EXPECT_TRUE(r.take().empty());
   r.advance_to(at(v2_down(100)));
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
   const auto became = r.take();
   const std::vector<action> expected{actions::state_changed{state::backup, state::master},
                                      actions::add_vips{}, actions::send_garp{5},
@@ -65,22 +65,22 @@ TEST(vrrp_state_test, StartsBackupThenMasterAfterMasterDown) {
 
 TEST(vrrp_state_test, StateMasterWithoutOwnerPriorityStillWaits) {
   auto c = v2_config(150);
-  c.initial_master = true;
+  c.initial_master_ = true;
   clocked r(c);
   r.start();
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   r.advance_to(at(v2_down(150) - 1us));
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   r.advance_to(at(v2_down(150)));
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
 }
 
 TEST(vrrp_state_test, OwnerWithStateMasterIsMasterAtOnce) {
   auto c = v2_config(255);
-  c.initial_master = true;
+  c.initial_master_ = true;
   clocked r(c);
   r.start();
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
   const auto acts = r.take();
   EXPECT_TRUE(has(acts, actions::state_changed{state::init, state::master})) << describe(acts);
   EXPECT_FALSE(has(acts, actions::run_notify{notify_kind::backup, 255}));
@@ -90,9 +90,9 @@ TEST(vrrp_state_test, OwnerWithStateMasterIsMasterAtOnce) {
 TEST(vrrp_state_test, OwnerWithStateBackupWaitsItsShortSkew) {
   clocked r(v2_config(255));
   r.start();
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   r.advance_to(at(3s + 3906us));
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
 }
 
 TEST(vrrp_state_test, HigherPriorityAdvertsKeepBackup) {
@@ -102,13 +102,13 @@ TEST(vrrp_state_test, HigherPriorityAdvertsKeepBackup) {
     r.advance_to(at(std::chrono::seconds(s)));
     r.advert(from("10.0.0.9", 200));
   }
-  EXPECT_EQ(r.inst.current_state(), state::backup);
-  EXPECT_EQ(r.inst.master_address(), addr("10.0.0.9"));
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.master_address(), addr("10.0.0.9"));
   // Silence: master-down after the last advert.
   r.advance_to(at(30s + v2_down(100) - 1us));
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   r.advance(1us);
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
 }
 
 TEST(vrrp_state_test, EqualPriorityAdvertKeepsBackup) {
@@ -118,7 +118,7 @@ TEST(vrrp_state_test, EqualPriorityAdvertKeepsBackup) {
     r.advance_to(at(std::chrono::seconds(s)));
     r.advert(from("10.0.0.1", 100));
   }
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_state_test, LowerPriorityAdvertIsPreempted) {
@@ -134,24 +134,24 @@ TEST(vrrp_state_test, LowerPriorityAdvertIsPreempted) {
 
 TEST(vrrp_state_test, NopreemptKeepsBackupUnderALowerMaster) {
   auto c = v2_config(150);
-  c.nopreempt = true;
+  c.nopreempt_ = true;
   clocked r(c);
   r.start();
   for (int s = 1; s <= 30; ++s) {
     r.advance_to(at(std::chrono::seconds(s)));
     r.advert(from("10.0.0.9", 100));
   }
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_state_test, PreemptDelayWaitsThenPreempts) {
   auto c = v2_config(150);
-  c.preempt_delay = 5s;
+  c.preempt_delay_ = 5s;
   clocked r(c);
   r.start();
   for (int s = 1; s <= 12; ++s) {
     r.advance_to(at(std::chrono::seconds(s)));
-    if (r.inst.current_state() == state::backup) {
+    if (r.inst_.current_state() == state::backup) {
       r.advert(from("10.0.0.9", 100));
     }
   }
@@ -162,7 +162,7 @@ TEST(vrrp_state_test, PreemptDelayWaitsThenPreempts) {
 
 TEST(vrrp_state_test, PreemptDelayStopsOnAHigherAdvert) {
   auto c = v2_config(150);
-  c.preempt_delay = 5s;
+  c.preempt_delay_ = 5s;
   clocked r(c);
   r.start();
   r.advance_to(at(1s));
@@ -171,7 +171,7 @@ TEST(vrrp_state_test, PreemptDelayStopsOnAHigherAdvert) {
   r.advert(from("10.0.0.8", 200));  // a higher master: delay cancelled
   for (int s = 3; s <= 12; ++s) {
     r.advance_to(at(std::chrono::seconds(s)));
-    if (r.inst.current_state() == state::backup) {
+    if (r.inst_.current_state() == state::backup) {
       r.advert(from("10.0.0.9", 100));
     }
   }
@@ -183,27 +183,27 @@ TEST(vrrp_state_test, MasterStepsDownForAHigherPriority) {
   clocked r(v2_config(100));
   r.start();
   r.advance_to(at(4s));
-  ASSERT_EQ(r.inst.current_state(), state::master);
+  ASSERT_EQ(r.inst_.current_state(), state::master);
   r.take();
   r.advert(from("10.0.0.9", 200));
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   const auto acts = r.take();
   const std::vector<action> expected{actions::remove_vips{},
                                      actions::state_changed{state::master, state::backup},
                                      actions::run_notify{notify_kind::backup, 100}};
   EXPECT_EQ(acts, expected) << describe(acts);
-  EXPECT_EQ(r.inst.next_deadline(), at(4s + v2_down(100)));
+  EXPECT_EQ(r.inst_.next_deadline(), at(4s + v2_down(100)));
 }
 
 TEST(vrrp_state_test, MasterAnswersALowerPriorityAndRepeatsGarp) {
   clocked r(v2_config(150));
   r.start();
   r.advance_to(at(4s));
-  ASSERT_EQ(r.inst.current_state(), state::master);
+  ASSERT_EQ(r.inst_.current_state(), state::master);
   r.advance_to(at(10s));  // past the master's own delayed GARP
   r.take();
   r.advert(from("10.0.0.9", 100));
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
   const auto acts = r.take();
   EXPECT_EQ(acts, (std::vector<action>{actions::send_advert{150}, actions::send_garp{5}}))
       << describe(acts);
@@ -213,8 +213,8 @@ TEST(vrrp_state_test, MasterAnswersALowerPriorityAndRepeatsGarp) {
 
 TEST(vrrp_state_test, LowerPrioNoAdvertStaysQuiet) {
   auto c = v2_config(150);
-  c.lower_prio_no_advert = true;
-  c.garp.lower_prio_repeat = 0;
+  c.lower_prio_no_advert_ = true;
+  c.garp_.lower_prio_repeat_ = 0;
   clocked r(c);
   r.start();
   r.advance_to(at(10s));
@@ -225,7 +225,7 @@ TEST(vrrp_state_test, LowerPrioNoAdvertStaysQuiet) {
 
 TEST(vrrp_state_test, HigherPrioSendAdvertAnswersBeforeSteppingDown) {
   auto c = v2_config(100);
-  c.higher_prio_send_advert = true;
+  c.higher_prio_send_advert_ = true;
   clocked r(c);
   r.start();
   r.advance_to(at(10s));
@@ -234,7 +234,7 @@ TEST(vrrp_state_test, HigherPrioSendAdvertAnswersBeforeSteppingDown) {
   const auto acts = r.take();
   ASSERT_FALSE(acts.empty());
   EXPECT_EQ(acts.front(), action(actions::send_advert{100})) << describe(acts);
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_state_test, BackupTakesOverSkewTimeAfterPriorityZero) {
@@ -246,9 +246,9 @@ TEST(vrrp_state_test, BackupTakesOverSkewTimeAfterPriorityZero) {
   }
   r.advert(from("10.0.0.9", 0));
   r.advance_to(at(5s + 609375us - 1us));
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   r.advance(1us);
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
 }
 
 TEST(vrrp_state_test, MasterAnswersPriorityZeroAtOnce) {
@@ -258,8 +258,8 @@ TEST(vrrp_state_test, MasterAnswersPriorityZeroAtOnce) {
   r.take();
   r.advert(from("10.0.0.9", 0));
   EXPECT_EQ(r.take(), (std::vector<action>{actions::send_advert{100}}));
-  EXPECT_EQ(r.inst.current_state(), state::master);
-  EXPECT_EQ(r.inst.next_deadline(), at(11s));
+  EXPECT_EQ(r.inst_.current_state(), state::master);
+  EXPECT_EQ(r.inst_.next_deadline(), at(11s));
 }
 
 TEST(vrrp_state_test, EqualPriorityMastersHigherAddressWins) {
@@ -273,7 +273,7 @@ TEST(vrrp_state_test, EqualPriorityMastersHigherAddressWins) {
   EXPECT_EQ(seg.master(), &high);
   seg.run_until(at(60s));
   EXPECT_EQ(seg.master(), &high);
-  EXPECT_EQ(low.inst.current_state(), state::backup);
+  EXPECT_EQ(low.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_state_test, EqualPriorityAdvertFromALowerAddressKeepsMaster) {
@@ -281,36 +281,36 @@ TEST(vrrp_state_test, EqualPriorityAdvertFromALowerAddressKeepsMaster) {
   r.start();
   r.advance_to(at(10s));
   r.advert(from("10.0.0.4", 100));
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
   r.advert(from("10.0.0.6", 100));
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_state_test, TwoOwnersReduceToTwoFiftyFour) {
   auto c = v2_config(255, "10.0.0.1");
-  c.initial_master = true;
+  c.initial_master_ = true;
   clocked r(c);
   r.start();
   r.advert(from("10.0.0.2", 255));
-  EXPECT_EQ(r.inst.effective_priority(), 254);
-  EXPECT_EQ(r.inst.current_state(), state::backup);  // the other has the higher address
+  EXPECT_EQ(r.inst_.effective_priority(), 254);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);  // the other has the higher address
 }
 
 TEST(vrrp_state_test, V3BackupLearnsTheMastersInterval) {
   auto c = v2_config(100);
-  c.version = 3;
-  c.advert_interval = 1s;
+  c.version_ = 3;
+  c.advert_interval_ = 1s;
   clocked r(c);
   r.start();
   r.advance_to(at(1s));
   r.advert(from("10.0.0.9", 200, 500ms));
-  EXPECT_EQ(r.inst.master_advert_interval(), 500ms);
+  EXPECT_EQ(r.inst_.master_advert_interval(), 500ms);
   // 3 * 0.5 s + ((256 - 100) * 50 cs) / 256.
-  EXPECT_EQ(r.inst.master_down_interval(), 1500ms + 304687us);
+  EXPECT_EQ(r.inst_.master_down_interval(), 1500ms + 304687us);
   r.advance_to(at(1s + 1804687us - 1us));
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   r.advance(1us);
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
   // As master it advertises its own interval.
   r.take();
   r.advance(3s);
@@ -321,22 +321,22 @@ TEST(vrrp_state_test, V2DoesNotLearnAnInterval) {
   clocked r(v2_config(100));
   r.start();
   r.advert(from("10.0.0.9", 200, 3s));  // cannot pass the codec; the machine ignores it
-  EXPECT_EQ(r.inst.master_advert_interval(), 1s);
+  EXPECT_EQ(r.inst_.master_advert_interval(), 1s);
 }
 
 TEST(vrrp_state_test, GarpScheduleOnBecomingMaster) {
   auto c = v2_config(100);
-  c.garp.master_refresh = 60s;
-  c.garp.master_refresh_repeat = 2;
+  c.garp_.master_refresh_ = 60s;
+  c.garp_.master_refresh_repeat_ = 2;
   clocked r(c);
   r.start();
   const auto t0 = at(v2_down(100));
   r.advance_to(t0);
   std::vector<std::pair<time_point, unsigned>> garps;
   r.advance_to(t0 + 130s);
-  for (const auto& [when, a] : r.log) {
+  for (const auto& [when, a] : r.log_) {
     if (const auto* g = std::get_if<actions::send_garp>(&a)) {
-      garps.emplace_back(when, g->repeat);
+      garps.emplace_back(when, g->repeat_);
     }
   }
   // 5 at once, 5 more after garp_master_delay, then the refresh at the first advert after
@@ -357,7 +357,7 @@ TEST(vrrp_state_test, DelayedGarpIsDroppedWhenLeavingMaster) {
     r.advance(1s);
     r.advert(from("10.0.0.9", 200));
   }
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   EXPECT_EQ(count_of<actions::send_garp>(r.take()), 0u);
 }
 
@@ -366,20 +366,20 @@ TEST(vrrp_state_test, ShutdownAsMasterSendsPriorityZeroAndReleases) {
   r.start();
   r.advance_to(at(10s));
   r.take();
-  r.inst.shutdown(r.now);
+  r.inst_.shutdown(r.now_);
   r.drain();
   const std::vector<action> expected{actions::send_advert{0}, actions::remove_vips{},
                                      actions::state_changed{state::master, state::init},
                                      actions::run_notify{notify_kind::stop, 100}};
   EXPECT_EQ(r.take(), expected);
-  EXPECT_FALSE(r.inst.next_deadline());
+  EXPECT_FALSE(r.inst_.next_deadline());
 }
 
 TEST(vrrp_state_test, ShutdownAsBackupIsQuiet) {
   clocked r(v2_config(100));
   r.start();
   r.take();
-  r.inst.shutdown(r.now);
+  r.inst_.shutdown(r.now_);
   r.drain();
   const auto acts = r.take();
   EXPECT_EQ(count_of<actions::send_advert>(acts), 0u);
@@ -392,52 +392,52 @@ TEST(vrrp_state_test, ShutdownAsBackupIsQuiet) {
 instance_config with_tracker(std::uint8_t prio, int weight, bool reverse = false,
                              tracker_status initial = tracker_status::ok) {
   auto c = v2_config(prio);
-  c.trackers.push_back({"chk_haproxy", weight, reverse, initial});
+  c.trackers_.push_back({"chk_haproxy", weight, reverse, initial});
   return c;
 }
 
 TEST(vrrp_tracker_test, NegativeWeightSubtractsWhileFailing) {
   clocked r(with_tracker(100, -30));
   r.start();
-  EXPECT_EQ(r.inst.effective_priority(), 100);
-  r.inst.on_tracker(r.now, 0, false);
+  EXPECT_EQ(r.inst_.effective_priority(), 100);
+  r.inst_.on_tracker(r.now_, 0, false);
   r.drain();
-  EXPECT_EQ(r.inst.effective_priority(), 70);
+  EXPECT_EQ(r.inst_.effective_priority(), 70);
   EXPECT_TRUE(has(r.take(), actions::priority_changed{100, 70}));
-  r.inst.on_tracker(r.now, "chk_haproxy", true);
-  EXPECT_EQ(r.inst.effective_priority(), 100);
-  EXPECT_FALSE(r.inst.on_tracker(r.now, "no_such", true));
+  r.inst_.on_tracker(r.now_, "chk_haproxy", true);
+  EXPECT_EQ(r.inst_.effective_priority(), 100);
+  EXPECT_FALSE(r.inst_.on_tracker(r.now_, "no_such", true));
 }
 
 TEST(vrrp_tracker_test, PositiveWeightAddsWhileOk) {
   clocked r(with_tracker(100, 20, false, tracker_status::failing));
   r.start();
-  EXPECT_EQ(r.inst.effective_priority(), 100);
-  r.inst.on_tracker(r.now, 0, true);
-  EXPECT_EQ(r.inst.effective_priority(), 120);
+  EXPECT_EQ(r.inst_.effective_priority(), 100);
+  r.inst_.on_tracker(r.now_, 0, true);
+  EXPECT_EQ(r.inst_.effective_priority(), 120);
 }
 
 TEST(vrrp_tracker_test, ReverseTurnsTheDirectionRound) {
   clocked pos(with_tracker(100, 20, true, tracker_status::ok));
   pos.start();
-  EXPECT_EQ(pos.inst.effective_priority(), 80);  // subtracted while OK
-  pos.inst.on_tracker(pos.now, 0, false);
-  EXPECT_EQ(pos.inst.effective_priority(), 100);
+  EXPECT_EQ(pos.inst_.effective_priority(), 80);  // subtracted while OK
+  pos.inst_.on_tracker(pos.now_, 0, false);
+  EXPECT_EQ(pos.inst_.effective_priority(), 100);
   clocked neg(with_tracker(100, -20, true, tracker_status::failing));
   neg.start();
-  EXPECT_EQ(neg.inst.effective_priority(), 120);  // added while failing
+  EXPECT_EQ(neg.inst_.effective_priority(), 120);  // added while failing
 }
 
 TEST(vrrp_tracker_test, ClampedToOneAndTwoFiftyFourOwnerUntouched) {
   clocked low(with_tracker(10, -50, false, tracker_status::failing));
   low.start();
-  EXPECT_EQ(low.inst.effective_priority(), 1);
+  EXPECT_EQ(low.inst_.effective_priority(), 1);
   clocked high(with_tracker(250, 50));
   high.start();
-  EXPECT_EQ(high.inst.effective_priority(), 254);
+  EXPECT_EQ(high.inst_.effective_priority(), 254);
   clocked owner(with_tracker(255, -100, false, tracker_status::failing));
   owner.start();
-  EXPECT_EQ(owner.inst.effective_priority(), 255);
+  EXPECT_EQ(owner.inst_.effective_priority(), 255);
 }
 
 TEST(vrrp_tracker_test, FailingTrackerCausesFailover) {
@@ -449,7 +449,7 @@ TEST(vrrp_tracker_test, FailingTrackerCausesFailover) {
   seg.start();
   seg.run_until(at(10s));
   ASSERT_EQ(seg.master(), &a);
-  a.inst.on_tracker(a.now, 0, false);  // haproxy died: 70 < 90
+  a.inst_.on_tracker(a.now_, 0, false);  // haproxy died: 70 < 90
   a.drain();
   seg.run_until(at(20s));
   EXPECT_EQ(seg.master(), &b);
@@ -457,7 +457,7 @@ TEST(vrrp_tracker_test, FailingTrackerCausesFailover) {
   // b preempts at its master-down after a's adverts dropped to 70 (a's adverts after t=10).
   ASSERT_TRUE(b.entered(state::master));
   EXPECT_LE(*b.entered(state::master), at(10s + v2_down(90)));
-  a.inst.on_tracker(a.now, 0, true);  // back: 100 preempts 90
+  a.inst_.on_tracker(a.now_, 0, true);  // back: 100 preempts 90
   a.drain();
   seg.run_until(at(30s));
   EXPECT_EQ(seg.master(), &a);
@@ -466,34 +466,34 @@ TEST(vrrp_tracker_test, FailingTrackerCausesFailover) {
 TEST(vrrp_tracker_test, PriorityChangeInBackupMovesTheDeadline) {
   clocked r(with_tracker(100, 50, false, tracker_status::failing));
   r.start();
-  ASSERT_EQ(r.inst.next_deadline(), at(v2_down(100)));
-  r.inst.on_tracker(r.now, 0, true);  // 150: a shorter skew
-  EXPECT_EQ(r.inst.next_deadline(), at(v2_down(150)));
+  ASSERT_EQ(r.inst_.next_deadline(), at(v2_down(100)));
+  r.inst_.on_tracker(r.now_, 0, true);  // 150: a shorter skew
+  EXPECT_EQ(r.inst_.next_deadline(), at(v2_down(150)));
 }
 
 TEST(vrrp_tracker_test, WeightZeroFailureIsFaultAndBack) {
   clocked r(with_tracker(100, 0));
   r.start();
   r.advance_to(at(10s));
-  ASSERT_EQ(r.inst.current_state(), state::master);
+  ASSERT_EQ(r.inst_.current_state(), state::master);
   r.take();
-  r.inst.on_tracker(r.now, 0, false);
+  r.inst_.on_tracker(r.now_, 0, false);
   r.drain();
-  EXPECT_EQ(r.inst.current_state(), state::fault);
+  EXPECT_EQ(r.inst_.current_state(), state::fault);
   const std::vector<action> expected{actions::send_advert{0}, actions::remove_vips{},
                                      actions::state_changed{state::master, state::fault},
                                      actions::run_notify{notify_kind::fault, 100}};
   EXPECT_EQ(r.take(), expected);
-  EXPECT_FALSE(r.inst.next_deadline());
+  EXPECT_FALSE(r.inst_.next_deadline());
   // Adverts are ignored in FAULT.
   r.advert(from("10.0.0.9", 0));
   EXPECT_TRUE(r.take().empty());
   r.advance(5s);
-  r.inst.on_tracker(r.now, 0, true);
+  r.inst_.on_tracker(r.now_, 0, true);
   r.drain();
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
   EXPECT_TRUE(has(r.take(), actions::run_notify{notify_kind::backup, 100}));
-  const auto back = r.now;
+  const auto back = r.now_;
   r.advance(v2_down(100));
   EXPECT_EQ(r.entered(state::master), back + v2_down(100));
 }
@@ -501,19 +501,19 @@ TEST(vrrp_tracker_test, WeightZeroFailureIsFaultAndBack) {
 TEST(vrrp_tracker_test, WeightZeroReverseFaultsWhileOk) {
   clocked r(with_tracker(100, 0, true, tracker_status::ok));
   r.start();
-  EXPECT_EQ(r.inst.current_state(), state::fault);
-  r.inst.on_tracker(r.now, 0, false);
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::fault);
+  r.inst_.on_tracker(r.now_, 0, false);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_tracker_test, UnknownScriptHoldsFaultSilentlyUntilItsFirstResult) {
   clocked r(with_tracker(100, 0, false, tracker_status::unknown));
   r.start();
-  EXPECT_EQ(r.inst.current_state(), state::fault);
+  EXPECT_EQ(r.inst_.current_state(), state::fault);
   EXPECT_EQ(count_of<actions::run_notify>(r.take()), 0u);
-  r.inst.on_tracker(r.now, 0, true);
+  r.inst_.on_tracker(r.now_, 0, true);
   r.drain();
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_interface_test, LinkDownIsFaultAndBack) {
@@ -521,40 +521,40 @@ TEST(vrrp_interface_test, LinkDownIsFaultAndBack) {
   r.start();
   r.advance_to(at(10s));
   r.take();
-  r.inst.on_interface(r.now, false);
+  r.inst_.on_interface(r.now_, false);
   r.drain();
-  EXPECT_EQ(r.inst.current_state(), state::fault);
+  EXPECT_EQ(r.inst_.current_state(), state::fault);
   EXPECT_TRUE(has(r.take(), actions::send_advert{0}));
-  r.inst.on_interface(r.now, true);
+  r.inst_.on_interface(r.now_, true);
   r.drain();
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_interface_test, StartsInFaultWhenTheLinkIsDown) {
   clocked r(v2_config(100));
   r.start(false);
-  EXPECT_EQ(r.inst.current_state(), state::fault);
+  EXPECT_EQ(r.inst_.current_state(), state::fault);
   EXPECT_TRUE(has(r.take(), actions::run_notify{notify_kind::fault, 100}));
 }
 
 TEST(vrrp_interface_test, DontTrackPrimaryIgnoresTheLink) {
   auto c = v2_config(100);
-  c.track_interface = false;
+  c.track_interface_ = false;
   clocked r(c);
   r.start();
-  r.inst.on_interface(r.now, false);
-  EXPECT_EQ(r.inst.current_state(), state::backup);
+  r.inst_.on_interface(r.now_, false);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_interface_test, OwnerComesBackAsMaster) {
   auto c = v2_config(255);
-  c.initial_master = true;
+  c.initial_master_ = true;
   clocked r(c);
   r.start();
-  r.inst.on_interface(r.now, false);
-  EXPECT_EQ(r.inst.current_state(), state::fault);
-  r.inst.on_interface(r.now, true);
-  EXPECT_EQ(r.inst.current_state(), state::master);
+  r.inst_.on_interface(r.now_, false);
+  EXPECT_EQ(r.inst_.current_state(), state::fault);
+  r.inst_.on_interface(r.now_, true);
+  EXPECT_EQ(r.inst_.current_state(), state::master);
 }
 
 TEST(vrrp_pair_test, SeedStyleFailoverAndPreemption) {
@@ -569,15 +569,15 @@ TEST(vrrp_pair_test, SeedStyleFailoverAndPreemption) {
   EXPECT_EQ(seg.masters(), 1u);
 
   // The cut: p1 goes FAULT (its priority-0 advert still reaches p2 in this model).
-  p1.inst.on_interface(p1.now, false);
+  p1.inst_.on_interface(p1.now_, false);
   p1.drain();
   seg.deliver();
   seg.run_until(at(20s));
   EXPECT_EQ(seg.master(), &p2);
   ASSERT_TRUE(p2.entered(state::master));
-  EXPECT_EQ(*p2.entered(state::master), at(10s) + p2.inst.skew_time());
+  EXPECT_EQ(*p2.entered(state::master), at(10s) + p2.inst_.skew_time());
 
-  p1.inst.on_interface(p1.now, true);
+  p1.inst_.on_interface(p1.now_, true);
   p1.drain();
   seg.run_until(at(40s));
   EXPECT_EQ(seg.master(), &p1);

@@ -11,8 +11,8 @@ using namespace testing;
 
 instance_config member(const char* name, std::uint8_t vrid, std::uint8_t prio) {
   auto c = v2_config(prio);
-  c.name = name;
-  c.vrid = vrid;
+  c.name_ = name;
+  c.vrid_ = vrid;
   return c;
 }
 
@@ -20,7 +20,7 @@ struct group_fixture {
   group_fixture(std::uint8_t prio_a = 100, std::uint8_t prio_b = 100)
       : a(member("VI_EXT", 51, prio_a)),
         b(member("VI_INT", 52, prio_b)),
-        group("VG_1", {&a.inst, &b.inst}) {}
+        group("VG_1", {&a.inst_, &b.inst_}) {}
   void start() {
     a.start();
     b.start();
@@ -30,7 +30,7 @@ struct group_fixture {
     for (;;) {
       std::optional<time_point> next;
       for (auto* r : {&a, &b}) {
-        if (auto d = r->inst.next_deadline(); d && *d <= t && (!next || *d < *next)) {
+        if (auto d = r->inst_.next_deadline(); d && *d <= t && (!next || *d < *next)) {
           next = d;
         }
       }
@@ -38,17 +38,17 @@ struct group_fixture {
         break;
       }
       for (auto* r : {&a, &b}) {
-        r->now = *next;
+        r->now_ = *next;
       }
       for (auto* r : {&a, &b}) {
-        if (auto d = r->inst.next_deadline(); d && *d == *next) {
-          r->inst.on_timer(*next);
+        if (auto d = r->inst_.next_deadline(); d && *d == *next) {
+          r->inst_.on_timer(*next);
         }
       }
       a.drain();
       b.drain();
     }
-    a.now = b.now = t;
+    a.now_ = b.now_ = t;
   }
   clocked a;
   clocked b;
@@ -59,10 +59,10 @@ TEST(vrrp_sync_group_test, MembersBecomeMasterTogether) {
   group_fixture g(150, 100);  // a times out first, then waits for b
   g.start();
   g.advance_to(at(v2_down(150)));
-  EXPECT_EQ(g.a.inst.current_state(), state::backup);
+  EXPECT_EQ(g.a.inst_.current_state(), state::backup);
   g.advance_to(at(v2_down(100)));
-  EXPECT_EQ(g.a.inst.current_state(), state::master);
-  EXPECT_EQ(g.b.inst.current_state(), state::master);
+  EXPECT_EQ(g.a.inst_.current_state(), state::master);
+  EXPECT_EQ(g.b.inst_.current_state(), state::master);
   EXPECT_EQ(g.group.current_state(), state::master);
   const auto notifies = g.group.take_notifies();
   EXPECT_EQ(notifies, (std::vector<notify_kind>{notify_kind::backup, notify_kind::master}));
@@ -75,8 +75,8 @@ TEST(vrrp_sync_group_test, AMemberHeldByItsMasterKeepsTheGroupBackup) {
     g.advance_to(at(std::chrono::seconds(s)));
     g.b.advert(from("10.0.0.9", 200));  // b's VRID still has a live master elsewhere
   }
-  EXPECT_EQ(g.a.inst.current_state(), state::backup);
-  EXPECT_EQ(g.b.inst.current_state(), state::backup);
+  EXPECT_EQ(g.a.inst_.current_state(), state::backup);
+  EXPECT_EQ(g.b.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_sync_group_test, OneMemberSteppingDownTakesTheOthers) {
@@ -88,8 +88,8 @@ TEST(vrrp_sync_group_test, OneMemberSteppingDownTakesTheOthers) {
   g.b.take();
   g.a.advert(from("10.0.0.9", 200));
   g.b.drain();
-  EXPECT_EQ(g.a.inst.current_state(), state::backup);
-  EXPECT_EQ(g.b.inst.current_state(), state::backup);
+  EXPECT_EQ(g.a.inst_.current_state(), state::backup);
+  EXPECT_EQ(g.b.inst_.current_state(), state::backup);
   EXPECT_TRUE(has(g.b.take(), actions::remove_vips{}));
   EXPECT_EQ(g.group.current_state(), state::backup);
 }
@@ -100,11 +100,11 @@ TEST(vrrp_sync_group_test, OneMemberFaultPullsTheOthersAndRecovers) {
   g.advance_to(at(10s));
   g.a.take();
   g.b.take();
-  g.a.inst.on_interface(g.a.now, false);
+  g.a.inst_.on_interface(g.a.now_, false);
   g.a.drain();
   g.b.drain();
-  EXPECT_EQ(g.a.inst.current_state(), state::fault);
-  EXPECT_EQ(g.b.inst.current_state(), state::fault);
+  EXPECT_EQ(g.a.inst_.current_state(), state::fault);
+  EXPECT_EQ(g.b.inst_.current_state(), state::fault);
   const auto b_acts = g.b.take();
   EXPECT_TRUE(has(b_acts, actions::send_advert{0})) << describe(b_acts);
   EXPECT_TRUE(has(b_acts, actions::remove_vips{}));
@@ -112,52 +112,52 @@ TEST(vrrp_sync_group_test, OneMemberFaultPullsTheOthersAndRecovers) {
   EXPECT_EQ(g.group.current_state(), state::fault);
   // b's own adverts in are ignored while the group is FAULT.
   g.b.advert(from("10.0.0.9", 0));
-  EXPECT_EQ(g.b.inst.current_state(), state::fault);
+  EXPECT_EQ(g.b.inst_.current_state(), state::fault);
 
-  g.a.inst.on_interface(g.a.now, true);
+  g.a.inst_.on_interface(g.a.now_, true);
   g.a.drain();
   g.b.drain();
-  EXPECT_EQ(g.a.inst.current_state(), state::backup);
-  EXPECT_EQ(g.b.inst.current_state(), state::backup);
+  EXPECT_EQ(g.a.inst_.current_state(), state::backup);
+  EXPECT_EQ(g.b.inst_.current_state(), state::backup);
   EXPECT_EQ(g.group.current_state(), state::backup);
 }
 
 TEST(vrrp_sync_group_test, FaultStaysWhileAnyMemberStillFails) {
   group_fixture g;
   g.start();
-  g.a.inst.on_interface(g.a.now, false);
-  g.b.inst.on_interface(g.b.now, false);
-  g.a.inst.on_interface(g.a.now, true);
-  EXPECT_EQ(g.a.inst.current_state(), state::fault);
-  g.b.inst.on_interface(g.b.now, true);
-  EXPECT_EQ(g.a.inst.current_state(), state::backup);
-  EXPECT_EQ(g.b.inst.current_state(), state::backup);
+  g.a.inst_.on_interface(g.a.now_, false);
+  g.b.inst_.on_interface(g.b.now_, false);
+  g.a.inst_.on_interface(g.a.now_, true);
+  EXPECT_EQ(g.a.inst_.current_state(), state::fault);
+  g.b.inst_.on_interface(g.b.now_, true);
+  EXPECT_EQ(g.a.inst_.current_state(), state::backup);
+  EXPECT_EQ(g.b.inst_.current_state(), state::backup);
 }
 
 TEST(vrrp_sync_group_test, MemberTrackerWeightsBecomeZero) {
   auto ca = member("VI_EXT", 51, 100);
-  ca.trackers.push_back({"chk", -50, false, tracker_status::ok});
+  ca.trackers_.push_back({"chk", -50, false, tracker_status::ok});
   clocked a(ca);
   clocked b(member("VI_INT", 52, 100));
-  sync_group group("VG_1", {&a.inst, &b.inst});
+  sync_group group("VG_1", {&a.inst_, &b.inst_});
   a.start();
   b.start();
-  a.inst.on_tracker(a.now, 0, false);
-  EXPECT_EQ(a.inst.current_state(), state::fault);  // unweighted now: FAULT, not 50
-  EXPECT_EQ(b.inst.current_state(), state::fault);
+  a.inst_.on_tracker(a.now_, 0, false);
+  EXPECT_EQ(a.inst_.current_state(), state::fault);  // unweighted now: FAULT, not 50
+  EXPECT_EQ(b.inst_.current_state(), state::fault);
 }
 
 TEST(vrrp_sync_group_test, TrackingWeightKeepsWeights) {
   auto ca = member("VI_EXT", 51, 100);
-  ca.trackers.push_back({"chk", -50, false, tracker_status::ok});
+  ca.trackers_.push_back({"chk", -50, false, tracker_status::ok});
   clocked a(ca);
   clocked b(member("VI_INT", 52, 100));
-  sync_group group("VG_1", {&a.inst, &b.inst}, true);
+  sync_group group("VG_1", {&a.inst_, &b.inst_}, true);
   a.start();
   b.start();
-  a.inst.on_tracker(a.now, 0, false);
-  EXPECT_EQ(a.inst.current_state(), state::backup);
-  EXPECT_EQ(a.inst.effective_priority(), 50);
+  a.inst_.on_tracker(a.now_, 0, false);
+  EXPECT_EQ(a.inst_.current_state(), state::backup);
+  EXPECT_EQ(a.inst_.effective_priority(), 50);
 }
 
 }  // namespace

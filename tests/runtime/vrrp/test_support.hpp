@@ -31,12 +31,12 @@ constexpr duration v2_down(unsigned priority) {
 
 inline instance_config v2_config(std::uint8_t priority, const char* source = "10.0.0.1") {
   instance_config c;
-  c.name = "VI_1";
-  c.vrid = 51;
-  c.version = 2;
-  c.priority = priority;
-  c.advert_interval = 1s;
-  c.primary_address = addr(source);
+  c.name_ = "VI_1";
+  c.vrid_ = 51;
+  c.version_ = 2;
+  c.priority_ = priority;
+  c.advert_interval_ = 1s;
+  c.primary_address_ = addr(source);
   return c;
 }
 
@@ -60,19 +60,19 @@ inline std::string describe(const action& a) {
       [&o](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, actions::send_advert>) {
-          o << "send_advert(" << int(x.priority) << ")";
+          o << "send_advert(" << int(x.priority_) << ")";
         } else if constexpr (std::is_same_v<T, actions::add_vips>) {
           o << "add_vips";
         } else if constexpr (std::is_same_v<T, actions::remove_vips>) {
           o << "remove_vips";
         } else if constexpr (std::is_same_v<T, actions::send_garp>) {
-          o << "send_garp(" << x.repeat << ")";
+          o << "send_garp(" << x.repeat_ << ")";
         } else if constexpr (std::is_same_v<T, actions::run_notify>) {
-          o << "notify(" << to_string(x.kind) << "," << int(x.priority) << ")";
+          o << "notify(" << to_string(x.kind_) << "," << int(x.priority_) << ")";
         } else if constexpr (std::is_same_v<T, actions::state_changed>) {
-          o << to_string(x.from) << "->" << to_string(x.to);
+          o << to_string(x.from_) << "->" << to_string(x.to_);
         } else {
-          o << "priority(" << int(x.from) << "->" << int(x.to) << ")";
+          o << "priority(" << int(x.from_) << "->" << int(x.to_) << ")";
         }
       },
       a);
@@ -87,62 +87,62 @@ inline std::string describe(const std::vector<action>& acts) {
   return s;
 }
 
-// One instance on a virtual clock. Actions accumulate in `log` with the time they came out.
+// One instance on a virtual clock. Actions accumulate in `log_` with the time they came out.
 struct clocked {
-  explicit clocked(instance_config c) : inst(std::move(c)) {}
+  explicit clocked(instance_config c) : inst_(std::move(c)) {}
 
   void start(bool up = true) {
-    inst.start(now, up);
+    inst_.start(now_, up);
     drain();
   }
   // Fires every deadline up to and including t, in order, then sets the clock to t.
   void advance_to(time_point t) {
-    while (auto d = inst.next_deadline()) {
+    while (auto d = inst_.next_deadline()) {
       if (*d > t) {
         break;
       }
-      now = *d;
-      inst.on_timer(now);
+      now_ = *d;
+      inst_.on_timer(now_);
       drain();
     }
-    now = t;
+    now_ = t;
   }
-  void advance(duration d) { advance_to(now + d); }
+  void advance(duration d) { advance_to(now_ + d); }
   void advert(const received_advert& a) {
-    inst.on_advert(now, a);
+    inst_.on_advert(now_, a);
     drain();
   }
-  std::vector<action> take() { return std::exchange(fresh, {}); }
+  std::vector<action> take() { return std::exchange(fresh_, {}); }
   void drain() {
-    for (auto& a : inst.take_actions()) {
-      log.emplace_back(now, a);
-      fresh.push_back(a);
+    for (auto& a : inst_.take_actions()) {
+      log_.emplace_back(now_, a);
+      fresh_.push_back(a);
     }
   }
   // When the instance entered `s` last, from the log.
   std::optional<time_point> entered(state s) const {
     std::optional<time_point> t;
-    for (const auto& [when, a] : log) {
-      if (const auto* c = std::get_if<actions::state_changed>(&a); c && c->to == s) {
+    for (const auto& [when, a] : log_) {
+      if (const auto* c = std::get_if<actions::state_changed>(&a); c && c->to_ == s) {
         t = when;
       }
     }
     return t;
   }
 
-  time_point now{};
-  instance inst;
-  std::vector<std::pair<time_point, action>> log;
-  std::vector<action> fresh;
+  time_point now_{};
+  instance inst_;
+  std::vector<std::pair<time_point, action>> log_;
+  std::vector<action> fresh_;
 };
 
 // Routers on one segment: every advert one sends reaches all the others at the same
 // instant (after each router's due timers at that instant have run).
 struct segment {
-  std::vector<clocked*> routers;
+  std::vector<clocked*> routers_;
 
   void start() {
-    for (auto* r : routers) {
+    for (auto* r : routers_) {
       r->start();
     }
     deliver();
@@ -150,35 +150,35 @@ struct segment {
   void run_until(time_point t) {
     for (;;) {
       std::optional<time_point> next;
-      for (auto* r : routers) {
-        if (auto d = r->inst.next_deadline(); d && *d <= t && (!next || *d < *next)) {
+      for (auto* r : routers_) {
+        if (auto d = r->inst_.next_deadline(); d && *d <= t && (!next || *d < *next)) {
           next = d;
         }
       }
       if (!next) {
         break;
       }
-      for (auto* r : routers) {
-        r->now = *next;
-        if (auto d = r->inst.next_deadline(); d && *d == *next) {
-          r->inst.on_timer(*next);
+      for (auto* r : routers_) {
+        r->now_ = *next;
+        if (auto d = r->inst_.next_deadline(); d && *d == *next) {
+          r->inst_.on_timer(*next);
           r->drain();
         }
       }
       deliver();
     }
-    for (auto* r : routers) {
-      r->now = t;
+    for (auto* r : routers_) {
+      r->now_ = t;
     }
   }
   // Hands each fresh send_advert to the other routers, until nobody has anything to say.
   void deliver() {
     for (int round = 0; round < 16; ++round) {
       std::vector<std::pair<clocked*, std::uint8_t>> sent;
-      for (auto* r : routers) {
+      for (auto* r : routers_) {
         for (const auto& a : r->take()) {
           if (const auto* s = std::get_if<actions::send_advert>(&a)) {
-            sent.emplace_back(r, s->priority);
+            sent.emplace_back(r, s->priority_);
           }
         }
       }
@@ -186,10 +186,10 @@ struct segment {
         return;
       }
       for (const auto& [sender, priority] : sent) {
-        for (auto* r : routers) {
+        for (auto* r : routers_) {
           if (r != sender) {
-            r->inst.on_advert(r->now, {sender->inst.config().primary_address, priority,
-                                       sender->inst.config().advert_interval});
+            r->inst_.on_advert(r->now_, {sender->inst_.config().primary_address_, priority,
+                                         sender->inst_.config().advert_interval_});
             r->drain();
           }
         }
@@ -198,16 +198,16 @@ struct segment {
   }
   // Who is master now (nullptr if none, the first if several).
   clocked* master() const {
-    for (auto* r : routers) {
-      if (r->inst.current_state() == state::master) {
+    for (auto* r : routers_) {
+      if (r->inst_.current_state() == state::master) {
         return r;
       }
     }
     return nullptr;
   }
   std::size_t masters() const {
-    return static_cast<std::size_t>(std::count_if(routers.begin(), routers.end(), [](auto* r) {
-      return r->inst.current_state() == state::master;
+    return static_cast<std::size_t>(std::count_if(routers_.begin(), routers_.end(), [](auto* r) {
+      return r->inst_.current_state() == state::master;
     }));
   }
 };

@@ -16,7 +16,7 @@ using bytes = std::vector<std::uint8_t>;
 
 instance_config node(std::uint8_t prio, const char* source) {
   auto c = v2_config(prio, source);
-  c.vips = {addr("192.168.1.100")};
+  c.vips_ = {addr("192.168.1.100")};
   return c;
 }
 
@@ -31,12 +31,12 @@ TEST(vrrp_wire_test, AdvertForMatchesTheHandBuiltVector) {
 
 TEST(vrrp_wire_test, IntervalFieldRoundsAsKeepalived) {
   auto cfg = node(100, "10.0.0.1");
-  cfg.advert_interval = 1500ms;
+  cfg.advert_interval_ = 1500ms;
   EXPECT_EQ(advert_interval_field(cfg), 2);
-  cfg.version = 3;
-  cfg.advert_interval = 100ms;
+  cfg.version_ = 3;
+  cfg.advert_interval_ = 100ms;
   EXPECT_EQ(advert_interval_field(cfg), 10);
-  cfg.advert_interval = 41s;  // more than 12 bits of centiseconds
+  cfg.advert_interval_ = 41s;  // more than 12 bits of centiseconds
   EXPECT_EQ(advert_interval_field(cfg), 4100 & 0x0fff);
 }
 
@@ -65,7 +65,7 @@ struct wire_pair {
     for (;;) {
       std::optional<time_point> next;
       for (auto* r : {&a, &b}) {
-        if (auto d = r->inst.next_deadline(); d && *d <= t && (!next || *d < *next)) {
+        if (auto d = r->inst_.next_deadline(); d && *d <= t && (!next || *d < *next)) {
           next = d;
         }
       }
@@ -73,15 +73,15 @@ struct wire_pair {
         break;
       }
       for (auto* r : {&a, &b}) {
-        r->now = *next;
-        if (auto d = r->inst.next_deadline(); d && *d == *next) {
-          r->inst.on_timer(*next);
+        r->now_ = *next;
+        if (auto d = r->inst_.next_deadline(); d && *d == *next) {
+          r->inst_.on_timer(*next);
           r->drain();
         }
       }
       exchange();
     }
-    a.now = b.now = t;
+    a.now_ = b.now_ = t;
   }
   void exchange() {
     for (int round = 0; round < 8; ++round) {
@@ -93,17 +93,17 @@ struct wire_pair {
             continue;
           }
           any = true;
-          const auto& fc = from->inst.config();
-          const checksum_context ctx{fc.primary_address, group, group,
+          const auto& fc = from->inst_.config();
+          const checksum_context ctx{fc.primary_address_, group, group,
                                      v3_checksum_mode::pseudo_header};
-          const ipv4_fields ip{fc.primary_address, group, ++ip_id, vrrp_ttl, false};
-          const auto packet = encode_ipv4_packet(advert_for(fc, s->priority), ip, ctx);
+          const ipv4_fields ip{fc.primary_address_, group, ++ip_id, vrrp_ttl, false};
+          const auto packet = encode_ipv4_packet(advert_for(fc, s->priority_), ip, ctx);
           transport_config transport;
-          transport.multicast_group = group;
-          const auto rx = rx_config_for(to->inst.config(), transport);
+          transport.multicast_group_ = group;
+          const auto rx = rx_config_for(to->inst_.config(), transport);
           const auto r = check_ipv4_packet(rx, packet, *stats);
-          if (r.status == rx_status::ok) {
-            to->inst.on_advert(to->now, to_received(r.value, r.source));
+          if (r.status_ == rx_status::ok) {
+            to->inst_.on_advert(to->now_, to_received(r.value_, r.source_));
             to->drain();
           }
         }
@@ -126,69 +126,69 @@ TEST(vrrp_wire_test, ElectionAndFailoverThroughEncodedPackets) {
   wire_pair p(node(101, "192.168.1.11"), node(100, "192.168.1.12"));
   p.start();
   p.run_until(at(20s));
-  EXPECT_EQ(p.a.inst.current_state(), state::master);
-  EXPECT_EQ(p.b.inst.current_state(), state::backup);
-  EXPECT_GE(p.b_stats.adverts_received, 15u);
-  p.a.inst.shutdown(p.a.now);
+  EXPECT_EQ(p.a.inst_.current_state(), state::master);
+  EXPECT_EQ(p.b.inst_.current_state(), state::backup);
+  EXPECT_GE(p.b_stats.adverts_received_, 15u);
+  p.a.inst_.shutdown(p.a.now_);
   p.a.drain();
   p.exchange();
-  EXPECT_EQ(p.b_stats.priority_zero_received, 1u);
-  p.run_until(at(20s) + p.b.inst.skew_time());
-  EXPECT_EQ(p.b.inst.current_state(), state::master);
+  EXPECT_EQ(p.b_stats.priority_zero_received_, 1u);
+  p.run_until(at(20s) + p.b.inst_.skew_time());
+  EXPECT_EQ(p.b.inst_.current_state(), state::master);
 }
 
 TEST(vrrp_wire_test, PassAuthenticationMatchesAndMismatches) {
   auto ca = node(101, "192.168.1.11");
   auto cb = node(100, "192.168.1.12");
-  ca.auth = cb.auth = auth_type::pass;
-  ca.auth_data = auth_data_from_password("s3cret!!extra");
-  cb.auth_data = auth_data_from_password("s3cret!!");
+  ca.auth_ = cb.auth_ = auth_type::pass;
+  ca.auth_data_ = auth_data_from_password("s3cret!!extra");
+  cb.auth_data_ = auth_data_from_password("s3cret!!");
   {
     wire_pair p(ca, cb);
     p.start();
     p.run_until(at(20s));
-    EXPECT_EQ(p.b.inst.current_state(), state::backup);  // only 8 characters count
+    EXPECT_EQ(p.b.inst_.current_state(), state::backup);  // only 8 characters count
     EXPECT_EQ(p.b_stats.count(rx_status::auth_failure), 0u);
   }
-  cb.auth_data = auth_data_from_password("other");
+  cb.auth_data_ = auth_data_from_password("other");
   wire_pair p(ca, cb);
   p.start();
   p.run_until(at(20s));
   // Rejected adverts change nothing: b never hears a master and takes over too.
-  EXPECT_EQ(p.b.inst.current_state(), state::master);
-  EXPECT_EQ(p.a.inst.current_state(), state::master);
+  EXPECT_EQ(p.b.inst_.current_state(), state::master);
+  EXPECT_EQ(p.a.inst_.current_state(), state::master);
   EXPECT_GT(p.b_stats.count(rx_status::auth_failure), 10u);
-  EXPECT_EQ(p.b_stats.adverts_received, 0u);
+  EXPECT_EQ(p.b_stats.adverts_received_, 0u);
 }
 
 TEST(vrrp_wire_test, VridMismatchIsCountedAndIgnored) {
   auto cb = node(100, "192.168.1.12");
-  cb.vrid = 52;
+  cb.vrid_ = 52;
   wire_pair p(node(101, "192.168.1.11"), cb);
   p.start();
   p.run_until(at(10s));
-  EXPECT_EQ(p.b.inst.current_state(), state::master);
+  EXPECT_EQ(p.b.inst_.current_state(), state::master);
   EXPECT_GT(p.b_stats.count(rx_status::vrid_mismatch), 5u);
 }
 
 TEST(vrrp_wire_test, V3TenthOfASecondFailsOverAfterTheRfcMasterDown) {
   auto ca = node(101, "192.168.1.11");
   auto cb = node(100, "192.168.1.12");
-  ca.version = cb.version = 3;
-  ca.advert_interval = cb.advert_interval = 100ms;
+  ca.version_ = cb.version_ = 3;
+  ca.advert_interval_ = cb.advert_interval_ = 100ms;
   wire_pair p(ca, cb);
   p.start();
   p.run_until(at(5s));
-  ASSERT_EQ(p.a.inst.current_state(), state::master);
+  ASSERT_EQ(p.a.inst_.current_state(), state::master);
   time_point last_advert{};
-  for (const auto& [when, act] : p.a.log) {
+  for (const auto& [when, act] : p.a.log_) {
     if (act == action(actions::send_advert{101})) {
       last_advert = when;
     }
   }
   ASSERT_GT(last_advert, at(4900ms));
   // The master vanishes without a word (link cut): b waits 3 * 0.1 s + skew.
-  p.a.inst.on_interface(p.a.now, false);
+  p.a.inst_.on_interface(p.a.now_, false);
   p.a.drain();
   p.a.take();  // its priority-0 advert is lost with the link
   p.run_until(at(6s));
