@@ -177,8 +177,7 @@ int run_haproxy(std::string_view program, std::span<const std::string_view> args
   }
   report_loaded(program, sources, err);
   return not_implemented(program,
-                         "running a configuration needs the HAProxy configuration reader "
-                         "(issue 3) and the proxy runtime (issue 5)",
+                         "running a configuration needs the proxy runtime (issue 5)",
                          err);
 }
 
