@@ -121,8 +121,9 @@ std::optional<address> parse_address(std::string_view text, bool need_port, bool
   if (at != std::string_view::npos && rest.substr(0, at).find(':') == std::string_view::npos &&
       rest.substr(0, at).find('/') == std::string_view::npos) {
     std::string_view family = rest.substr(0, at);
-    if (family.starts_with('+')) {
-      family.remove_prefix(1);
+    // "stream+fd@3", "quic+ipv4@…", "+fd@": a socket type before the family.
+    if (const std::size_t plus = family.find('+'); plus != std::string_view::npos) {
+      family.remove_prefix(plus + 1);
     }
     static constexpr std::string_view known[] = {
         "ipv4", "ipv6", "unix", "abns", "abnsz", "fd", "sockpair", "udp", "udp4", "udp6", "tcp",
@@ -339,7 +340,8 @@ class analyser {
     if (!f.lines_.empty() && f.lines_.back().ending_ == line_ending::none &&
         !f.lines_.back().raw_.empty()) {
       diags_.add(severity::warning, codes::missing_newline,
-                 source_position{f.file_, f.lines_.back().number_, 0},
+                 source_position{f.file_, f.lines_.back().number_,
+                                 static_cast<std::uint32_t>(f.lines_.back().raw_.size() + 1)},
                  "missing LF on the last line: HAProxy 2.6 rejects the file, thinking it "
                  "truncated; Tandem reads the line",
                  std::string("end the file with a newline"));

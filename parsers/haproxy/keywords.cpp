@@ -300,8 +300,20 @@ void fill_server(server& s, builder& b, diagnostics& diags, std::span<const word
       s.fall_ = n;
     } else if (name == "maxconn" && b.unsigned_value(w, diags, n)) {
       s.maxconn_ = n;
-    } else if (name == "inter" && b.time_value(w, diags, t)) {
-      s.inter_ = t;
+    } else if (name == "inter" || name == "fastinter" || name == "downinter") {
+      // HAProxy 2.6 only warns about a bad server timer and keeps its default.
+      diagnostics local;
+      if (b.time_value(w, local, t)) {
+        if (name == "inter") {
+          s.inter_ = t;
+        }
+      } else {
+        for (diagnostic d : local) {
+          d.severity_ = severity::warning;
+          d.message_ += " for '" + name + "' (HAProxy keeps its default)";
+          diags.add(std::move(d));
+        }
+      }
     }
   }
 }
@@ -341,7 +353,8 @@ void p_server(const directive& d, builder& b, diagnostics& diags) {
   }
   for (const server& other : b.proxy_->servers_) {
     if (other.name_ == s.name_ && !is_template) {
-      diags.add(severity::error, codes::duplicate_server, d.arguments()[0].position_,
+      // HAProxy 2.6 accepts it (the second one cannot be addressed by name): a warning.
+      diags.add(severity::warning, codes::duplicate_server, d.arguments()[0].position_,
                 "another server named '" + s.name_ + "' was already defined at line " +
                     std::to_string(other.position_.line_) + " in '" + b.proxy_->name_ + "'",
                 std::string("give each server of a backend its own name"));
