@@ -295,6 +295,16 @@ void check_address_word(const word& w, std::string_view what, bool listening, bu
 
 namespace {
 
+// 'text', built by appending (GCC 12 at -O3 warns falsely on "'" + std::string(...)).
+std::string quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '\'';
+  out.append(text);
+  out += '\'';
+  return out;
+}
+
 bool valid_proxy_name(std::string_view name, char& bad) {
   for (const char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -304,16 +314,6 @@ bool valid_proxy_name(std::string_view name, char& bad) {
     }
   }
   return true;
-}
-
-// 'text', built by appending (GCC 12 at -O3 warns falsely on "'" + std::string(...)).
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '\'';
-  out.append(text);
-  out += '\'';
-  return out;
 }
 
 class analyser {
@@ -374,6 +374,11 @@ class analyser {
     b_.scope_ = scope_of_section(keyword);
     const std::string name = header->words_.size() > 1 ? header->words_[1].value_ : "";
     const source_position where = header->words_[0].position_;
+    if (keyword == "crt-store" || keyword == "traces") {
+      diags_.add(severity::note, codes::newer_keyword, where,
+                 quoted(keyword) + " sections need HAProxy 3.0 or later (the 2.6 anchor does "
+                                   "not know them); Tandem accepts them");
+    }
     if (keyword == "global") {
       return;
     }

@@ -353,8 +353,7 @@ void p_server(const directive& d, builder& b, diagnostics& diags) {
   }
   for (const server& other : b.proxy_->servers_) {
     if (other.name_ == s.name_ && !is_template) {
-      // HAProxy 2.6 accepts it (the second one cannot be addressed by name): a warning.
-      diags.add(severity::warning, codes::duplicate_server, d.arguments()[0].position_,
+      diags.add(severity::error, codes::duplicate_server, d.arguments()[0].position_,
                 "another server named '" + s.name_ + "' was already defined at line " +
                     std::to_string(other.position_.line_) + " in '" + b.proxy_->name_ + "'",
                 std::string("give each server of a backend its own name"));
@@ -773,7 +772,7 @@ std::vector<keyword_entry> make_table() {
         "strict-limits", "thread-groups", "thread-group", "ulimit-n", "unix-bind", "quiet",
         "zero-warning", "busy-polling", "anonkey", "cluster-secret", "fd-hard-limit",
         "profiling.tasks", "profiling.memory", "expose-experimental-directives",
-        "wurfl-*", "51degrees-*", "deviceatlas-*", "httpclient.*", "set-var", "set-var-fmt",
+        "httpclient.*", "set-var", "set-var-fmt",
         "max-spread-checks", "grace", "no-memory-trimming", "hash-*"}) {
     t.push_back(g(name));
   }
@@ -782,6 +781,9 @@ std::vector<keyword_entry> make_table() {
         "tune.*", "shm-stats-file", "ssl-security-level", "acme.*", "warn-blocked-traffic-after",
         "force-cfg-parser-pause", "prealloc-fd"}) {
     t.push_back(newer(g(name), "2.8+"));
+  }
+  for (const std::string_view name : {"wurfl-*", "51degrees-*", "deviceatlas-*"}) {
+    t.push_back(newer(g(name), "built with its device-detection module"));
   }
   t.push_back(removed(g("nbproc", 1), "2.5", modern_kind::drop, ""));
   t.push_back(removed(g("debug"), "2.0", modern_kind::drop, ""));
@@ -959,7 +961,7 @@ std::vector<keyword_entry> make_table() {
         "option h1-case-adjust-bogus-server", "option http-drop-response-trailers"}) {
     t.push_back(opt(name, DB));
   }
-  t.push_back(opt("option httpchk", DB, p_httpchk));
+  t.push_back(kw(scope::proxy, "option httpchk", DB, 0, 3, p_httpchk));
   for (const std::string_view name :
        {"option accept-invalid-http-request", "option accept-unsafe-violations-in-http-request",
         "option clitcpka", "option contstats", "option disable-h2-upgrade",
@@ -1010,11 +1012,12 @@ std::vector<keyword_entry> make_table() {
     t.push_back(in(scope::peers, name));
   }
   for (const std::string_view name :
-       {"accepted_payload_size", "hold", "nameserver", "parse-resolv-conf", "resolve_retries",
+       {"accepted_payload_size", "hold", "parse-resolv-conf", "resolve_retries",
         "timeout", "timeout resolve", "timeout retry"}) {
     t.push_back(in(scope::resolvers, name));
   }
   t.push_back(in(scope::mailers, "mailer", 2));
+  t.push_back(in(scope::resolvers, "nameserver", 2));
   t.push_back(in(scope::mailers, "timeout", 2));
   for (const std::string_view name :
        {"command", "user", "group", "option start-on-reload", "option"}) {

@@ -117,15 +117,18 @@ std::string migrate_file(const source_registry& sources, const config_file& file
           result = l.indentation_ + "# tandem migrate: " + why + ": " +
                    std::string(trim_left(text));
         }
-      } else if (e != nullptr && scopes[i] == scope::proxy &&
-                 (e->name_ == "bind" || e->name_ == "server" || e->name_ == "default-server")) {
+      } else if (e != nullptr &&
+                 ((scopes[i] == scope::proxy && (e->name_ == "bind" || e->name_ == "server" ||
+                                                 e->name_ == "default-server")) ||
+                  (scopes[i] == scope::global && e->name_ == "stats socket"))) {
         // Removed bind/server options ("process 1") are dropped.
         std::vector<std::string> words;
         bool changed = false;
-        const std::size_t first = l.first_argument();
+        const std::size_t first = l.first_argument() + (e->name_ == "stats socket" ? 1 : 0);
         raw_words(l, 0, words);
         words.resize(std::min(words.size(), first + (e->name_ == "default-server" ? 0 : 1)));
-        const scope os = e->name_ == "bind" ? scope::bind_option : scope::server_option;
+        const scope os = e->name_ == "bind" || e->name_ == "stats socket" ? scope::bind_option
+                                                                          : scope::server_option;
         for (std::size_t w = words.size(); w < l.words_.size(); ++w) {
           const keyword_entry* o = find_option(os, l.words_[w].value_);
           const std::size_t takes = o != nullptr ? o->min_arguments_ : 0;
