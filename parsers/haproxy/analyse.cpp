@@ -531,7 +531,11 @@ class analyser {
                  quoted(e->name_) + " needs HAProxy " + std::string(e->added_in_) +
                      " (the 2.6 anchor does not know it); Tandem accepts it");
     }
-    if (!no && count < e->min_arguments_) {
+    if (count < e->min_arguments_) {
+      // A handler may rely on its minimum; "no KEYWORD" without them only cancels nothing.
+      if (no) {
+        return;
+      }
       diags_.add(severity::error, codes::arguments, first.position_,
                  quoted(e->name_) + " expects " +
                      (e->min_arguments_ == 1 ? std::string("an argument")

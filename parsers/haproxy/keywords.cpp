@@ -572,6 +572,13 @@ void p_stats(const directive& d, builder& b, diagnostics& diags) {
   stats_settings& s = b.proxy_->stats_;
   const std::string_view k = d.entry_.name_;
   const auto args = d.arguments();
+  const bool needs_value = k == "stats uri" || k == "stats realm" || k == "stats auth" ||
+                           k == "stats refresh" || k == "stats scope";
+  if (needs_value && args.empty()) {
+    diags.add(severity::error, codes::arguments, d.position(),
+              "'" + std::string(k) + "' expects an argument");
+    return;
+  }
   s.enabled_ = true;  // every stats keyword but "stats scope" enables the page in HAProxy
   if (k == "stats uri") {
     s.uri_ = args[0].value_;
