@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "parsers/common/environment.hpp"
 #include "parsers/common/render.hpp"
+#include "parsers/haproxy/analyse.hpp"
+#include "parsers/haproxy/migrate.hpp"
 #include "parsers/haproxy/reader.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
@@ -20,7 +23,102 @@
 namespace tandem::tools {
 
 using parsers::diagnostics;
+using parsers::severity;
 using parsers::source_registry;
+
+namespace {
+
+// HAProxy 2.6's message prefixes: the tag padded to one width, then the PID.
+std::string haproxy_prefix(severity s) {
+  const char* tag = s == severity::error     ? "[ALERT]    ("
+                    : s == severity::warning ? "[WARNING]  ("
+                                             : "[NOTICE]   (";
+  return std::string(tag) + std::to_string(::getpid()) + ") : ";
+}
+
+// One diagnostic as `haproxy -c` prints it: "config : parsing [file:line] : message", the
+// hint on a "   | " continuation line as HAProxy prints its explanations.
+void print_haproxy(const parsers::diagnostic& d, const source_registry& sources, std::ostream& err) {
+  err << haproxy_prefix(d.severity_) << "config : ";
+  if (d.position_.has_file() && sources.contains(d.position_.file_)) {
+    err << "parsing [" << sources.file(d.position_.file_).name();
+    if (d.position_.line_ > 0) {
+      err << ':' << d.position_.line_;
+    }
+    err << "] : ";
+  }
+  err << d.message_ << ".\n";
+  if (d.hint_) {
+    err << "   | " << *d.hint_ << '\n';
+  }
+}
+
+parsers::haproxy::analysis_options haproxy_analysis_options(severity environment) {
+  parsers::haproxy::analysis_options o;
+  o.reader_.environment_ = parsers::process_environment();
+  o.resolves_ = parsers::haproxy::system_resolver();
+  o.file_exists_ = parsers::haproxy::system_file_exists();
+  o.environment_severity_ = environment;
+  return o;
+}
+
+// `haproxy -c`: HAProxy 2.6's messages and exit codes (0 valid, 1 errors, 2 no listener).
+int check_configuration(const haproxy_options& o, source_registry& sources, diagnostics& diags,
+                        std::ostream& out, std::ostream& err) {
+  const parsers::haproxy::analysis_options options = haproxy_analysis_options(severity::error);
+  parsers::haproxy::syntax_tree tree;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    tree.files_.push_back(parsers::haproxy::read_haproxy_file(
+        sources, static_cast<parsers::file_id>(i), options.reader_, diags));
+  }
+  const parsers::haproxy::analysis a =
+      parsers::haproxy::analyse_tree(std::move(tree), options, diags);
+  bool noticed = false;
+  for (const parsers::diagnostic& d : diags) {
+    // .diag lines show only with -dD, as in HAProxy; -q keeps the alerts only.
+    if (d.code_ == parsers::haproxy::codes::directive_diag && !o.diagnostic_mode_) {
+      continue;
+    }
+    if (o.quiet_ && d.severity_ != severity::error) {
+      continue;
+    }
+    if (!noticed) {
+      err << haproxy_prefix(severity::note) << "haproxy version is "
+          << parsers::haproxy::claimed_version << " (Tandem)\n";
+      noticed = true;
+    }
+    print_haproxy(d, sources, err);
+  }
+  const bool warnings = diags.count(severity::warning) > 0;
+  if (diags.has_errors()) {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      err << haproxy_prefix(severity::error) << "config : Error(s) found in configuration file : "
+          << sources.file(static_cast<parsers::file_id>(i)).name() << '\n';
+    }
+    err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+    return exit_failure;
+  }
+  if (warnings && o.zero_warning_) {
+    err << haproxy_prefix(severity::error)
+        << "config : Some warnings were found and 'zero-warning' is set. Aborting.\n";
+    return exit_failure;
+  }
+  if (!o.quiet_ && warnings) {
+    out << "Warnings were found.\n";
+  }
+  if (!a.has_listener_) {
+    if (!o.quiet_) {
+      out << "Configuration file has no error but will not start (no listener) => exit(2).\n";
+    }
+    return 2;
+  }
+  if (!o.quiet_) {
+    out << "Configuration file is valid\n";
+  }
+  return exit_ok;
+}
+
+}  // namespace
 
 int run_haproxy(std::string_view program, std::span<const std::string_view> args, std::ostream& out,
                 std::ostream& err) {
@@ -43,8 +141,19 @@ int run_haproxy(std::string_view program, std::span<const std::string_view> args
     return exit_ok;
   }
   if (o.check_condition_) {
-    return not_implemented(
-        program, "evaluating -cc conditions needs the HAProxy configuration reader (issue 3)", err);
+    // HAProxy's -cc: exit 0 when the condition is true, 1 when false, 2 when it cannot be read.
+    parsers::haproxy::reader_options options;
+    options.environment_ = parsers::process_environment();
+    std::string error;
+    std::size_t offset = 0;
+    const int result =
+        parsers::haproxy::evaluate_condition(*o.check_condition_, options, error, offset);
+    if (result < 0) {
+      err << haproxy_prefix(severity::error) << "config : Failed to evaluate condition: " << error
+          << '\n';
+      return 2;
+    }
+    return result == 1 ? exit_ok : exit_failure;
   }
   if (o.config_paths_.empty()) {
     err << program << ": no configuration file given (use -f FILE, -f DIR or -- FILE...)\n"
@@ -63,36 +172,34 @@ int run_haproxy(std::string_view program, std::span<const std::string_view> args
   if (!load_files(files, sources, diags, err)) {
     return exit_failure;
   }
-  report_loaded(program, sources, err);
   if (o.check_) {
-    return not_implemented(
-        program, "checking a configuration (-c) needs the HAProxy configuration reader (issue 3)",
-        err);
+    return check_configuration(o, sources, diags, out, err);
   }
+  report_loaded(program, sources, err);
   return not_implemented(program,
-                         "running a configuration needs the HAProxy configuration reader "
-                         "(issue 3) and the proxy runtime (issue 5)",
+                         "running a configuration needs the proxy runtime (issue 5)",
                          err);
 }
 
 void lint_haproxy(parsers::source_registry& sources, parsers::file_id file,
                   parsers::diagnostics& diags) {
-  (void)sources;
-  (void)file;
-  diags.add(parsers::severity::error, "not-implemented",
-            parsers::source_position{file, 0, 0},
-            "checking haproxy configurations is not implemented yet (issue 3)");
+  // The linter may run on another machine than the proxy: missing files and names that do not
+  // resolve here are warnings.
+  const parsers::haproxy::analysis_options options = haproxy_analysis_options(severity::warning);
+  parsers::haproxy::analyse_haproxy_file(sources, file, options, diags);
 }
 
 bool migrate_haproxy(parsers::source_registry& sources, parsers::file_id file, std::ostream& out,
                      parsers::diagnostics& diags) {
-  (void)sources;
-  (void)file;
-  (void)out;
-  diags.add(parsers::severity::error, "not-implemented",
-            parsers::source_position{file, 0, 0},
-            "migrating haproxy configurations is not implemented yet (issue 3)");
-  return false;
+  parsers::haproxy::analysis_options options;
+  options.reader_.environment_ = parsers::process_environment();
+  const parsers::haproxy::analysis a =
+      parsers::haproxy::analyse_haproxy_file(sources, file, options, diags);
+  if (a.tree_.files_.empty()) {
+    return false;
+  }
+  out << parsers::haproxy::migrate_file(sources, a.tree_.files_.front());
+  return true;
 }
 
 }  // namespace tandem::tools

@@ -8,6 +8,7 @@ and the not-implemented messages. Usage: test_executable.py BIN_DIR  (standard l
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -193,21 +194,64 @@ class loading(temp_dir_case):
         self.assertEqual(out, '')
         self.assertIn(f'haproxy: loaded 3 configuration files: {conf_d}/a.cfg, {conf_d}/b.cfg, '
                       f'{last}\n', err)
-        self.assertIn('haproxy: not implemented yet: running a configuration needs the HAProxy '
-                      'configuration reader (issue 3) and the proxy runtime (issue 5)\n', err)
+        self.assertIn('haproxy: not implemented yet: running a configuration needs the proxy '
+                      'runtime (issue 5)\n', err)
 
     def test_haproxy_change_dir_before_loading(self):
-        self.write('rel.cfg')
-        status, _, err = run('haproxy', '-C', self.dir, '-c', '-f', 'rel.cfg')
-        self.assertEqual(status, 2, err)
-        self.assertIn('haproxy: loaded 1 configuration file: rel.cfg\n', err)
-        self.assertIn('haproxy: not implemented yet: checking a configuration (-c) needs the '
-                      'HAProxy configuration reader (issue 3)\n', err)
+        self.write('rel.cfg', 'frontend f\n  bind 127.0.0.1:8080\n  timeout client 1s\n')
+        status, out, err = run('haproxy', '-C', self.dir, '-c', '-f', 'rel.cfg')
+        self.assertEqual((status, out, err), (0, 'Configuration file is valid\n', ''))
 
     def test_haproxy_check_condition(self):
-        status, _, err = run('haproxy', '-cc', 'version_atleast(2.4)')
+        self.assertEqual(run('haproxy', '-cc', 'version_atleast(2.4)')[0], 0)
+        self.assertEqual(run('haproxy', '-cc', 'version_before(2.4)')[0], 1)
+        status, _, err = run('tandem', 'haproxy', '-cc', 'foo(')
         self.assertEqual(status, 2)
-        self.assertIn('issue 3', err)
+        self.assertIn(' : config : Failed to evaluate condition: ', err)
+
+    def test_haproxy_check_output_and_exit_codes(self):
+        bad = self.write('bad.cfg', 'defaults\n  timeout client 1s\n  timeout connect 1s\n'
+                         '  timeout server 1s\nfrontend f\n  bind 127.0.0.1:8080\n  bogus 1\n'
+                         '  default_backend b\nbackend b\n  option tcplog\n'
+                         '  server s 127.0.0.1:80\n')
+        status, out, err = run('haproxy', '-c', '-f', bad)
+        self.assertEqual((status, out), (1, ''))
+        self.assertRegex(err, r"\[ALERT\]    \(\d+\) : config : parsing \[" + re.escape(bad) +
+                         r":7\] : unknown keyword 'bogus' in 'frontend' section")
+        self.assertRegex(err, r"\[WARNING\]  \(\d+\) : config : parsing \[" + re.escape(bad) +
+                         r":10\] : backend 'b' : 'option tcplog' directive is ignored in backends")
+        self.assertIn(' : config : Fatal errors found in configuration.\n', err)
+        warn = self.write('warn.cfg', 'frontend f\n  bind 127.0.0.1:8080\n  timeout client 1s\n'
+                          '  contimeout 5000\n')
+        status, out, err = run('haproxy', '-c', '-f', warn)
+        self.assertEqual((status, out), (0, 'Warnings were found.\nConfiguration file is valid\n'))
+        self.assertIn("'timeout connect 5000'", err)
+        self.assertEqual(run('haproxy', '-c', '-q', '-f', warn), (0, '', ''))
+        status, _, err = run('haproxy', '-c', '-dW', '-f', warn)
+        self.assertEqual(status, 1)
+        self.assertIn("Some warnings were found and 'zero-warning' is set. Aborting.", err)
+        idle = self.write('idle.cfg', 'backend b\n  server s 127.0.0.1:80\n')
+        status, out, _ = run('haproxy', '-c', '-f', idle)
+        self.assertEqual(status, 2)
+        self.assertIn('will not start (no listener) => exit(2)', out)
+
+    def test_check_haproxy_file(self):
+        conf = self.write('h.cfg', 'global\n  maxcon 10\nlisten web 127.0.0.1:80\n'
+                          '  timeout client 1s\n')
+        status, out, err = run('tandem', 'check', conf)
+        self.assertEqual((status, out), (1, ''))
+        self.assertIn(f"{conf}:2:3: error: unknown keyword 'maxcon' in 'global' section "
+                      '[hap-unknown-keyword]', err)
+        self.assertIn("hint: did you mean 'maxconn'?", err)
+        self.assertIn(f"{conf}:3:12: warning: an address on the 'listen' line", err)
+
+    def test_migrate_haproxy_file(self):
+        conf = self.write('m.cfg', 'defaults\n  contimeout 5000 # old\nlisten web *:80\n'
+                          '  mode http\n')
+        status, out, _ = run('tandem', 'migrate', conf)
+        self.assertEqual(status, 0)
+        self.assertEqual(out, 'defaults\n  timeout connect 5000 # old\nlisten web\n'
+                         '  bind *:80\n  mode http\n')
 
     def test_keepalived_config_test(self):
         # Errors: exit 5, keepalived's "(FILE: Line N) message" style, each message once.
@@ -258,7 +302,7 @@ class loading(temp_dir_case):
 class fifo_process_name(temp_dir_case):
     """The loader blocks on a FIFO config; meanwhile the process must already be named."""
 
-    def blocked_process(self, argv, expected_name, expected_message, extra=()):
+    def blocked_process(self, argv, expected_name, expected_message, extra=(), loaded=True):
         fifo = os.path.join(self.dir, 'config.fifo')
         os.mkfifo(fifo)
         flag = '-f'
@@ -294,8 +338,9 @@ class fifo_process_name(temp_dir_case):
             self.assertEqual((proc.returncode, err), (0, ''))
             return
         self.assertEqual(proc.returncode, 2, err)
-        self.assertIn(f'loaded 1 configuration file: {fifo}\n', err)
-        self.assertIn(expected_message, err)
+        if loaded:
+            self.assertIn(f'loaded 1 configuration file: {fifo}\n', err)
+        self.assertIn(expected_message, out + err)
 
     def test_haproxy_link(self):
         self.blocked_process(['haproxy'], 'haproxy', 'the proxy runtime (issue 5)')
@@ -304,8 +349,10 @@ class fifo_process_name(temp_dir_case):
         self.blocked_process(['tandem', 'haproxy'], 'haproxy', 'the proxy runtime (issue 5)')
 
     def test_tandem_haproxy_check(self):
+        # A comment only: valid, but nothing listens, so HAProxy's -c exits 2.
         self.blocked_process(['tandem', 'haproxy', '-c'], 'haproxy',
-                             'HAProxy configuration reader (issue 3)')
+                             'Configuration file has no error but will not start (no listener)',
+                             loaded=False)
 
     def test_keepalived_link(self):
         self.blocked_process(['keepalived'], 'keepalived', 'the VRRP runtime (issue 7)', ('-n',))
