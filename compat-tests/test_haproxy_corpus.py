@@ -67,10 +67,7 @@ def test_oracle_covers_the_corpus():
 
 
 # Files `tandem check` cannot take yet, each with why (strict: the test notices a fix).
-KNOWN = {
-    "haproxy__haproxy__examples_traces.cfg":
-        "only a 'traces' section: tools/language.cpp's detection does not see an HAProxy file",
-}
+KNOWN = {}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN[n],

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 
+#include "parsers/haproxy/syntax.hpp"
+
 namespace tandem::tools {
 
 namespace {
@@ -17,10 +19,6 @@ constexpr std::array<std::string_view, 22> keepalived_blocks = {
     "vrrp_group",        "use_polling",
 };
 
-constexpr std::array<std::string_view, 14> haproxy_sections = {
-    "global", "defaults", "frontend", "backend",     "listen", "userlist", "peers",
-    "resolvers", "mailers", "program", "http-errors", "ring",   "cache",    "log-forward",
-};
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -74,8 +72,7 @@ config_language detect_language(std::string_view text) {
         opens_block(line)) {
       return config_language::keepalived;
     }
-    if (std::find(haproxy_sections.begin(), haproxy_sections.end(), word) !=
-        haproxy_sections.end()) {
+    if (parsers::haproxy::is_section_keyword(word)) {
       return config_language::haproxy;
     }
   }

@@ -11,7 +11,7 @@ enum class config_language { haproxy, keepalived, unknown };
 
 // keepalived when a line starts with one of keepalived's top-level block keywords
 // (global_defs, vrrp_instance, virtual_server, …) or the text uses '{' blocks; haproxy when a
-// line starts with an HAProxy section keyword (global, defaults, frontend, backend, listen, …);
+// line starts with an HAProxy section keyword (parsers/haproxy/syntax.hpp's list, 1.4 to 3.x);
 // the first such line decides. unknown when neither is found.
 config_language detect_language(std::string_view text);
 

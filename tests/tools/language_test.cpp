@@ -9,6 +9,8 @@ namespace {
 TEST(Language, HaproxySections) {
   EXPECT_EQ(detect_language("# comment\nglobal\n  daemon\n"), config_language::haproxy);
   EXPECT_EQ(detect_language("\n\nlisten webfarm 0.0.0.0:80\n"), config_language::haproxy);
+  // Sections newer than 2.6 count too.
+  EXPECT_EQ(detect_language("traces\n  trace h1 sink stderr\n"), config_language::haproxy);
   // HAProxy's own braces do not make it keepalived.
   EXPECT_EQ(detect_language("frontend f\n  bind \"${ADDR}:80\"\n  log-format %{+Q}o\n"),
             config_language::haproxy);
