@@ -83,24 +83,7 @@ NEWER = {
 
 # Tandem's own gaps: `tandem check` accepts these but 2.6 rejects them for something the
 # checker does not look at yet (strict xfail: a fix shows up as XPASS).
-GAPS = {
-    "frobware__haproxy-hacks__BZ1761935_haproxy.cfg":
-        "errorfile content is not validated (HAProxy parses it as an HTTP response)",
-    "frobware__haproxy-hacks__BZ2021495_haproxy.cfg": "map files named inside acl expressions",
-    "frobware__haproxy-hacks__BZ2044682_haproxy.config.cfg":
-        "map files named inside acl expressions",
-    "frobware__haproxy-hacks__live_haproxy.config.cfg": "map files named inside acl expressions",
-    "haproxy__haproxy__regtest_http-rules_acl_cli_spaces_h1.cfg":
-        "pattern files in inline conditions ({ … -f FILE })",
-    "haproxy__haproxy__regtest_http-rules_http_return_h1.cfg": "http-request return … file FILE",
-    "haproxy__haproxy__regtest_http-rules_map_redirect_h1.cfg": "map files in use_backend names",
-    "haproxy__haproxy__tests-conf_test-acl-args.cfg": "sample expressions are not parsed",
-    "haproxy__haproxy__tests-conf_test-http-set-status-lua.cfg": "Lua services are not checked",
-    "haproxy__haproxy__tests-conf_test-sample-fetch-args.cfg": "sample expressions are not parsed",
-    "haproxy__haproxy__tests-conf_test-sample-fetch-conv.cfg": "sample expressions are not parsed",
-    "mello-vanessa__haproxy22__files_haproxy-modelo.cfg":
-        "stick-table names clashing with backend names",
-}
+GAPS: dict[str, str] = {}
 
 
 def case(name: str):

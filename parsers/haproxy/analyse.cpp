@@ -745,8 +745,13 @@ class analyser {
           path = g.ca_base_ + "/" + path;
         }
       }
-      if (!options_.file_exists_(path)) {
-        diags_.add(options_.environment_severity_, codes::missing_file, r.position_,
+      if (options_.file_exists_(path)) {
+        if (r.what_ == "errorfile") {
+          check_errorfile(path, r.position_, diags_);
+        }
+      } else {
+        diags_.add(r.required_ ? severity::error : options_.environment_severity_,
+                   codes::missing_file, r.position_,
                    "'" + r.what_ + "' : cannot find file '" + path + "'",
                    std::string("HAProxy needs this file to start; create it (or fix the path) on "
                                "the machine that runs this configuration"));

@@ -12,6 +12,8 @@
 #include "parsers/haproxy/analyse.hpp"
 #include "parsers/haproxy/keywords.hpp"
 #include "parsers/haproxy/model.hpp"
+#include "parsers/haproxy/references.hpp"
+#include "parsers/haproxy/samples.hpp"
 
 namespace tandem::parsers::haproxy {
 
@@ -23,6 +25,9 @@ struct reference {
   std::string what_;  // "crt", "errorfile", "server 'web1'", …
   bool certificate_ = false;  // relative to crt-base
   bool ca_ = false;           // relative to ca-base
+  // Missing is an error even for the linter: the configuration names what the file defines
+  // (a Lua file's actions and services), so nothing using it can be checked without it.
+  bool required_ = false;
 };
 
 class builder {
@@ -42,6 +47,11 @@ class builder {
   // The first rule of the current proxy that ends the request's processing (use_backend,
   // redirect …): a later http-request rule still runs before it, as HAProxy warns.
   std::optional<std::pair<std::string, source_position>> first_switch_;
+
+  // The ACLs declared so far in the current proxy (conditions may only name those).
+  acl_names acl_names_;
+  // The stick-tables declared so far (a name may hold only one).
+  table_names tables_;
 
   std::vector<reference> files_;
   std::vector<reference> hosts_;

@@ -202,12 +202,16 @@ void g_stats(const directive& d, builder& b, diagnostics& diags) {
   }
 }
 
-void g_tune(const directive& d, builder& b, diagnostics&) {
+void g_tune(const directive& d, builder& b, diagnostics& diags) {
   b.model_.global_.tune_[d.keyword_word().value_] = joined(d.arguments());
+  check_tunable(d, diags);
 }
 
 void g_lua(const directive& d, builder& b, diagnostics&) {
-  add_file(b, d.arguments()[0], "lua-load");
+  if (!d.arguments()[0].value_.empty()) {
+    add_file(b, d.arguments()[0], std::string(d.entry_.name_));
+    b.files_.back().required_ = true;  // its actions and services cannot be checked without it
+  }
   b.model_.global_.lua_files_.push_back(d.arguments()[0].value_);
 }
 
@@ -392,24 +396,18 @@ void p_default_backend(const directive& d, builder& b, diagnostics&) {
   b.proxy_->default_backend_position_ = d.arguments()[0].position_;
 }
 
-void p_use_backend(const directive& d, builder& b, diagnostics&) {
+void p_use_backend(const directive& d, builder& b, diagnostics& diags) {
   const auto args = d.arguments();
   b.proxy_->use_backends_.push_back(
       backend_switch{args[0].value_, values(args.subspan(1)), args[0].position_});
   note_switch(d, b);
+  check_expressions(d, b, diags);
 }
 
-void p_acl(const directive& d, builder& b, diagnostics&) {
+void p_acl(const directive& d, builder& b, diagnostics& diags) {
   const auto args = d.arguments();
   b.proxy_->acls_.push_back(acl{args[0].value_, values(args.subspan(1)), d.position()});
-  // "-f FILE" loads patterns from a file.
-  for (std::size_t i = 1; i + 1 < args.size(); ++i) {
-    if (args[i].value_ == "-f" || args[i].value_ == "-M") {
-      if (args[i].value_ == "-f") {
-        add_file(b, args[i + 1], "acl pattern file");
-      }
-    }
-  }
+  check_expressions(d, b, diags);  // the criterion, its flags and the files it names
 }
 
 void p_rule(const directive& d, builder& b, diagnostics& diags) {
@@ -426,28 +424,7 @@ void p_rule(const directive& d, builder& b, diagnostics& diags) {
   if (keyword == "redirect" || keyword == "use-server") {
     note_switch(d, b);
   }
-  // Map files named in converters and set-map/del-map actions.
-  for (const word& w : args) {
-    const std::string& v = w.value_;
-    for (const std::string_view fn : {"map(", "map_str(", "map_beg(", "map_sub(", "map_dir(",
-                                       "map_dom(", "map_end(", "map_reg(", "map_ip(", "map_int(",
-                                       "set-map(", "del-map(", "add-acl(", "del-acl("}) {
-      std::size_t at = v.find(fn);
-      if (at == std::string::npos || (at > 0 && v[at - 1] != ',' && v[at - 1] != ' ')) {
-        continue;
-      }
-      at += fn.size();
-      const std::size_t end = v.find_first_of(",)", at);
-      if (end != std::string::npos) {
-        word f = w;
-        f.value_ = v.substr(at, end - at);
-        if (!f.value_.empty() && f.value_.find('%') == std::string::npos) {
-          add_file(b, f, "map file");
-        }
-      }
-      break;
-    }
-  }
+  check_expressions(d, b, diags);  // conditions, %[…], map files, set-map(FILE) …
   rule r{keyword, values(args), d.position(), ""};
   if (d.entry_.removed()) {
     r.lowered_from_ = keyword;
@@ -855,7 +832,7 @@ std::vector<keyword_entry> make_table() {
   t.push_back(p("server-state-file-name", DB, 0, 1));
   t.push_back(p("source", DB, 1));
   t.push_back(p("stick", B, 2, A, p_rule));
-  t.push_back(p("stick-table", FB, 2));
+  t.push_back(p("stick-table", FB, 2, A, lower_stick_table));
   t.push_back(p("tcp-check", DB, 1, A, p_rule));
   t.push_back(p("tcp-request", DFB, 1, A, p_rule));
   t.push_back(p("tcp-response", DB, 1, A, p_rule));
