@@ -750,7 +750,7 @@ class analyser {
           check_errorfile(path, r.position_, diags_);
         }
       } else {
-        diags_.add(r.required_ ? severity::error : options_.environment_severity_,
+        diags_.add(options_.environment_severity_,
                    codes::missing_file, r.position_,
                    "'" + r.what_ + "' : cannot find file '" + path + "'",
                    std::string("HAProxy needs this file to start; create it (or fix the path) on "

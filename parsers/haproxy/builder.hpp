@@ -25,9 +25,6 @@ struct reference {
   std::string what_;  // "crt", "errorfile", "server 'web1'", …
   bool certificate_ = false;  // relative to crt-base
   bool ca_ = false;           // relative to ca-base
-  // Missing is an error even for the linter: the configuration names what the file defines
-  // (a Lua file's actions and services), so nothing using it can be checked without it.
-  bool required_ = false;
 };
 
 class builder {

@@ -209,8 +209,9 @@ void g_tune(const directive& d, builder& b, diagnostics& diags) {
 
 void g_lua(const directive& d, builder& b, diagnostics&) {
   if (!d.arguments()[0].value_.empty()) {
+    // Missing, it is a fact about this machine like any other referenced file (a warning in
+    // check, an alert in -c); its lua.NAME actions and services are then taken on trust.
     add_file(b, d.arguments()[0], std::string(d.entry_.name_));
-    b.files_.back().required_ = true;  // its actions and services cannot be checked without it
   }
   b.model_.global_.lua_files_.push_back(d.arguments()[0].value_);
 }
