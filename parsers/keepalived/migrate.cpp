@@ -433,9 +433,12 @@ std::string migrate(const analysis& a, const source_registry& sources, file_id f
     auto it = edits.edits_.find(number);
     if (it != edits.edits_.end()) {
       std::vector<edit> es = it->second;
-      // Right to left, so earlier columns stay valid.
-      std::stable_sort(es.begin(), es.end(),
-                       [](const edit& x, const edit& y) { return x.column_ > y.column_; });
+      // Right to left, so earlier columns stay valid; at one column the word is replaced
+      // before text is inserted in front of it.
+      std::stable_sort(es.begin(), es.end(), [](const edit& x, const edit& y) {
+        if (x.column_ != y.column_) return x.column_ > y.column_;
+        return x.length_ > 0 && y.length_ == 0;
+      });
       for (const edit& e : es) {
         const std::size_t begin = byte_offset_of_column(line, e.column_);
         const std::size_t end = byte_offset_of_column(line, e.column_ + e.length_);
