@@ -429,7 +429,12 @@ std::string migrate(const analysis& a, const source_registry& sources, file_id f
   const std::string& text = fixed.text_;
   while (std::getline(lines, line)) {
     ++number;
-    for (int i = 0; i < closes[number]; ++i) out += "}\n";
+    // A recovered '}' goes on a line of its own, indented like the statement it comes before
+    // (a sibling of the block it closes).
+    for (int i = 0; i < closes[number]; ++i) {
+      out += indent_of(line);
+      out += "}\n";
+    }
     auto it = edits.edits_.find(number);
     if (it != edits.edits_.end()) {
       std::vector<edit> es = it->second;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -55,6 +56,18 @@ TEST(keepalived_migrate, master_with_ah_starts_as_backup) {
       "    priority 100\n    authentication {\n        auth_type AH\n        auth_pass 1111\n"
       "    }\n}\n";
   const std::string out = migrated(ah);
+  {
+    source_registry sources;
+    diagnostics diags;
+    const file_id file = sources.add("test.conf", ah);
+    const analysis a = analyse_file(file, sources, analyse_options{}, diags);
+    ASSERT_EQ(a.model_.vrrp_instances_.size(), 1U);
+    EXPECT_EQ(a.model_.vrrp_instances_.front().state_, vrrp_state::backup);  // as keepalived runs it
+    const auto it = std::find_if(diags.begin(), diags.end(),
+                                 [](const diagnostic& d) { return d.code_ == "ka-ah-master"; });
+    ASSERT_NE(it, diags.end());
+    EXPECT_EQ(it->position_.line_, 2U);
+  }
   EXPECT_TRUE(contains(out, "    # was MASTER: keepalived starts an instance with AH authentication"))
       << out;
   EXPECT_TRUE(contains(out, "\n    state BACKUP\n")) << out;
