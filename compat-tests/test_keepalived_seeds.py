@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from test_keepalived_corpus import KeepalivedNetns, unexplained
+from test_keepalived_corpus import KeepalivedNetns, problems, unexplained
 
 # What a careful reader says about each file: (code, line), in tandem check's order.
 EXPECTED = {
@@ -76,3 +76,64 @@ def test_seed_diagnostics_and_migrate(relative, netns, blog_configs, tandem_bin,
     # 001's one-instance sync group is the author's (Tandem warns about it too, as
     # ka-sync-group-single); migrate keeps it, and keepalived repeats its advice.
     assert unexplained(messages, diags) == []
+
+
+def test_seed004_with_priority_from_the_environment(netns, blog_configs, tandem_bin, tmp_path):
+    path = blog_configs / "004-vagrant-layer4/keepalived.conf"
+    check = in_netns(netns, [str(tandem_bin / "tandem"), "check", "--format", "json", str(path)],
+                     env={"PRIORITY": "101"})
+    assert [(d["code"], d["line"]) for d in json.loads(check.stdout)] == \
+        [("ka-variable-from-environment", 10), ("ka-script-security", 1)]
+    migrated = in_netns(netns, [str(tandem_bin / "tandem"), "migrate", str(path)],
+                        env={"PRIORITY": "101"})
+    assert migrated.returncode == 0, migrated.stderr
+    assert migrated.stdout.splitlines()[1] == "$PRIORITY=101"
+    target = tmp_path / "keepalived.conf"
+    target.write_text(migrated.stdout)
+    _, messages = netns.keepalived_t(target)
+    assert problems(messages) == []
+
+
+def test_seed003_recovered_file_is_one_instance_for_keepalived(netns, blog_configs, tandem_bin,
+                                                               tmp_path):
+    # Debian's keepalived on the verbatim file: every line of the instance is unknown.
+    verbatim = blog_configs / "003-smtp-cluster-dc/dc1.keepalived.conf"
+    _, before = netns.keepalived_t(verbatim)
+    assert any("Missing '{'" in m for m in before)
+    migrated = in_netns(netns, [str(tandem_bin / "tandem"), "migrate", str(verbatim)])
+    assert "vrrp_instance dc1server {\n" in migrated.stdout
+    # keepalived reads '!' as a comment: the password is SOMEPASSWORD, truncated to SOMEPASS.
+    assert "auth_pass SOMEPASS! \n" in migrated.stdout
+
+
+def cluster_check(tandem_bin, *paths):
+    run = subprocess.run([str(tandem_bin / "tandem"), "check", "--cluster", "--format", "json",
+                          *map(str, paths)], capture_output=True, text=True, timeout=60)
+    return run.returncode, [d for d in json.loads(run.stdout) if d["code"].startswith("ka-cluster")]
+
+
+@pytest.mark.parametrize("pair", [("000-squeeze-four-machines/proxy1.keepalived.conf",
+                                   "000-squeeze-four-machines/proxy2.keepalived.conf"),
+                                  ("002-centos7-openstack/host1.keepalived.conf",
+                                   "002-centos7-openstack/host2.keepalived.conf")])
+def test_cluster_pairs_of_the_posts_agree(pair, blog_configs, tandem_bin):
+    status, found = cluster_check(tandem_bin, *(blog_configs / p for p in pair))
+    assert (status, found) == (0, [])
+
+
+def test_cluster_mismatches_name_both_files(blog_configs, tandem_bin, tmp_path):
+    proxy1 = blog_configs / "000-squeeze-four-machines/proxy1.keepalived.conf"
+    text = proxy1.read_text(encoding="utf-8")
+    changed = text.replace("virtual_router_id 51", "virtual_router_id 52") \
+                  .replace("11.22.33.44", "11.22.33.45")
+    assert changed != text
+    other = tmp_path / "proxy2.conf"
+    other.write_text(changed, encoding="utf-8")
+    status, found = cluster_check(tandem_bin, proxy1, other)
+    assert status == 1
+    got = sorted((d["code"], d["line"]) for d in found)
+    assert got == [("ka-cluster-mismatch", 6), ("ka-cluster-mismatch", 9),
+                   ("ka-cluster-same-priority", 10)]
+    for d in found:
+        assert d["file"] == str(other)
+        assert str(proxy1) + ":" in d["message"]
