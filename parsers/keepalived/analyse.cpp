@@ -155,11 +155,101 @@ class analyser {
     }
   }
 
+  // A '}' forgotten inside a block: the next '}' closes the inner block instead, so a block
+  // that cannot stand where it was read (a second real_server inside the first; track_script
+  // inside virtual_ipaddress) but can one level up ends up there, and the top-level block
+  // never closes. Only blocks are moved (a block cannot be a list entry or a misplaced value),
+  // and only inside a top-level block that is never closed, so the braces balance after.
+  void recover_nested_close_brace(std::vector<node>& items) {
+    for (node& u : items) {
+      if (u.kind_ != node_kind::statement || !u.has_block_ || u.close_brace_) continue;
+      const keyword* k = find_keyword(u.keyword(), c::top);
+      if (!k || k->opens_ == c::none) continue;
+      while (!u.close_brace_) {
+        std::vector<node*> chain{&u};
+        std::vector<context> contexts{k->opens_};
+        if (!recover_one_nested(chain, contexts)) break;
+      }
+    }
+  }
+
+  // Depth first below chain.back(), in source order; true when one '}' was recovered.
+  bool recover_one_nested(std::vector<node*>& chain, std::vector<context>& contexts) {
+    node& p = *chain.back();
+    const context outer = contexts.back();
+    if (is_list_context(outer)) return false;
+    for (std::size_t i = 0; i < p.children_.size(); ++i) {
+      node& n = p.children_[i];
+      if (n.kind_ != node_kind::statement || !n.has_block_ || n.words_.empty()) continue;
+      const keyword* nk = find_keyword(n.keyword(), outer);
+      if (!nk || nk->opens_ == c::none) continue;
+      const context inner = nk->opens_;
+      for (std::size_t j = 0; j < n.children_.size(); ++j) {
+        const node& m = n.children_[j];
+        if (m.kind_ != node_kind::statement || !m.has_block_ || m.words_.empty()) continue;
+        const keyword* here = is_list_context(inner) ? nullptr : find_keyword(m.keyword(), inner);
+        if (here) continue;
+        // The nearest enclosing block it fits in; more than one level up, one '}' per level
+        // is missing, and the next rounds move it on.
+        for (std::size_t level = contexts.size(); level-- > 0;) {
+          const keyword* there = find_keyword(m.keyword(), contexts[level]);
+          if (there && there->opens_ != c::none) {
+            hoist_out_of(chain, i, j, words_text(*chain[level]));
+            return true;
+          }
+        }
+      }
+      chain.push_back(&n);
+      contexts.push_back(inner);
+      if (recover_one_nested(chain, contexts)) return true;
+      chain.pop_back();
+      contexts.pop_back();
+    }
+    return false;
+  }
+
+  // Closes p.children_[i] before its child j and moves j and what follows (with the comments
+  // just before it) up into p; each '}' after that then closes the block one level further out.
+  void hoist_out_of(std::vector<node*>& chain, std::size_t i, std::size_t j,
+                    const std::string& fits_in) {
+    node& p = *chain.back();
+    node& n = p.children_[i];
+    auto& kids = n.children_;
+    std::size_t from = j;
+    while (from > 0 && kids[from - 1].kind_ == node_kind::comment) --from;
+    const source_position before = kids[j].position_;
+    const std::string owner = words_text(n);
+    const std::string hoisted(kids[j].keyword());
+    const std::uint32_t opened = n.open_brace_.line_;
+    std::optional<source_position> carry = n.close_brace_;
+    if (!carry) suppressed_.emplace_back(std::string(codes::unclosed_block), n.open_brace_);
+    n.close_brace_ = before;
+    std::vector<node> moved(std::make_move_iterator(kids.begin() + static_cast<std::ptrdiff_t>(from)),
+                            std::make_move_iterator(kids.end()));
+    kids.erase(kids.begin() + static_cast<std::ptrdiff_t>(from), kids.end());
+    out_.close_braces_before_.push_back(moved.front().position_);
+    p.children_.insert(p.children_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                       std::make_move_iterator(moved.begin()), std::make_move_iterator(moved.end()));
+    for (auto it = chain.rbegin(); it != chain.rend() && carry; ++it) {
+      std::swap((*it)->close_brace_, carry);
+      if (!carry) suppressed_.emplace_back(std::string(codes::unclosed_block), (*it)->open_brace_);
+    }
+    mine_.add(severity::warning, codes::missing_close_brace, before,
+              "'" + hoisted + "' cannot stand inside '" + owner + "' (opened on line " +
+                  std::to_string(opened) + ") but can in '" + fits_in +
+                  "': the '}' of '" + owner + "' is missing before this line, so each later '}' "
+                  "closes one block too early",
+              "add '}' before line " + std::to_string(before.line_) + " to close '" + owner + "'");
+  }
+
   // ---- the walk ----------------------------------------------------------------------------
 
   void walk(std::vector<node>& items, context where) {
     if (!is_list_context(where)) recover_missing_open_brace(items, where);
-    if (where == c::top) recover_missing_close_brace(items);
+    if (where == c::top) {
+      recover_missing_close_brace(items);
+      recover_nested_close_brace(items);
+    }
     for (node& n : items) {
       if (n.kind_ != node_kind::statement) continue;
       if (n.words_.empty()) continue;  // a '{' alone: the reader reported it
@@ -300,6 +390,14 @@ class analyser {
       if (!i.version_given_ && m.global_.vrrp_version_) i.version_ = *m.global_.vrrp_version_;
       if (!i.priority_given_ && i.state_ == vrrp_state::master) {
         i.priority_ = 255;  // keepalived: a MASTER without priority owns the addresses
+      }
+      if (i.state_ == vrrp_state::master && ah_clears_master(i)) {
+        mine_.add(severity::warning, codes::ah_master, i.state_position_,
+                  "state MASTER with AH authentication: keepalived starts vrrp_instance '" +
+                      i.name_ + "' as BACKUP (it must hear an advert for the AH sequence number "
+                      "before taking over)",
+                  "write 'state BACKUP', or 'priority 255' if this machine owns the addresses");
+        i.state_ = vrrp_state::backup;
       }
       if (!i.virtual_router_id_) {
         mine_.add(severity::error, codes::vrid_missing, i.position_,

@@ -28,6 +28,7 @@ inline constexpr std::string_view interface_missing = "ka-interface-missing";
 inline constexpr std::string_view invalid_state = "ka-invalid-state";
 inline constexpr std::string_view state_slave = "ka-state-slave";
 inline constexpr std::string_view nopreempt_master = "ka-nopreempt-master";
+inline constexpr std::string_view ah_master = "ka-ah-master";  // MASTER cleared, as keepalived
 inline constexpr std::string_view auth_pass_truncated = "ka-auth-pass-truncated";
 inline constexpr std::string_view undefined_script = "ka-undefined-script";
 inline constexpr std::string_view undefined_track = "ka-undefined-track";

@@ -141,6 +141,11 @@ struct vrrp_instance {
       version_position_, interface_position_, nopreempt_position_;
 };
 
+// keepalived 2.2.7 starts a MASTER with AH authentication as BACKUP unless it owns the
+// addresses (priority 255): it must hear an advert for the AH sequence number before taking
+// over. Not for VRRPv3 or IPv6, where keepalived drops the authentication instead.
+bool ah_clears_master(const vrrp_instance& i);
+
 struct vrrp_sync_group {
   std::string name_;
   std::vector<located> instances_;

@@ -384,7 +384,9 @@ class reader {
                comment.text_.substr(0, 1) + "' there hides " + std::to_string(braces) +
                (braces == 1 ? " brace" : " braces") + " ('{' or '}') and everything after it",
            "a comment runs to the end of the line; this file looks flattened onto one line "
-           "(copied from a web page?): put each statement on its own line");
+           "(copied from a web page?): rebuild it with each statement on its own line, so "
+           "every comment ends where its line did");
+    if (!swallowed_) swallowed_ = comment.position_;
   }
 
   // ---- definitions -------------------------------------------------------------------------
@@ -1348,7 +1350,11 @@ class reader {
                    "the block " + (what.empty() ? std::string() : "of '" + what + "' ") +
                        "opened on line " + std::to_string(open.line_) + " of " + file +
                        " is never closed",
-                   "add the '}' that ends it",
+                   swallowed_ ? "its '}' is probably inside the comment that starts on line " +
+                                    std::to_string(swallowed_->line_) + " at column " +
+                                    std::to_string(swallowed_->column_) +
+                                    ": rebuild the file with each statement on its own line"
+                              : std::string("add the '}' that ends it"),
                    {}};
       sources_.attach_include_chain(d);
       diags_.add(std::move(d));
@@ -1494,6 +1500,9 @@ class reader {
   std::string pending_condition_;               // @ID of the line being processed
 
   std::vector<frame> frames_;
+  // The first comment that hid braces (check_swallowed_structure): where an unclosed block's
+  // '}' most likely went.
+  std::optional<source_position> swallowed_;
   file_context* ctx_ = nullptr;
   decommented scratch_;  // physical_line()'s buffers, reused
   unsigned include_depth_ = 0;
