@@ -1241,9 +1241,20 @@ class reader {
   // keepalived's alloc_strvec(): words split at white space; a '"' starts a word that runs to
   // the next '"' (quotes removed, nothing unescaped); a '"' also ends an unquoted word.
   std::vector<word> split_words(const segment& seg) {
-    // Split into a reused buffer, then move into a vector of exactly that size: a node keeps
-    // its words for the whole run, so spare capacity (a reserve(6) here once took half the
-    // peak memory on a large file) would stay allocated to the end.
+    split_words_into_scratch(seg);
+    return exact_words();
+  }
+
+  // The words split_words_into_scratch() left in the scratch buffer, moved into a vector of
+  // exactly that size: a node keeps its words for the whole run, so spare capacity (a
+  // reserve(6) here once took half the peak memory on a large file) would stay allocated.
+  std::vector<word> exact_words() {
+    return std::vector<word>(std::make_move_iterator(words_scratch_.begin()),
+                             std::make_move_iterator(words_scratch_.end()));
+  }
+
+  // Splits into words_scratch_, reused from line to line.
+  void split_words_into_scratch(const segment& seg) {
     std::vector<word>& words = words_scratch_;
     words.clear();
     const std::string& t = seg.text_;
@@ -1266,20 +1277,20 @@ class reader {
           }
           break;
         }
-        w.value_ = t.substr(i + 1, close - i - 1);
+        w.value_.assign(t, i + 1, close - i - 1);
         w.quoted_ = true;
         i = close + 1;
       } else {
         while (i < t.size() && !is_white(t[i]) && t[i] != '"') {
           ++i;
         }
-        w.value_ = t.substr(start, i - start);
+        w.value_.assign(t, start, i - start);
       }
       w.expanded_ = std::any_of(seg.origin_.begin() + static_cast<std::ptrdiff_t>(start),
                                 seg.origin_.begin() + static_cast<std::ptrdiff_t>(i),
                                 [](std::uint32_t o) { return (o & expanded_bit) != 0; });
       if (w.expanded_) {
-        w.raw_ = t.substr(start, i - start);
+        w.raw_.assign(t, start, i - start);
       } else {
         const std::size_t from = seg.origin_[start] & offset_mask;
         const std::size_t to = (seg.origin_[i - 1] & offset_mask) + 1;
@@ -1288,12 +1299,13 @@ class reader {
       w.position_ = position_of(seg.origin_[start]);
       words.push_back(std::move(w));
     }
-    return std::vector<word>(std::make_move_iterator(words.begin()),
-                             std::make_move_iterator(words.end()));
   }
 
   void emit(const segment& seg) {
-    std::vector<word> words = split_words(seg);
+    // A brace line (a third of a typical file) is looked at in the scratch buffer and needs
+    // no vector of its own.
+    split_words_into_scratch(seg);
+    const std::vector<word>& words = words_scratch_;
     if (words.empty()) {
       return;
     }
@@ -1306,14 +1318,14 @@ class reader {
       }
       return;
     }
-    node n;
+    // Built in place: a node is large, and moving it in costs as much as filling it.
+    node& n = frames_.back().items_.emplace_back();
     n.kind_ = node_kind::statement;
     n.position_ = words.front().position_;
-    n.words_ = std::move(words);
+    n.words_ = exact_words();
     n.text_ = seg.text_;
     n.condition_ = pending_condition_;
     n.generated_ = generation_depth_ > 0;
-    add_node(std::move(n));
   }
 
   void add_node(node n) { frames_.back().items_.push_back(std::move(n)); }
@@ -1529,7 +1541,7 @@ class reader {
   std::vector<frame> frames_;
   file_context* ctx_ = nullptr;
   decommented scratch_;  // physical_line()'s buffers, reused
-  std::vector<word> words_scratch_;  // split_words()'s buffer, reused
+  std::vector<word> words_scratch_;  // split_words_into_scratch()'s buffer, reused
   unsigned include_depth_ = 0;
   std::vector<std::string> reading_;  // canonical paths of the files being read (loops)
 
