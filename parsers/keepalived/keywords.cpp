@@ -1398,6 +1398,12 @@ std::span<const keyword> keyword_table() { return table; }
 
 namespace {
 
+// Length first, then spelling: most steps of a search are then decided without comparing
+// characters.
+bool shorter_or_before(std::string_view a, std::string_view b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
 // The table's entries ordered by name, and by table position among equal names, so a lookup
 // is a binary search instead of a scan of every entry (the analyser looks up every statement,
 // some twice) and still finds the same entry a scan in table order would. Built on first use:
@@ -1407,8 +1413,9 @@ std::span<const keyword* const> by_name() {
     std::vector<const keyword*> v;
     v.reserve(std::size(table));
     for (const keyword& k : table) v.push_back(&k);
-    std::stable_sort(v.begin(), v.end(),
-                     [](const keyword* a, const keyword* b) { return a->name_ < b->name_; });
+    std::stable_sort(v.begin(), v.end(), [](const keyword* a, const keyword* b) {
+      return shorter_or_before(a->name_, b->name_);
+    });
     return v;
   }();
   return index;
@@ -1417,8 +1424,10 @@ std::span<const keyword* const> by_name() {
 // The entries named `name`, in table order.
 std::span<const keyword* const> named(std::string_view name) {
   const std::span<const keyword* const> all = by_name();
-  const auto first = std::lower_bound(all.begin(), all.end(), name,
-                                      [](const keyword* k, std::string_view n) { return k->name_ < n; });
+  const auto first =
+      std::lower_bound(all.begin(), all.end(), name, [](const keyword* k, std::string_view n) {
+        return shorter_or_before(k->name_, n);
+      });
   auto last = first;
   while (last != all.end() && (*last)->name_ == name) ++last;
   return {first, last};
