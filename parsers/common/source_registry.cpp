@@ -59,10 +59,15 @@ source_file::source_file(file_id id, std::string name, std::string text,
       text_(std::move(text)),
       included_from_(std::move(included_from)) {
   line_starts_.push_back(0);
-  for (std::size_t i = 0; i < text_.size(); ++i) {
-    if (text_[i] == '\n') {
-      line_starts_.push_back(i + 1);
-    }
+  // memchr from newline to newline: a byte-by-byte loop cost a few instructions per byte
+  // of every file (about 4% of checking a 6,700-line keepalived.conf).
+  const char* const begin = text_.data();
+  const char* const end = begin + text_.size();
+  for (const char* p = begin;
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) !=
+       nullptr;) {
+    ++p;
+    line_starts_.push_back(static_cast<std::size_t>(p - begin));
   }
 }
 

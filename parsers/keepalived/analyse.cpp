@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 #include "parsers/common/utf8.hpp"
@@ -60,6 +61,7 @@ class analyser {
   diagnostics mine_, kept_;
   std::vector<std::pair<std::string, source_position>> suppressed_;
   std::vector<source_position> script_uses_;
+  std::unordered_map<std::string, bool> interfaces_;  // interface_exists()'s answers
 
   // ---- recovery ----------------------------------------------------------------------------
 
@@ -437,14 +439,14 @@ class analyser {
         if (!s->empty()) script_uses_.push_back(i.position_);
       }
       if (options_.interface_exists_) {
-        if (!i.interface_.empty() && !options_.interface_exists_(i.interface_)) {
+        if (!i.interface_.empty() && !interface_exists(i.interface_)) {
           no_interface(i.interface_, i.interface_position_, "vrrp_instance " + i.name_);
         }
         for (const tracked& t : i.track_interfaces_) {
-          if (!options_.interface_exists_(t.name_)) no_interface(t.name_, t.position_, "track_interface");
+          if (!interface_exists(t.name_)) no_interface(t.name_, t.position_, "track_interface");
         }
         for (const ip_address& a : i.virtual_ipaddresses_) {
-          if (!a.device_.empty() && !options_.interface_exists_(a.device_)) {
+          if (!a.device_.empty() && !interface_exists(a.device_)) {
             no_interface(a.device_, a.position_, "ip address " + a.address_);
           }
         }
@@ -531,6 +533,14 @@ class analyser {
                   suggestion(t.name_, known, what));
       }
     }
+  }
+
+  // Each name asked of the system once: a large file names the same few interfaces on every
+  // instance and address, and each system lookup is a socket, an ioctl and a close.
+  bool interface_exists(const std::string& name) {
+    const auto [it, added] = interfaces_.try_emplace(name, false);
+    if (added) it->second = options_.interface_exists_(name);
+    return it->second;
   }
 
   void no_interface(const std::string& name, source_position where, const std::string& what) {

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <system_error>
@@ -36,15 +37,25 @@ namespace fs = std::filesystem;
 // What a web page or a Windows editor did to the text (no-break spaces, curly quotes, CRLF) is
 // undone first, by the shared normaliser; it keeps every word's line and code-point column, so
 // positions found in its output are positions in the file. Its warnings get the include chain.
-std::string prepare_text(std::string_view text, file_id file, const source_registry& sources,
-                         diagnostics& diags) {
+// The result is `text` itself when the normaliser would change nothing: plain ASCII without
+// a CR (nearly every config) has nothing it touches, and copying a large file costs its size
+// again in memory and page faults. Otherwise it is the normalised copy, kept in `storage`.
+std::string_view prepare_text(std::string_view text, file_id file, const source_registry& sources,
+                              diagnostics& diags, std::string& storage) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) < 0x80 && ch != '\r';
+  });
+  if (plain) {
+    return text;
+  }
   diagnostics fixes;
   normalised_text n = normalise(text, file, {quote_style::keepalived}, fixes);
   for (diagnostic d : fixes) {
     sources.attach_include_chain(d);
     diags.add(std::move(d));
   }
-  return std::move(n.text_);
+  storage = std::move(n.text_);
+  return storage;
 }
 
 // Bits above the byte offset in segment::origin_.
@@ -132,12 +143,24 @@ struct decommented {
 // byte i of `t` came from; `out` is reused from line to line to spare allocations.
 template <typename Origin>
 void decomment(std::string_view t, Origin origin, decommented& out) {
-  out.line_.text_.clear();
-  out.line_.origin_.clear();
   out.comment_at_.reset();
   out.open_quote_.reset();
   out.continued_ = false;
   const std::size_t n = t.size();
+  // The output is never longer than the input: write through pointers into buffers sized
+  // once, instead of two checked push_backs per byte (this loop sees every byte of the file).
+  std::string& text = out.line_.text_;
+  std::vector<std::uint32_t>& origins = out.line_.origin_;
+  text.resize(n);
+  origins.resize(n);
+  char* const to_text = text.data();
+  std::uint32_t* const to_origin = origins.data();
+  std::size_t k = 0;  // bytes written
+  const auto push = [&](char c, std::uint32_t o) {
+    to_text[k] = c;
+    to_origin[k] = o;
+    ++k;
+  };
   std::size_t i = 0;
   while (i < n && is_blank(t[i])) {
     ++i;
@@ -156,10 +179,10 @@ void decomment(std::string_view t, Origin origin, decommented& out) {
       if (i + 1 < n) {
         if (!quote && (t[i + 1] == '#' || t[i + 1] == '!')) {
           // The backslash's origin, so the word starts (and its raw spelling begins) there.
-          out.line_.push(t[i + 1], origin(i));
+          push(t[i + 1], origin(i));
         } else {
-          out.line_.push(c, origin(i));
-          out.line_.push(t[i + 1], origin(i + 1));
+          push(c, origin(i));
+          push(t[i + 1], origin(i + 1));
         }
         ++i;
         continue;
@@ -167,21 +190,25 @@ void decomment(std::string_view t, Origin origin, decommented& out) {
       out.continued_ = true;
       break;
     } else if (!quote && !cut && (c == '!' || c == '#')) {
-      cut = out.line_.text_.size();
+      cut = k;
       out.comment_at_ = i;
     }
-    out.line_.push(c, origin(i));
+    push(c, origin(i));
   }
   if (quote) {
     out.open_quote_ = quote_at;
   }
   if (cut) {
-    out.line_.resize(*cut);
+    k = *cut;
   }
-  out.line_.trim_back_blanks();
+  while (k > 0 && is_blank(to_text[k - 1])) {
+    --k;
+  }
   if (out.continued_) {
-    out.line_.push('\\', origin(n - 1));
+    // The final backslash was not written above, so there is room for it.
+    push('\\', origin(n - 1));
   }
+  out.line_.resize(k);
 }
 
 decommented decomment(const segment& in) {
@@ -214,7 +241,9 @@ enum include_bits : unsigned { inc_r = 1, inc_m = 2, inc_w = 4, inc_b = 8 };
 
 struct file_context {
   file_id id_ = no_file;
-  std::string text_;  // normalised
+  // Normalised: the source file's own text (its registry entry never moves) or storage_.
+  std::string_view text_;
+  std::string storage_;
   std::string name_;
   std::optional<std::string> pwd_;  // computed when ${_PWD} is first used
   std::uint32_t line_ = 0;
@@ -290,7 +319,7 @@ class reader {
     file_context ctx;
     ctx.id_ = id;
     ctx.name_ = f.name();
-    ctx.text_ = prepare_text(f.text(), id, sources_, diags_);
+    ctx.text_ = prepare_text(f.text(), id, sources_, diags_, ctx.storage_);
     if (ctx.text_.size() > offset_mask) {
       report(severity::error, codes::runaway_substitution, {id, 0, 0},
              "file is larger than 1 GiB; not read");
@@ -1214,8 +1243,22 @@ class reader {
   // keepalived's alloc_strvec(): words split at white space; a '"' starts a word that runs to
   // the next '"' (quotes removed, nothing unescaped); a '"' also ends an unquoted word.
   std::vector<word> split_words(const segment& seg) {
-    std::vector<word> words;
-    words.reserve(6);  // most statements have a few words: one allocation
+    split_words_into_scratch(seg);
+    return exact_words();
+  }
+
+  // The words split_words_into_scratch() left in the scratch buffer, moved into a vector of
+  // exactly that size: a node keeps its words for the whole run, so spare capacity (a
+  // reserve(6) here once took half the peak memory on a large file) would stay allocated.
+  std::vector<word> exact_words() {
+    return std::vector<word>(std::make_move_iterator(words_scratch_.begin()),
+                             std::make_move_iterator(words_scratch_.end()));
+  }
+
+  // Splits into words_scratch_, reused from line to line.
+  void split_words_into_scratch(const segment& seg) {
+    std::vector<word>& words = words_scratch_;
+    words.clear();
     const std::string& t = seg.text_;
     std::size_t i = 0;
     for (;;) {
@@ -1236,33 +1279,35 @@ class reader {
           }
           break;
         }
-        w.value_ = t.substr(i + 1, close - i - 1);
+        w.value_.assign(t, i + 1, close - i - 1);
         w.quoted_ = true;
         i = close + 1;
       } else {
         while (i < t.size() && !is_white(t[i]) && t[i] != '"') {
           ++i;
         }
-        w.value_ = t.substr(start, i - start);
+        w.value_.assign(t, start, i - start);
       }
       w.expanded_ = std::any_of(seg.origin_.begin() + static_cast<std::ptrdiff_t>(start),
                                 seg.origin_.begin() + static_cast<std::ptrdiff_t>(i),
                                 [](std::uint32_t o) { return (o & expanded_bit) != 0; });
       if (w.expanded_) {
-        w.raw_ = t.substr(start, i - start);
+        w.raw_.assign(t, start, i - start);
       } else {
         const std::size_t from = seg.origin_[start] & offset_mask;
         const std::size_t to = (seg.origin_[i - 1] & offset_mask) + 1;
-        w.raw_ = ctx_->text_.substr(from, to - from);
+        w.raw_.assign(ctx_->text_.substr(from, to - from));
       }
       w.position_ = position_of(seg.origin_[start]);
       words.push_back(std::move(w));
     }
-    return words;
   }
 
   void emit(const segment& seg) {
-    std::vector<word> words = split_words(seg);
+    // A brace line (a third of a typical file) is looked at in the scratch buffer and needs
+    // no vector of its own.
+    split_words_into_scratch(seg);
+    const std::vector<word>& words = words_scratch_;
     if (words.empty()) {
       return;
     }
@@ -1275,14 +1320,14 @@ class reader {
       }
       return;
     }
-    node n;
+    // Built in place: a node is large, and moving it in costs as much as filling it.
+    node& n = frames_.back().items_.emplace_back();
     n.kind_ = node_kind::statement;
     n.position_ = words.front().position_;
-    n.words_ = std::move(words);
+    n.words_ = exact_words();
     n.text_ = seg.text_;
     n.condition_ = pending_condition_;
     n.generated_ = generation_depth_ > 0;
-    add_node(std::move(n));
   }
 
   void add_node(node n) { frames_.back().items_.push_back(std::move(n)); }
@@ -1505,6 +1550,7 @@ class reader {
   std::optional<source_position> swallowed_;
   file_context* ctx_ = nullptr;
   decommented scratch_;  // physical_line()'s buffers, reused
+  std::vector<word> words_scratch_;  // split_words_into_scratch()'s buffer, reused
   unsigned include_depth_ = 0;
   std::vector<std::string> reading_;  // canonical paths of the files being read (loops)
 
