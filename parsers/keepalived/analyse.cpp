@@ -22,7 +22,10 @@ using c = context;
 
 std::string words_text(const node& n) {
   std::string s;
-  for (const word& w : n.words_) s += (s.empty() ? "" : " ") + w.raw_;
+  for (const word& w : n.words_) {
+    if (!s.empty()) s += ' ';
+    s += w.raw_;
+  }
   return s;
 }
 
@@ -320,7 +323,7 @@ class analyser {
       mine_.add(severity::warning, codes::extra_argument, n.words_[k->max_args_ + 1U].position_,
                 "'" + name + "' takes " +
                     (k->max_args_ == 0 ? std::string("no value") : "at most " + std::to_string(k->max_args_) + " value(s)") +
-                    "; keepalived ignores '" + n.words_[k->max_args_ + 1U].value_ + "' and what follows");
+                    "; keepalived ignores '" + std::string(n.words_[k->max_args_ + 1U].value_) + "' and what follows");
     }
     b_.current_ = where;
     k->handler_(n, b_, mine_);

@@ -24,7 +24,7 @@ using c = context;
 // ---- value helpers -------------------------------------------------------------------------
 
 std::string arg(const node& n, std::size_t i) {
-  return i < n.words_.size() ? n.words_[i].value_ : std::string();
+  return i < n.words_.size() ? std::string(n.words_[i].value_) : std::string();
 }
 
 source_position where(const node& n, std::size_t i) {
@@ -40,7 +40,7 @@ std::optional<long> number(const node& n, std::size_t i, long min, long max, dia
   if (i >= n.words_.size()) {
     return std::nullopt;
   }
-  const std::string& v = n.words_[i].value_;
+  const std::string_view v = n.words_[i].value_;
   long value = 0;
   const char* first = v.data();
   const char* last = v.data() + v.size();
@@ -51,7 +51,7 @@ std::optional<long> number(const node& n, std::size_t i, long min, long max, dia
   if (v.empty() || ec == std::errc::invalid_argument || ptr != last) {
     if (!unresolved(n, i)) {
       d.add(severity::error, codes::invalid_number, where(n, i),
-            "invalid number '" + v + "' for '" + std::string(n.keyword()) + "'",
+            "invalid number '" + std::string(v) + "' for '" + std::string(n.keyword()) + "'",
             "expected a whole number between " + std::to_string(min) + " and " +
                 std::to_string(max));
     }
@@ -59,7 +59,7 @@ std::optional<long> number(const node& n, std::size_t i, long min, long max, dia
   }
   if (ec == std::errc::result_out_of_range || value < min || value > max) {
     d.add(severity::error, codes::out_of_range, where(n, i),
-          "number '" + v + "' for '" + std::string(n.keyword()) + "' outside range [" +
+          "number '" + std::string(v) + "' for '" + std::string(n.keyword()) + "' outside range [" +
               std::to_string(min) + ", " + std::to_string(max) + "]");
     return std::nullopt;
   }
@@ -72,7 +72,7 @@ std::optional<double> decimal(const node& n, std::size_t i, double min, double m
   if (i >= n.words_.size()) {
     return std::nullopt;
   }
-  const std::string& v = n.words_[i].value_;
+  const std::string_view v = n.words_[i].value_;
   std::size_t p = 0;
   while (p < v.size() && std::isdigit(static_cast<unsigned char>(v[p])) != 0) {
     ++p;
@@ -88,7 +88,7 @@ std::optional<double> decimal(const node& n, std::size_t i, double min, double m
   if (v.empty() || digits == 0 || p != v.size()) {
     if (!unresolved(n, i)) {
       d.add(severity::error, codes::invalid_number, where(n, i),
-            "invalid number '" + v + "' for '" + std::string(n.keyword()) + "'",
+            "invalid number '" + std::string(v) + "' for '" + std::string(n.keyword()) + "'",
             "expected a number of seconds, e.g. 1 or 0.5");
     }
     return std::nullopt;
@@ -103,7 +103,7 @@ std::optional<double> decimal(const node& n, std::size_t i, double min, double m
       return s;
     };
     d.add(severity::error, codes::out_of_range, where(n, i),
-          "number '" + v + "' for '" + std::string(n.keyword()) + "' outside range [" +
+          "number '" + std::string(v) + "' for '" + std::string(n.keyword()) + "' outside range [" +
               show(min) + ", " + show(max) + "]");
     return std::nullopt;
   }
@@ -115,13 +115,13 @@ std::optional<bool> boolean(const node& n, std::size_t i, diagnostics& d) {
   if (i >= n.words_.size()) {
     return true;
   }
-  std::string v = n.words_[i].value_;
+  std::string v(n.words_[i].value_);
   std::transform(v.begin(), v.end(), v.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   if (v == "true" || v == "on" || v == "yes") return true;
   if (v == "false" || v == "off" || v == "no") return false;
   d.add(severity::error, codes::invalid_value, where(n, i),
-        "invalid value '" + n.words_[i].value_ + "' for '" + std::string(n.keyword()) + "'",
+        "invalid value '" + std::string(n.words_[i].value_) + "' for '" + std::string(n.keyword()) + "'",
         "expected true/on/yes or false/off/no (or nothing, meaning true)");
   return std::nullopt;
 }
@@ -165,7 +165,7 @@ bool check_address(const node& n, std::size_t i, diagnostics& d, bool allow_pref
   if (address_family(n.words_[i].value_, nullptr, nullptr, allow_prefix) != 0) return true;
   if (!unresolved(n, i)) {
     d.add(severity::error, codes::invalid_address, where(n, i),
-          "invalid IP address '" + n.words_[i].value_ + "' for '" + std::string(n.keyword()) +
+          "invalid IP address '" + std::string(n.words_[i].value_) + "' for '" + std::string(n.keyword()) +
               "'",
           allow_prefix ? "expected an IPv4 or IPv6 address, optionally with /PREFIX"
                        : "expected an IPv4 or IPv6 address");
@@ -194,7 +194,7 @@ void h_router_id(const node& n, builder& b, diagnostics&) { b.model_.global_.rou
 void h_notification_email(const node& n, builder& b, diagnostics&) {
   b.names_ = &b.model_.global_.notification_email_;
   for (std::size_t i = 1; i < n.words_.size(); ++i) {
-    b.names_->push_back({n.words_[i].value_, n.words_[i].position_});
+    b.names_->push_back({std::string(n.words_[i].value_), n.words_[i].position_});
   }
 }
 void h_email_from(const node& n, builder& b, diagnostics&) {
@@ -287,12 +287,12 @@ void h_script(const node& n, builder& b, diagnostics&) {
   if (!b.script_) return;
   // The command is the rest of the line as keepalived reads it (quotes and escapes are
   // resolved when it runs).
-  const std::string& t = n.text_;
+  const std::string_view t = n.text_;
   std::size_t p = t.find(n.words_[0].value_);
-  p = p == std::string::npos ? 0 : p + n.words_[0].value_.size();
+  p = p == std::string_view::npos ? 0 : p + n.words_[0].value_.size();
   while (p < t.size() && (t[p] == ' ' || t[p] == '\t')) ++p;
-  std::string cmd = t.substr(p);
-  while (!cmd.empty() && (cmd.back() == ' ' || cmd.back() == '\t')) cmd.pop_back();
+  std::string_view cmd = t.substr(p);
+  while (!cmd.empty() && (cmd.back() == ' ' || cmd.back() == '\t')) cmd.remove_suffix(1);
   b.script_->script_ = n.words_.size() == 2 ? n.words_[1].value_ : cmd;
 }
 void h_script_interval(const node& n, builder& b, diagnostics& d) {
@@ -752,11 +752,12 @@ void h_digest(const node& n, builder& b, diagnostics& d) {
 }
 void h_status_code(const node& n, builder& b, diagnostics& d) {
   for (std::size_t i = 1; i < n.words_.size(); ++i) {
-    const std::string v = arg(n, i);
+    // A view of the tree's text, so the halves below are too.
+    const std::string_view v = n.words_[i].value_;
     const auto dash = v.find('-');
     node one = n;
     one.words_ = {n.words_[0], n.words_[i]};
-    if (dash == std::string::npos) {
+    if (dash == std::string_view::npos) {
       number(one, 1, 100, 999, d);
     } else {
       one.words_[1].value_ = v.substr(0, dash);
@@ -764,7 +765,7 @@ void h_status_code(const node& n, builder& b, diagnostics& d) {
       one.words_[1].value_ = v.substr(dash + 1);
       number(one, 1, 100, 999, d);
     }
-    if (b.url_) b.url_->status_codes_.push_back(v);
+    if (b.url_) b.url_->status_codes_.emplace_back(v);
   }
 }
 void h_regex(const node& n, builder& b, diagnostics&) { if (b.url_) b.url_->regex_ = arg(n, 1); }
@@ -900,7 +901,7 @@ void e_route(const node& n, builder& b, diagnostics& d) {
       r.table_ = arg(n, ++i);
     }
   }
-  for (const word& w : n.words_) r.words_.push_back(w.value_);
+  for (const word& w : n.words_) r.words_.emplace_back(w.value_);
   if (b.route_list_) b.route_list_->push_back(std::move(r));
 }
 
@@ -920,7 +921,7 @@ void e_rule(const node& n, builder& b, diagnostics& d) {
       r.table_ = arg(n, ++i);
     }
   }
-  for (const word& w : n.words_) r.words_.push_back(w.value_);
+  for (const word& w : n.words_) r.words_.emplace_back(w.value_);
   if (b.rule_list_) b.rule_list_->push_back(std::move(r));
 }
 
@@ -964,7 +965,7 @@ void e_name(const node& n, builder& b, diagnostics&) {
 
 void e_email(const node& n, builder& b, diagnostics&) {
   for (const word& w : n.words_) {
-    if (b.names_) b.names_->push_back({w.value_, w.position_});
+    if (b.names_) b.names_->push_back({std::string(w.value_), w.position_});
   }
 }
 
@@ -987,7 +988,10 @@ void e_vs_group(const node& n, builder& b, diagnostics& d) {
   }
   if (b.vs_group_) {
     std::string text;
-    for (const word& w : n.words_) text += (text.empty() ? "" : " ") + w.value_;
+    for (const word& w : n.words_) {
+      if (!text.empty()) text += ' ';
+      text += w.value_;
+    }
     b.vs_group_->entries_.push_back({text, n.position_});
   }
 }

@@ -47,7 +47,7 @@ route_shape shape_of(const node& n) {
   route_shape r;
   r.nexthop_ = n.words_.size();
   for (std::size_t i = 0; i < n.words_.size(); ++i) {
-    const std::string& v = n.words_[i].value_;
+    const std::string_view v = n.words_[i].value_;
     if (v == "nexthop") {
       r.nexthop_ = i;
       break;
@@ -86,7 +86,7 @@ class collector {
           if (c.keyword() != "group" || !c.has_block_) continue;
           for (const node& m : c.children_) {
             if (m.kind_ == node_kind::statement && !m.words_.empty()) {
-              synced_instances_.insert(m.words_.front().value_);
+              synced_instances_.emplace(m.words_.front().value_);
             }
           }
         }
@@ -184,10 +184,14 @@ class collector {
       std::string text;
       for (std::size_t i = 0; i < n.words_.size(); ++i) {
         if (i + 2 >= r.or_ && i <= r.or_ + 1) continue;  // via A or B
-        text += (text.empty() ? "" : " ") + n.words_[i].raw_;
+        if (!text.empty()) text += ' ';
+        text += n.words_[i].raw_;
       }
       if (add_no_track) text += " no_track";
-      text += " nexthop via " + n.words_[r.or_ - 1].raw_ + " nexthop via " + n.words_[r.or_ + 1].raw_;
+      text += " nexthop via ";
+      text += n.words_[r.or_ - 1].raw_;
+      text += " nexthop via ";
+      text += n.words_[r.or_ + 1].raw_;
       const auto end = last.position_.column_ + static_cast<std::uint32_t>(count_code_points(last.raw_));
       if (first.position_.file_ == file_) {
         edits_[first.position_.line_].push_back({first.position_.column_, end - first.position_.column_, text});
@@ -210,11 +214,11 @@ class collector {
   // An instance in a sync group: keepalived drops every track_script whose weight (its own or
   // its vrrp_script's) is not 0 ("ignoring tracked script with weights due to SYNC group").
   void synced_track_script(const node& n) {
-    const vrrp_script* s = model_.find_script(n.words_.front().value_);
+    const vrrp_script* s = model_.find_script(std::string(n.words_.front().value_));
     int weight = s ? s->weight_ : 0;
     if (n.words_.size() > 2 && n.words_[1].value_ == "weight") {
       try {
-        weight = std::stoi(n.words_[2].value_);
+        weight = std::stoi(std::string(n.words_[2].value_));
       } catch (const std::exception&) {
         return;
       }
@@ -270,7 +274,7 @@ class collector {
         if (global_syncd_ || !syncd_line_.empty()) {
           comment_out(n, "keepalived ignores it, lvs_sync_daemon is already set");
         } else {
-          syncd_line_ = "lvs_sync_daemon " + n.words_[1].raw_ + " " + instance_name_;
+          syncd_line_ = "lvs_sync_daemon " + std::string(n.words_[1].raw_) + " " + instance_name_;
           comment_out(n, "moved to global_defs as '" + syncd_line_ + "' (deprecated here)");
         }
         continue;
@@ -298,7 +302,7 @@ class collector {
       }
       if (k->name_ == "auth_pass" && n.words_.size() > 1 && n.words_[1].value_.size() > 8 &&
           !n.words_[1].quoted_) {
-        replace(n.words_[1], n.words_[1].value_.substr(0, 8));  // what keepalived uses
+        replace(n.words_[1], std::string(n.words_[1].value_.substr(0, 8)));  // what keepalived uses
       }
       if (k->name_ == "nopreempt" && where == context::vrrp_instance && master) {
         comment_out(n, "keepalived ignores nopreempt with state MASTER");

@@ -268,6 +268,7 @@ class reader {
 
   syntax_tree run(file_id root) {
     syntax_tree tree;
+    tree.store_ = store_;
     tree.root_file_ = root;
     read_one_file(root, 0);
     finish_blocks();
@@ -312,6 +313,23 @@ class reader {
 
   std::string line_label() const { return "line " + std::to_string(ctx_->line_); }
 
+  // ---- the tree's text ---------------------------------------------------------------------
+
+  std::string_view keep(std::string_view s) { return store_->keep(s); }
+
+  // Bytes [from, to) of `seg` as a view: of the file's text when they are spelled there as
+  // they are (nearly always), else of a copy in the store.
+  std::string_view view_of(const segment& seg, std::size_t from, std::size_t to) {
+    if (from >= to) return {};
+    const std::string_view text = ctx_->text_;
+    const std::size_t at = seg.origin_[from] & offset_mask;
+    const std::size_t n = to - from;
+    if (at + n <= text.size() && std::memcmp(text.data() + at, seg.text_.data() + from, n) == 0) {
+      return text.substr(at, n);
+    }
+    return keep(std::string_view(seg.text_).substr(from, n));
+  }
+
   // ---- files -----------------------------------------------------------------------------
 
   void read_one_file(file_id id, unsigned depth) {
@@ -320,6 +338,10 @@ class reader {
     ctx.id_ = id;
     ctx.name_ = f.name();
     ctx.text_ = prepare_text(f.text(), id, sources_, diags_, ctx.storage_);
+    if (ctx.text_.data() == ctx.storage_.data()) {
+      // Words and comments are views of the normalised text: it must outlive this call.
+      ctx.text_ = store_->keep(ctx.storage_);
+    }
     if (ctx.text_.size() > offset_mask) {
       report(severity::error, codes::runaway_substitution, {id, 0, 0},
              "file is larger than 1 GiB; not read");
@@ -382,7 +404,7 @@ class reader {
       comment.emplace();
       comment->kind_ = node_kind::comment;
       comment->position_ = position_of(origin(*d.comment_at_));
-      comment->text_ = raw.substr(*d.comment_at_);
+      comment->text_ = raw.substr(*d.comment_at_);  // a view of the file's text
       check_swallowed_structure(d, *comment);
     }
 
@@ -410,7 +432,7 @@ class reader {
     report(severity::warning, codes::comment_swallows_structure, comment.position_,
            "the rest of " + line_label() + " from column " +
                std::to_string(comment.position_.column_) + " is a comment: the '" +
-               comment.text_.substr(0, 1) + "' there hides " + std::to_string(braces) +
+               std::string(comment.text_.substr(0, 1)) + "' there hides " + std::to_string(braces) +
                (braces == 1 ? " brace" : " braces") + " ('{' or '}') and everything after it",
            "a comment runs to the end of the line; this file looks flattened onto one line "
            "(copied from a web page?): rebuild it with each statement on its own line, so "
@@ -463,9 +485,9 @@ class reader {
       node n;
       n.kind_ = node_kind::definition;
       n.position_ = position_of(seg.origin_[0]);
-      n.name_ = name;
-      n.text_ = value;
-      n.condition_ = pending_condition_;
+      n.name_ = keep(name);
+      n.text_ = keep(value);
+      n.condition_ = keep(pending_condition_);
       add_node(std::move(n));
     }
     if (multiline) {
@@ -491,7 +513,7 @@ class reader {
     if (t.size() >= 2 || (!t.empty() && !more)) {
       def.value_ += t;
       if (collecting_node_ && *collecting_node_ < frames_.back().items_.size()) {
-        frames_.back().items_[*collecting_node_].text_ = def.value_;
+        frames_.back().items_[*collecting_node_].text_ = keep(def.value_);
       }
     }
     if (!more) {
@@ -1185,8 +1207,8 @@ class reader {
         node n;
         n.kind_ = node_kind::skipped;
         n.position_ = position_of(seg.origin_[0]);
-        n.text_ = t;
-        n.condition_ = t.substr(0, sp);
+        n.text_ = keep(t);
+        n.condition_ = n.text_.substr(0, sp);
         add_node(std::move(n));
       }
       return false;
@@ -1212,8 +1234,8 @@ class reader {
       node n;
       n.kind_ = node_kind::sequence;
       n.position_ = where;
-      n.text_ = seg.text_;
-      n.condition_ = pending_condition_;
+      n.text_ = view_of(seg, 0, seg.text_.size());
+      n.condition_ = keep(pending_condition_);
       add_node(std::move(n));
     }
     const std::optional<sequence> s =
@@ -1279,24 +1301,24 @@ class reader {
           }
           break;
         }
-        w.value_.assign(t, i + 1, close - i - 1);
         w.quoted_ = true;
         i = close + 1;
       } else {
         while (i < t.size() && !is_white(t[i]) && t[i] != '"') {
           ++i;
         }
-        w.value_.assign(t, start, i - start);
       }
       w.expanded_ = std::any_of(seg.origin_.begin() + static_cast<std::ptrdiff_t>(start),
                                 seg.origin_.begin() + static_cast<std::ptrdiff_t>(i),
                                 [](std::uint32_t o) { return (o & expanded_bit) != 0; });
       if (w.expanded_) {
-        w.raw_.assign(t, start, i - start);
+        w.raw_ = keep(std::string_view(t).substr(start, i - start));
+        w.value_ = w.quoted_ ? w.raw_.substr(1, w.raw_.size() - 2) : w.raw_;
       } else {
         const std::size_t from = seg.origin_[start] & offset_mask;
         const std::size_t to = (seg.origin_[i - 1] & offset_mask) + 1;
-        w.raw_.assign(ctx_->text_.substr(from, to - from));
+        w.raw_ = ctx_->text_.substr(from, to - from);
+        w.value_ = w.quoted_ ? view_of(seg, start + 1, i - 1) : view_of(seg, start, i);
       }
       w.position_ = position_of(seg.origin_[start]);
       words.push_back(std::move(w));
@@ -1325,8 +1347,8 @@ class reader {
     n.kind_ = node_kind::statement;
     n.position_ = words.front().position_;
     n.words_ = exact_words();
-    n.text_ = seg.text_;
-    n.condition_ = pending_condition_;
+    n.text_ = view_of(seg, 0, seg.text_.size());
+    n.condition_ = keep(pending_condition_);
     n.generated_ = generation_depth_ > 0;
   }
 
@@ -1385,7 +1407,8 @@ class reader {
       const source_position open = f.owner_.open_brace_;
       std::string what;
       for (const word& w : f.owner_.words_) {
-        what += (what.empty() ? "" : " ") + w.raw_;
+        if (!what.empty()) what += ' ';
+        what += w.raw_;
       }
       const std::string file =
           sources_.contains(open.file_) ? sources_.file(open.file_).name() : std::string("?");
@@ -1426,15 +1449,15 @@ class reader {
     n.kind_ = node_kind::include;
     n.words_ = split_words(seg);
     n.position_ = n.words_.empty() ? position_of(seg.origin_[0]) : n.words_.front().position_;
-    n.condition_ = pending_condition_;
+    n.condition_ = keep(pending_condition_);
     n.generated_ = generation_depth_ > 0;
     std::size_t p = kind == 0 ? 7 : 8;
     while (p < seg.text_.size() && is_white(seg.text_[p])) {
       ++p;
     }
-    n.text_ = seg.text_.substr(p);
+    n.text_ = view_of(seg, p, seg.text_.size());
     const source_position where = n.position_;
-    const std::string& pattern = n.text_;
+    const std::string pattern(n.text_);
     const severity loose = severity::warning;
     if (!options_.follow_includes_) {
       add_node(std::move(n));
@@ -1538,6 +1561,7 @@ class reader {
   const read_options& options_;
   diagnostics& diags_;
   std::mt19937_64 rng_{0};
+  std::shared_ptr<text_store> store_ = std::make_shared<text_store>();
 
   std::unordered_map<std::string, definition> definitions_;
   std::optional<std::string> collecting_;       // name of a `\` definition being read

