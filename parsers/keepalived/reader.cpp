@@ -98,6 +98,12 @@ struct segment {
     origin_.push_back(origin);
   }
   char at(std::size_t i) const { return i < text_.size() ? text_[i] : '\0'; }
+  // Becomes bytes [from, to) of `s`, in the buffers it already has.
+  void assign(const segment& s, std::size_t from, std::size_t to) {
+    text_.assign(s.text_, from, to - from);
+    origin_.assign(s.origin_.begin() + static_cast<std::ptrdiff_t>(from),
+                   s.origin_.begin() + static_cast<std::ptrdiff_t>(to));
+  }
   segment sub(std::size_t from, std::size_t to) const {
     segment s;
     s.text_.assign(text_, from, to - from);
@@ -272,14 +278,15 @@ class reader {
     tree.root_file_ = root;
     read_one_file(root, 0);
     finish_blocks();
-    tree.items_ = std::move(frames_.front().items_);
+    tree.items_ = std::move(stack_);
     return tree;
   }
 
  private:
+  // An open block: its statement, and where its items start in stack_.
   struct frame {
     node owner_;
-    std::vector<node> items_;
+    std::size_t start_ = 0;
   };
 
   // ---- diagnostics and positions -------------------------------------------------------------
@@ -493,7 +500,7 @@ class reader {
     if (multiline) {
       collecting_ = name;
       collecting_node_ =
-          generation_depth_ == 0 ? std::optional(frames_.back().items_.size() - 1) : std::nullopt;
+          generation_depth_ == 0 ? std::optional(stack_.size() - 1) : std::nullopt;
     }
     return true;
   }
@@ -512,8 +519,8 @@ class reader {
     definition& def = definitions_[*collecting_];
     if (t.size() >= 2 || (!t.empty() && !more)) {
       def.value_ += t;
-      if (collecting_node_ && *collecting_node_ < frames_.back().items_.size()) {
-        frames_.back().items_[*collecting_node_].text_ = keep(def.value_);
+      if (collecting_node_ && *collecting_node_ < stack_.size()) {
+        stack_[*collecting_node_].text_ = keep(def.value_);
       }
     }
     if (!more) {
@@ -1066,14 +1073,15 @@ class reader {
     std::vector<std::vector<segment>> pendings;
     for (;;) {
       std::vector<segment> pending;
-      std::optional<segment> residue = process(seg, pending);
+      const bool residue = process(seg, pending, residue_);
       if (!pending.empty()) {
         pendings.push_back(std::move(pending));
       }
       if (!residue) {
         break;
       }
-      std::swap(seg, *residue);
+      // Both keep their buffers: a line with a brace allocates nothing.
+      std::swap(seg, residue_);
     }
     // Lines of multi-line definitions, innermost first, as keepalived's multiline stack.
     for (auto it = pendings.rbegin(); it != pendings.rend(); ++it) {
@@ -1100,23 +1108,24 @@ class reader {
     --generation_depth_;
   }
 
-  // Returns the residue after a brace, if any.
-  std::optional<segment> process(segment& seg, std::vector<segment>& pending) {
+  // Whether there is a residue after a brace; it is then in `residue`. (run_line passes its
+  // residue_, which nothing else uses between this filling it and run_line taking it.)
+  bool process(segment& seg, std::vector<segment>& pending, segment& residue) {
     pending_condition_.clear();
     bool substituted = false;
     for (bool recheck = true; recheck;) {
       recheck = false;
       if (seg.at(0) == '@') {
         if (!conditional(seg, substituted)) {
-          return std::nullopt;
+          return false;
         }
       }
       if (seg.at(0) == '$' && try_definition(seg)) {
-        return std::nullopt;
+        return false;
       }
       if (starts_with(seg.text_, "~SEQ") || starts_with(seg.text_, "~LST")) {
         run_sequence(seg);
-        return std::nullopt;
+        return false;
       }
       if (seg.at(0) == '~') {
         break;
@@ -1124,7 +1133,7 @@ class reader {
       if (seg.text_.find('$') != std::string::npos) {
         const std::optional<bool> replaced = substitute(seg, pending);
         if (!replaced) {
-          return std::nullopt;
+          return false;
         }
         if (!*replaced) {
           break;
@@ -1141,11 +1150,11 @@ class reader {
       }
     }
     if (seg.text_.empty()) {
-      return std::nullopt;
+      return false;
     }
     if (const auto kind = include_kind(seg.text_)) {
       include(seg, *kind);
-      return std::nullopt;
+      return false;
     }
     resolve_undefined(seg);
 
@@ -1171,7 +1180,7 @@ class reader {
         }
       }
     }
-    std::optional<segment> residue;
+    bool has_residue = false;
     if (brace) {
       std::size_t skip = 0;
       if (*brace == 0) {
@@ -1181,14 +1190,15 @@ class reader {
         }
       }
       if (*brace + skip < t.size()) {
-        residue = seg.sub(*brace + skip, t.size());
-        residue->trim_back_blanks();
+        residue.assign(seg, *brace + skip, t.size());
+        residue.trim_back_blanks();
+        has_residue = true;
         seg.resize(*brace + skip);
       }
     }
     seg.trim_back_blanks();
     emit(seg);
-    return residue;
+    return has_residue;
   }
 
   // `@ID line` / `@^ID line`. Returns false when the line is dropped.
@@ -1343,7 +1353,7 @@ class reader {
       return;
     }
     // Built in place: a node is large, and moving it in costs as much as filling it.
-    node& n = frames_.back().items_.emplace_back();
+    node& n = stack_.emplace_back();
     n.kind_ = node_kind::statement;
     n.position_ = words.front().position_;
     n.words_ = exact_words();
@@ -1352,29 +1362,39 @@ class reader {
     n.generated_ = generation_depth_ > 0;
   }
 
-  void add_node(node n) { frames_.back().items_.push_back(std::move(n)); }
+  void add_node(node n) { stack_.push_back(std::move(n)); }
+
+  // The items of the innermost open block, moved out of stack_ into a vector of exactly their
+  // number (a node keeps its children for the whole run: spare capacity would stay allocated).
+  std::vector<node> take_items(std::size_t start) {
+    std::vector<node> items(std::make_move_iterator(stack_.begin() + static_cast<std::ptrdiff_t>(start)),
+                            std::make_move_iterator(stack_.end()));
+    stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(start), stack_.end());
+    return items;
+  }
 
   // A '{' opens the block of the statement just before it (comments between them move into
   // the block). keepalived accepts the '{' on the keyword's line or on the next one.
   void open_block(source_position where) {
-    std::vector<node>& items = frames_.back().items_;
+    const std::size_t base = frames_.back().start_;
+    std::vector<node>& items = stack_;
     std::size_t i = items.size();
-    while (i > 0 && items[i - 1].kind_ == node_kind::comment) {
+    while (i > base && items[i - 1].kind_ == node_kind::comment) {
       --i;
     }
     frame f;
-    if (i > 0 && items[i - 1].kind_ == node_kind::statement && !items[i - 1].has_block_) {
+    if (i > base && items[i - 1].kind_ == node_kind::statement && !items[i - 1].has_block_) {
+      // The comments after it become the first items of its block.
       f.owner_ = std::move(items[i - 1]);
-      for (std::size_t k = i; k < items.size(); ++k) {
-        f.items_.push_back(std::move(items[k]));
-      }
-      items.resize(i - 1);
+      items.erase(items.begin() + static_cast<std::ptrdiff_t>(i - 1));
+      f.start_ = i - 1;
     } else {
       report(severity::error, codes::unexpected_open_brace, where,
              "'{' with no keyword before it: keepalived ignores it (\"Unexpected '{'\")");
       f.owner_.kind_ = node_kind::statement;
       f.owner_.position_ = where;
       f.owner_.generated_ = generation_depth_ > 0;
+      f.start_ = items.size();
     }
     f.owner_.has_block_ = true;
     f.owner_.open_brace_ = where;
@@ -1395,7 +1415,7 @@ class reader {
     }
     frame f = std::move(frames_.back());
     frames_.pop_back();
-    f.owner_.children_ = std::move(f.items_);
+    f.owner_.children_ = take_items(f.start_);
     f.owner_.close_brace_ = where;
     add_node(std::move(f.owner_));
   }
@@ -1426,7 +1446,7 @@ class reader {
                    {}};
       sources_.attach_include_chain(d);
       diags_.add(std::move(d));
-      f.owner_.children_ = std::move(f.items_);
+      f.owner_.children_ = take_items(f.start_);
       add_node(std::move(f.owner_));
     }
   }
@@ -1569,11 +1589,15 @@ class reader {
   std::string pending_condition_;               // @ID of the line being processed
 
   std::vector<frame> frames_;
+  // The items of every open block, outermost first (the top level from 0): one growing vector
+  // instead of one per block, which moved every node each time it grew.
+  std::vector<node> stack_;
   // The first comment that hid braces (check_swallowed_structure): where an unclosed block's
   // '}' most likely went.
   std::optional<source_position> swallowed_;
   file_context* ctx_ = nullptr;
   decommented scratch_;  // physical_line()'s buffers, reused
+  segment residue_;      // run_line()'s: the rest of a line after a brace
   std::vector<word> words_scratch_;  // split_words_into_scratch()'s buffer, reused
   unsigned include_depth_ = 0;
   std::vector<std::string> reading_;  // canonical paths of the files being read (loops)
