@@ -176,6 +176,19 @@ void decomment(std::string_view t, Origin origin, decommented& out) {
   std::optional<std::size_t> cut;  // index in out.line_ where the comment starts
   for (; i < n; ++i) {
     const char c = t[i];
+    if (c != '"' && c != '\\' && c != '!' && c != '#') {
+      // A run of ordinary bytes (most of every line) is copied in one go.
+      std::size_t j = i + 1;
+      while (j < n && t[j] != '"' && t[j] != '\\' && t[j] != '!' && t[j] != '#') {
+        ++j;
+      }
+      std::memcpy(to_text + k, t.data() + i, j - i);
+      for (std::size_t m = i; m < j; ++m) {
+        to_origin[k++] = origin(m);
+      }
+      i = j - 1;
+      continue;
+    }
     if (c == '"') {
       if (!cut) {
         quote = !quote;
@@ -328,13 +341,24 @@ class reader {
   // they are (nearly always), else of a copy in the store.
   std::string_view view_of(const segment& seg, std::size_t from, std::size_t to) {
     if (from >= to) return {};
-    const std::string_view text = ctx_->text_;
-    const std::size_t at = seg.origin_[from] & offset_mask;
-    const std::size_t n = to - from;
-    if (at + n <= text.size() && std::memcmp(text.data() + at, seg.text_.data() + from, n) == 0) {
-      return text.substr(at, n);
+    if (spelled_in_file(seg, from, to)) {
+      return ctx_->text_.substr(seg.origin_[from] & offset_mask, to - from);
     }
-    return keep(std::string_view(seg.text_).substr(from, n));
+    return keep(std::string_view(seg.text_).substr(from, to - from));
+  }
+
+  // Whether bytes [from, to) of `seg` are the file's bytes from the first one's origin on.
+  // Bytes that are not substituted come from increasing offsets, one apart unless decomment()
+  // dropped the '\' of a "\#" between them, and are the byte at their offset, except such a
+  // '#' (or '!'), whose origin is its backslash: a run one apart can only end in one.
+  bool spelled_in_file(const segment& seg, std::size_t from, std::size_t to) const {
+    const std::uint32_t* o = seg.origin_.data();
+    if ((o[from] & ~offset_mask) != 0) return false;
+    for (std::size_t k = from + 1; k < to; ++k) {
+      if (o[k] != o[k - 1] + 1) return false;
+    }
+    const std::size_t last = o[to - 1];
+    return last < ctx_->text_.size() && ctx_->text_[last] == seg.text_[to - 1];
   }
 
   // ---- files -----------------------------------------------------------------------------
