@@ -1425,8 +1425,8 @@ std::span<const keyword* const> by_name() {
   return index;
 }
 
-// The entries named `name`, in table order.
-std::span<const keyword* const> named(std::string_view name) {
+// The entries named `name`, in table order: the run of by_name() found by binary search.
+std::span<const keyword* const> named_by_search(std::string_view name) {
   const std::span<const keyword* const> all = by_name();
   const auto first =
       std::lower_bound(all.begin(), all.end(), name, [](const keyword* k, std::string_view n) {
@@ -1435,6 +1435,48 @@ std::span<const keyword* const> named(std::string_view name) {
   auto last = first;
   while (last != all.end() && (*last)->name_ == name) ++last;
   return {first, last};
+}
+
+std::uint32_t name_hash(std::string_view s) {
+  std::uint32_t h = 2166136261U;  // FNV-1a
+  for (const char ch : s) h = (h ^ static_cast<unsigned char>(ch)) * 16777619U;
+  return h;
+}
+
+// The same runs in an open-addressing hash table, so a lookup (every statement, some twice)
+// is a hash and one comparison instead of about ten.
+struct name_index {
+  struct slot {
+    std::string_view name_;
+    std::span<const keyword* const> entries_;
+  };
+  static constexpr std::size_t size = 2048;  // a power of two, over twice the distinct names
+  std::vector<slot> slots_ = std::vector<slot>(size);
+
+  name_index() {
+    static_assert(std::size(table) < size / 2, "the table keeps empty slots to end a probe");
+    const std::span<const keyword* const> all = by_name();
+    for (std::size_t i = 0; i < all.size();) {
+      const std::span<const keyword* const> run = named_by_search(all[i]->name_);
+      std::size_t at = name_hash(all[i]->name_) & (size - 1);
+      while (!slots_[at].entries_.empty()) at = (at + 1) & (size - 1);
+      slots_[at] = {all[i]->name_, run};
+      i += run.size();
+    }
+  }
+  std::span<const keyword* const> find(std::string_view name) const {
+    for (std::size_t at = name_hash(name) & (size - 1);; at = (at + 1) & (size - 1)) {
+      const slot& s = slots_[at];
+      if (s.entries_.empty()) return {};
+      if (s.name_ == name) return s.entries_;
+    }
+  }
+};
+
+// The entries named `name`, in table order.
+std::span<const keyword* const> named(std::string_view name) {
+  static const name_index index;
+  return index.find(name);
 }
 
 }  // namespace

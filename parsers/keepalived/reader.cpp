@@ -1325,10 +1325,12 @@ class reader {
         break;
       }
       const std::size_t start = i;
-      word w;
+      // Filled in place: a word built aside and moved in was a store-forwarding stall.
+      word& w = words.emplace_back();
       if (t[i] == '"') {
         const std::size_t close = t.find('"', i + 1);
         if (close == std::string::npos) {
+          words.pop_back();
           if ((seg.origin_[i] & expanded_bit) != 0) {
             report(severity::error, codes::unterminated_quote, position_of(seg.origin_[i]),
                    "missing closing '\"' in the substituted text");
@@ -1355,7 +1357,6 @@ class reader {
         w.value_ = w.quoted_ ? view_of(seg, start + 1, i - 1) : view_of(seg, start, i);
       }
       w.position_ = position_of(seg.origin_[start]);
-      words.push_back(std::move(w));
     }
   }
 
