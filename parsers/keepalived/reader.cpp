@@ -430,13 +430,14 @@ class reader {
              "missing closing '\"': keepalived ignores the rest of the line from this quote",
              "close the string with '\"' on the same line");
     }
-    std::optional<node> comment;
+    // The comment's node is made after the line's statements; a node (or an optional one)
+    // set up for every line, comment or not, was a tenth of reading.
+    source_position comment_at;
+    std::string_view comment_text;  // a view of the file's text
     if (d.comment_at_) {
-      comment.emplace();
-      comment->kind_ = node_kind::comment;
-      comment->position_ = position_of(origin(*d.comment_at_));
-      comment->text_ = raw.substr(*d.comment_at_);  // a view of the file's text
-      check_swallowed_structure(d, *comment);
+      comment_at = position_of(origin(*d.comment_at_));
+      comment_text = raw.substr(*d.comment_at_);
+      check_swallowed_structure(d, comment_at, comment_text);
     }
 
     if (collecting_) {
@@ -444,31 +445,33 @@ class reader {
     } else if (!d.line_.text_.empty()) {
       run_line(d.line_);
     }
-    if (comment) {
-      add_node(std::move(*comment));
+    if (d.comment_at_) {
+      node& n = stack_.emplace_back();
+      n.kind_ = node_kind::comment;
+      n.position_ = comment_at;
+      n.text_ = comment_text;
     }
   }
 
   // 001's file was flattened onto one line, so its first '#' comment runs to the end of the
   // file and hides every '{' and '}' after it. keepalived says only "missing '}'"; say why.
-  void check_swallowed_structure(const decommented& d, const node& comment) {
+  void check_swallowed_structure(const decommented& d, source_position at, std::string_view text) {
     if (d.line_.text_.empty() || (d.continued_ && d.line_.text_.size() == 1)) {
       return;  // a comment on a line of its own, e.g. commented-out configuration
     }
-    const auto braces = std::count_if(comment.text_.begin(), comment.text_.end(),
+    const auto braces = std::count_if(text.begin(), text.end(),
                                       [](char c) { return c == '{' || c == '}'; });
     if (braces == 0) {
       return;
     }
-    report(severity::warning, codes::comment_swallows_structure, comment.position_,
-           "the rest of " + line_label() + " from column " +
-               std::to_string(comment.position_.column_) + " is a comment: the '" +
-               std::string(comment.text_.substr(0, 1)) + "' there hides " + std::to_string(braces) +
+    report(severity::warning, codes::comment_swallows_structure, at,
+           "the rest of " + line_label() + " from column " + std::to_string(at.column_) +
+               " is a comment: the '" + std::string(text.substr(0, 1)) + "' there hides " + std::to_string(braces) +
                (braces == 1 ? " brace" : " braces") + " ('{' or '}') and everything after it",
            "a comment runs to the end of the line; this file looks flattened onto one line "
            "(copied from a web page?): rebuild it with each statement on its own line, so "
            "every comment ends where its line did");
-    if (!swallowed_) swallowed_ = comment.position_;
+    if (!swallowed_) swallowed_ = at;
   }
 
   // ---- definitions -------------------------------------------------------------------------
@@ -1147,7 +1150,7 @@ class reader {
       if (seg.at(0) == '$' && try_definition(seg)) {
         return false;
       }
-      if (starts_with(seg.text_, "~SEQ") || starts_with(seg.text_, "~LST")) {
+      if (seg.at(0) == '~' && (starts_with(seg.text_, "~SEQ") || starts_with(seg.text_, "~LST"))) {
         run_sequence(seg);
         return false;
       }
@@ -1176,7 +1179,7 @@ class reader {
     if (seg.text_.empty()) {
       return false;
     }
-    if (const auto kind = include_kind(seg.text_)) {
+    if (const auto kind = seg.at(0) == 'i' ? include_kind(seg.text_) : std::nullopt) {
       include(seg, *kind);
       return false;
     }
