@@ -421,6 +421,10 @@ class reader {
       return;
     }
     const std::string_view raw = std::string_view(ctx_->text_).substr(begin, end - begin);
+    if (!collecting_ && is_plain(raw)) {
+      plain_line(raw, begin);
+      return;
+    }
     const auto origin = [begin](std::size_t i) { return static_cast<std::uint32_t>(begin + i); };
     decommented& d = scratch_;
     decomment(raw, origin, d);
@@ -451,6 +455,85 @@ class reader {
       n.position_ = comment_at;
       n.text_ = comment_text;
     }
+  }
+
+  // A line none of keepalived's rewriting steps touches (nearly every line of a large file):
+  // no quote, escape, comment, definition or substitution, conditional, ~SEQ, include.
+  static bool is_plain(std::string_view raw) {
+    for (const char c : raw) {
+      if (c == '"' || c == '\\' || c == '#' || c == '!' || c == '$' || c == '@' || c == '~') {
+        return false;
+      }
+    }
+    return raw.find("include") == std::string_view::npos;
+  }
+
+  // What decomment(), run_line() and process() make of a plain line, read straight from the
+  // file's text: cut at each '{' and '}', each piece's words are views of the file.
+  void plain_line(std::string_view raw, std::size_t begin) {
+    std::size_t p = 0;
+    std::size_t end = raw.size();
+    while (p < end && is_blank(raw[p])) {
+      ++p;
+    }
+    while (end > p && is_blank(raw[end - 1])) {
+      --end;
+    }
+    while (p < end) {
+      std::size_t brace = p;
+      while (brace < end && raw[brace] != '{' && raw[brace] != '}') {
+        ++brace;
+      }
+      if (brace == p) {
+        const source_position where = position_of(static_cast<std::uint32_t>(begin + p));
+        if (raw[p] == '{') {
+          open_block(where);
+        } else {
+          close_block(where);
+        }
+        ++p;
+        while (p < end && is_blank(raw[p])) {
+          ++p;
+        }
+        continue;
+      }
+      std::size_t stop = brace;
+      while (stop > p && is_blank(raw[stop - 1])) {
+        --stop;
+      }
+      emit_plain(raw.substr(p, stop - p), begin + p);
+      p = brace;
+    }
+  }
+
+  // emit() for a piece of a plain line at byte `offset` of the file.
+  void emit_plain(std::string_view text, std::size_t offset) {
+    std::vector<word>& words = words_scratch_;
+    words.clear();
+    std::size_t i = 0;
+    for (;;) {
+      while (i < text.size() && is_white(text[i])) {
+        ++i;
+      }
+      if (i >= text.size()) {
+        break;
+      }
+      const std::size_t start = i;
+      while (i < text.size() && !is_white(text[i])) {
+        ++i;
+      }
+      word& w = words.emplace_back();
+      w.value_ = w.raw_ = text.substr(start, i - start);
+      w.position_ = position_of(static_cast<std::uint32_t>(offset + start));
+    }
+    if (words.empty()) {
+      return;
+    }
+    node& n = stack_.emplace_back();
+    n.kind_ = node_kind::statement;
+    n.position_ = words.front().position_;
+    n.words_ = exact_words();
+    n.text_ = text;
   }
 
   // 001's file was flattened onto one line, so its first '#' comment runs to the end of the
