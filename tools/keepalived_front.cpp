@@ -78,7 +78,7 @@ void print_keepalived_style(const diagnostics& diags, const source_registry& sou
 void prepare_heap_for(std::size_t text_size) {
   constexpr std::size_t huge_page = std::size_t{2} << 20;
   constexpr std::size_t per_byte = 24;  // heap bytes per byte of keepalived.conf, measured
-  if (text_size * per_byte < 2 * huge_page) return;  // not even one aligned huge page
+  if (text_size * per_byte < huge_page) return;  // too small for a huge page to matter
   const std::size_t want =
       std::min<std::size_t>((text_size * per_byte + huge_page - 1) / huge_page * huge_page,
                             std::size_t{1} << 30);
