@@ -321,51 +321,88 @@ class analyser {
   analyser(const analysis_options& options, diagnostics& diags, analysis& out)
       : options_(options), diags_(diags), out_(out), b_(out.model_, options) {}
 
+  // The tree already read, file by file, in the order its lines were read.
   void run() {
     for (const config_file& f : out_.tree_.files_) {
-      check_last_line(f);
-      for (const section& s : f.sections_) {
-        open_section(f, s);
-        for (const std::size_t index : s.directives_) {
-          directive_line(f.lines_[index]);
-        }
-        close_section();
+      if (!f.lines_.empty()) {
+        check_last_line(f.file_, f.lines_.back(), diags_);
       }
+      for (const line& l : f.lines_) {
+        line_read(l);
+      }
+      end_of_file();
     }
     check_model();
   }
 
- private:
-  void check_last_line(const config_file& f) {
-    if (!f.lines_.empty() && f.lines_.back().ending_ == line_ending::none &&
-        !f.lines_.back().raw_.empty()) {
-      diags_.add(severity::warning, codes::missing_newline,
-                 source_position{f.file_, f.lines_.back().number_,
-                                 static_cast<std::uint32_t>(f.lines_.back().raw_.size() + 1)},
-                 "missing LF on the last line: HAProxy 2.6 rejects the file, thinking it "
-                 "truncated; Tandem reads the line",
-                 std::string("end the file with a newline"));
+  // One line of a file, in order, as the reader hands it over. Active section headers and
+  // directives form the sections exactly as the reader's config_file::sections_ (directives
+  // before the first header make a section without one).
+  void line_read(const line& l) {
+    if (!l.active_) {
+      return;
+    }
+    if (l.kind_ == line_kind::section) {
+      end_of_file();
+      open_section(&l);
+      in_section_ = true;
+    } else if (l.kind_ == line_kind::directive) {
+      if (!in_section_) {
+        open_section(nullptr);
+        in_section_ = true;
+      }
+      if (skip_) {
+        out_of_section(l);
+      } else {
+        directive_line(l);
+      }
     }
   }
 
-  void open_section(const config_file& f, const section& s) {
+  // Closes the file's last section.
+  void end_of_file() {
+    if (in_section_) {
+      close_section();
+      in_section_ = false;
+    }
+  }
+
+  // The checks of the model as a whole, once every file is read.
+  void finish() { check_model(); }
+
+  // A warning when the file's last line has no line end.
+  static void check_last_line(file_id file, const line& last, diagnostics& diags) {
+    check_last_line(file, last.number_, last.ending_, last.raw_.size(), diags);
+  }
+  static void check_last_line(file_id file, std::uint32_t number, line_ending ending,
+                              std::size_t raw_size, diagnostics& diags) {
+    if (ending == line_ending::none && raw_size > 0) {
+      diags.add(severity::warning, codes::missing_newline,
+                source_position{file, number, static_cast<std::uint32_t>(raw_size + 1)},
+                "missing LF on the last line: HAProxy 2.6 rejects the file, thinking it "
+                "truncated; Tandem reads the line",
+                std::string("end the file with a newline"));
+    }
+  }
+
+ private:
+  void out_of_section(const line& l) {
+    if (!l.error_ && !l.words_.empty()) {
+      diags_.add(severity::error, codes::out_of_section, l.words_[0].position_,
+                 "unknown keyword '" + std::string(l.keyword()) + "' out of section",
+                 std::string("start a section first: global, defaults, frontend, backend, "
+                             "listen …"));
+    }
+  }
+
+  void open_section(const line* header) {
     b_.proxy_ = nullptr;
     b_.userlist_ = nullptr;
     b_.other_ = nullptr;
     b_.first_switch_.reset();
-    const line* header = f.header(s);
     if (header == nullptr) {
       b_.scope_ = scope::global;
       skip_ = true;
-      for (const std::size_t index : s.directives_) {
-        const line& l = f.lines_[index];
-        if (!l.error_ && !l.words_.empty()) {
-          diags_.add(severity::error, codes::out_of_section, l.words_[0].position_,
-                     "unknown keyword '" + std::string(l.keyword()) + "' out of section",
-                     std::string("start a section first: global, defaults, frontend, backend, "
-                                 "listen …"));
-        }
-      }
       return;
     }
     skip_ = false;
@@ -773,6 +810,7 @@ class analyser {
   analysis& out_;
   builder b_;
   bool skip_ = false;
+  bool in_section_ = false;
   std::optional<std::size_t> last_defaults_index_;
   const proxy* last_defaults_ = nullptr;
 };
@@ -802,9 +840,35 @@ analysis analyse_haproxy(source_registry& sources, std::span<const std::string> 
 
 analysis analyse_haproxy_file(const source_registry& sources, file_id file,
                               const analysis_options& options, diagnostics& diags) {
-  syntax_tree tree;
-  tree.files_.push_back(read_haproxy_file(sources, file, options.reader_, diags));
-  return analyse_tree(std::move(tree), options, diags);
+  analysis out;
+  // Each line is lowered as soon as it is read, so without keep_tree_ no line outlives its
+  // lowering. The analysis's diagnostics wait in `later`: they come after the reader's, in
+  // the same order as when the whole tree is read first (analyse_tree).
+  diagnostics later;
+  analyser a(options, later, out);
+  // Only the last line's end is looked at once the file is read.
+  std::uint32_t last_number = 0;
+  line_ending last_ending = line_ending::lf;
+  std::size_t last_size = 0;
+  config_file f = read_haproxy_file(
+      sources, file, options.reader_, diags,
+      [&](const line& l) {
+        a.line_read(l);
+        last_number = l.number_;
+        last_ending = l.ending_;
+        last_size = l.raw_.size();
+      },
+      options.keep_tree_);
+  a.end_of_file();
+  if (last_number > 0) {
+    analyser::check_last_line(f.file_, last_number, last_ending, last_size, diags);
+  }
+  a.finish();
+  for (const diagnostic& d : later) {
+    diags.add(d);
+  }
+  out.tree_.files_.push_back(std::move(f));
+  return out;
 }
 
 std::function<bool(const std::string&)> system_resolver() {

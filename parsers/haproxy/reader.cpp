@@ -396,7 +396,7 @@ class file_reader {
   file_reader(const source_file& source, const reader_options& options, diagnostics& diags)
       : source_(source), options_(options), diags_(diags) {}
 
-  config_file read() {
+  config_file read(const line_sink* sink, bool keep_lines) {
     config_file out;
     out.file_ = source_.id();
     const normalised_text normal =
@@ -412,18 +412,31 @@ class file_reader {
       }
       originals.emplace_back(text, ending);
     });
-    out.lines_.reserve(originals.size());
+    if (keep_lines) {
+      out.lines_.reserve(originals.size());
+    }
     std::uint32_t number = 0;
+    // Without keep_lines one line is reused: its word vector keeps its capacity, so reading
+    // allocates for the words' own text only.
+    line scratch;
     for_each_line(normal.text_, [&](std::string_view text, bool) {
-      line l;
+      if (!keep_lines) {
+        std::vector<word> words = std::move(scratch.words_);
+        words.clear();
+        scratch = line{};
+        scratch.words_ = std::move(words);
+      }
+      line& l = keep_lines ? out.lines_.emplace_back() : scratch;
       l.number_ = ++number;
       if (number <= originals.size()) {
         l.raw_ = originals[number - 1].first;
         l.ending_ = originals[number - 1].second;
       }
       parse_line(text, {source_.name(), section_name_, source_.id()}, options_, l, diags_);
-      out.lines_.push_back(std::move(l));
-      apply(out, out.lines_.size() - 1);
+      apply(out, l, keep_lines ? out.lines_.size() - 1 : no_header);
+      if (sink != nullptr) {
+        (*sink)(l);
+      }
     });
     for (const auto& [where, state] : open_) {
       (void)state;
@@ -542,8 +555,8 @@ class file_reader {
     }
   }
 
-  void apply(config_file& out, std::size_t index) {
-    line& l = out.lines_[index];
+  // `index`: of l in out.lines_, or no_header when lines are not kept (nor sections_, then).
+  void apply(config_file& out, line& l, std::size_t index) {
     l.active_ = active();
     if (l.words_.empty()) {
       l.kind_ = l.comment_ ? line_kind::comment : line_kind::blank;
@@ -583,8 +596,13 @@ class file_reader {
       return;
     }
     if (header) {
-      out.sections_.push_back(section{index, {}});
       section_name_ = l.words_.size() > 1 ? l.words_[1].value_ : l.words_[0].value_;
+      if (index != no_header) {
+        out.sections_.push_back(section{index, {}});
+      }
+      return;
+    }
+    if (index == no_header) {
       return;
     }
     if (out.sections_.empty()) {
@@ -604,7 +622,13 @@ class file_reader {
 
 config_file read_haproxy_file(const source_registry& sources, file_id file,
                               const reader_options& options, diagnostics& diags) {
-  return file_reader(sources.file(file), options, diags).read();
+  return file_reader(sources.file(file), options, diags).read(nullptr, true);
+}
+
+config_file read_haproxy_file(const source_registry& sources, file_id file,
+                              const reader_options& options, diagnostics& diags,
+                              const line_sink& sink, bool keep_lines) {
+  return file_reader(sources.file(file), options, diags).read(&sink, keep_lines);
 }
 
 std::vector<std::string> expand_haproxy_paths(std::span<const std::string> paths,
