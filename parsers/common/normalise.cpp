@@ -175,6 +175,17 @@ void report(const std::array<fix_record, fix_count>& fixes, diagnostics& diags) 
 
 }  // namespace
 
+bool needs_normalising(std::string_view text) {
+  // Every fix-up starts at a CR or at a byte of a multi-byte character (a BOM included).
+  unsigned char seen = 0;
+  bool cr = false;
+  for (const char c : text) {
+    seen |= static_cast<unsigned char>(c);
+    cr |= c == '\r';
+  }
+  return (seen & 0x80) != 0 || cr;
+}
+
 normalised_text normalise(std::string_view text, file_id file, const normalise_options& options,
                           diagnostics& diags) {
   std::array<fix_record, fix_count> fixes;

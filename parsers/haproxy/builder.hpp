@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "parsers/common/diagnostic.hpp"
@@ -45,6 +46,9 @@ class builder {
 
   std::vector<reference> files_;
   std::vector<reference> hosts_;
+
+  // read_options()'s working list, kept for its capacity.
+  std::vector<std::pair<std::string, std::string>> options_read_;
 
   // Numbers and times, with HAProxy's units; an error diagnostic names the word.
   bool unsigned_value(const word& w, diagnostics& diags, std::uint32_t& out) const;

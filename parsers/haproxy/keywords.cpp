@@ -4,6 +4,7 @@
 #include "parsers/haproxy/keywords.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -60,6 +61,10 @@ void add_file(builder& b, const word& w, std::string what, bool certificate = fa
 void read_options(std::span<const word> words, scope s, std::string_view line_keyword,
                   builder& b, diagnostics& diags,
                   std::vector<std::pair<std::string, std::string>>& out) {
+  // Collected first, then moved into `out` in one allocation of the exact size: a large
+  // config has tens of thousands of server lines, and growth room would be a quarter of them.
+  std::vector<std::pair<std::string, std::string>>& read = b.options_read_;
+  read.clear();
   for (std::size_t i = 0; i < words.size(); ++i) {
     const word& w = words[i];
     const keyword_entry* e = find_option(s, w.value_);
@@ -99,8 +104,10 @@ void read_options(std::span<const word> words, scope s, std::string_view line_ke
                     "; Tandem ignores it",
                 std::string("remove it"));
     }
-    out.emplace_back(w.value_, std::move(value));
+    read.emplace_back(w.value_, std::move(value));
   }
+  out.reserve(out.size() + read.size());
+  std::move(read.begin(), read.end(), std::back_inserter(out));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -399,27 +399,26 @@ class file_reader {
   config_file read(const line_sink* sink, bool keep_lines) {
     config_file out;
     out.file_ = source_.id();
-    const normalised_text normal =
-        normalise(source_.text(), source_.id(), normalise_options{quote_style::haproxy}, diags_);
-
-    // Original and normalised texts have the same lines (normalise.hpp's contract).
-    std::vector<std::pair<std::string_view, line_ending>> originals;
-    for_each_line(source_.text(), [&](std::string_view text, bool has_newline) {
-      line_ending ending = has_newline ? line_ending::lf : line_ending::none;
-      if (has_newline && text.ends_with('\r')) {
-        text.remove_suffix(1);
-        ending = line_ending::crlf;
-      }
-      originals.emplace_back(text, ending);
-    });
-    if (keep_lines) {
-      out.lines_.reserve(originals.size());
+    // Plain ASCII without CR (nearly every file) is its own normalised text: no copy.
+    const std::string_view original = source_.text();
+    normalised_text normal;
+    std::string_view text = original;
+    if (needs_normalising(original)) {
+      normal = normalise(original, source_.id(), normalise_options{quote_style::haproxy}, diags_);
+      text = normal.text_;
     }
+    if (keep_lines) {
+      out.lines_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) +
+                         1);
+    }
+    // Original and normalised texts have the same lines (normalise.hpp's contract): the
+    // original's are taken in step, from original_offset on.
+    std::size_t original_offset = 0;
     std::uint32_t number = 0;
     // Without keep_lines one line is reused: its word vector keeps its capacity, so reading
     // allocates for the words' own text only.
     line scratch;
-    for_each_line(normal.text_, [&](std::string_view text, bool) {
+    for_each_line(text, [&](std::string_view normalised_line, bool) {
       if (!keep_lines) {
         std::vector<word> words = std::move(scratch.words_);
         words.clear();
@@ -428,11 +427,20 @@ class file_reader {
       }
       line& l = keep_lines ? out.lines_.emplace_back() : scratch;
       l.number_ = ++number;
-      if (number <= originals.size()) {
-        l.raw_ = originals[number - 1].first;
-        l.ending_ = originals[number - 1].second;
+      if (original_offset < original.size()) {
+        const std::size_t nl = original.find('\n', original_offset);
+        const std::size_t end = nl == std::string_view::npos ? original.size() : nl;
+        std::string_view raw = original.substr(original_offset, end - original_offset);
+        l.ending_ = nl == std::string_view::npos ? line_ending::none : line_ending::lf;
+        if (l.ending_ == line_ending::lf && raw.ends_with('\r')) {
+          raw.remove_suffix(1);
+          l.ending_ = line_ending::crlf;
+        }
+        l.raw_ = raw;
+        original_offset = end + 1;
       }
-      parse_line(text, {source_.name(), section_name_, source_.id()}, options_, l, diags_);
+      parse_line(normalised_line, {source_.name(), section_name_, source_.id()}, options_, l,
+                 diags_);
       apply(out, l, keep_lines ? out.lines_.size() - 1 : no_header);
       if (sink != nullptr) {
         (*sink)(l);
