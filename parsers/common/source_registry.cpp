@@ -59,10 +59,16 @@ source_file::source_file(file_id id, std::string name, std::string text,
       text_(std::move(text)),
       included_from_(std::move(included_from)) {
   line_starts_.push_back(0);
-  for (std::size_t i = 0; i < text_.size(); ++i) {
-    if (text_[i] == '\n') {
-      line_starts_.push_back(i + 1);
+  // memchr: a large generated config has tens of thousands of lines.
+  const char* const begin = text_.data();
+  const char* const end = begin + text_.size();
+  for (const char* p = begin; p < end;) {
+    const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (nl == nullptr) {
+      break;
     }
+    line_starts_.push_back(static_cast<std::size_t>(nl - begin) + 1);
+    p = nl + 1;
   }
 }
 
@@ -118,10 +124,15 @@ std::optional<file_id> source_registry::load(const std::string& path, diagnostic
   const fd_guard guard(fd);
 
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+  const bool stated = ::fstat(fd, &st) == 0;
+  if (stated && S_ISDIR(st.st_mode)) {
     return fail(codes::file_unreadable, "cannot read " + quoted + ": " + std::strerror(EISDIR));
   }
   std::string text;
+  if (stated && S_ISREG(st.st_mode) && st.st_size > 0) {
+    // Read into place, not grown by doubling (a FIFO or /dev/stdin has no size: grown as read).
+    text.reserve(static_cast<std::size_t>(st.st_size) + 1);
+  }
   if (const int err = read_all(fd, text); err != 0) {
     return fail(codes::file_unreadable, "cannot read " + quoted + ": " + std::strerror(err));
   }

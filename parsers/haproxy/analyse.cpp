@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,15 +32,23 @@ bool all_digits(std::string_view v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool ipv4_literal(std::string_view v) {
-  in_addr a{};
-  return inet_pton(AF_INET, std::string(v).c_str(), &a) == 1;
+// inet_pton() wants a C string: `v`, up to a NUL as c_str() would end it, is copied to the
+// stack (a longer text is no literal).
+bool ip_literal(int family, std::string_view v) {
+  v = v.substr(0, v.find('\0'));
+  char text[64];
+  if (v.size() >= sizeof text) {
+    return false;
+  }
+  v.copy(text, v.size());
+  text[v.size()] = '\0';
+  in6_addr a{};
+  return inet_pton(family, text, &a) == 1;
 }
 
-bool ipv6_literal(std::string_view v) {
-  in6_addr a{};
-  return inet_pton(AF_INET6, std::string(v).c_str(), &a) == 1;
-}
+bool ipv4_literal(std::string_view v) { return ip_literal(AF_INET, v); }
+
+bool ipv6_literal(std::string_view v) { return ip_literal(AF_INET6, v); }
 
 bool host_name(std::string_view v) {
   return !v.empty() && v.size() < 254 && std::all_of(v.begin(), v.end(), [](char c) {
@@ -183,7 +192,7 @@ std::optional<address> parse_address(std::string_view text, bool need_port, bool
     port = rest.substr(colon + 1);
     has_port = true;
     // "::1" or "fe80::1" alone: an IPv6 address without a port.
-    if (!ipv6_literal(host) && host.find(':') != std::string_view::npos && ipv6_literal(rest) &&
+    if (host.find(':') != std::string_view::npos && !ipv6_literal(host) && ipv6_literal(rest) &&
         !need_port) {
       host = rest;
       port = {};
@@ -400,6 +409,8 @@ class analyser {
     b_.userlist_ = nullptr;
     b_.other_ = nullptr;
     b_.first_switch_.reset();
+    b_.server_names_.clear();
+    b_.servers_named_ = 0;
     if (header == nullptr) {
       b_.scope_ = scope::global;
       skip_ = true;
@@ -706,6 +717,12 @@ class analyser {
         }
       }
     }
+    // What find_proxy(name, cap_backend) finds, without a scan of every proxy per switch.
+    for (const proxy& p : m.proxies_) {
+      if ((p.capabilities_ & cap_backend) != 0) {
+        backend_names_.insert(p.name_);
+      }
+    }
     for (const proxy& p : m.proxies_) {
       if (p.default_backend_) {
         check_backend(p, *p.default_backend_, p.default_backend_position_, "default_backend");
@@ -727,7 +744,7 @@ class analyser {
     if (name.find("%[") != std::string::npos) {
       return;  // chosen at run time
     }
-    if (out_.model_.find_proxy(name, cap_backend) == nullptr) {
+    if (!backend_names_.contains(name)) {
       std::string_view close;
       std::size_t best = 3;
       for (const proxy& q : out_.model_.proxies_) {
@@ -816,6 +833,8 @@ class analyser {
   builder b_;
   bool skip_ = false;
   bool in_section_ = false;
+  // The names of the backends and listens, once the model is complete (check_model).
+  std::unordered_set<std::string_view> backend_names_;
   std::optional<std::size_t> last_defaults_index_;
   const proxy* last_defaults_ = nullptr;
 };

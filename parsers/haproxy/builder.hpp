@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,11 @@ class builder {
 
   std::vector<reference> files_;
   std::vector<reference> hosts_;
+
+  // The current section's servers by name, and how many of its servers_ are in it (reset when
+  // a section opens).
+  std::unordered_map<std::string, std::size_t> server_names_;
+  std::size_t servers_named_ = 0;
 
   // read_options()'s working list, kept for its capacity.
   std::vector<std::pair<std::string, std::string>> options_read_;

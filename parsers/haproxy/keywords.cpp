@@ -7,6 +7,7 @@
 #include <iterator>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -281,10 +282,11 @@ void p_bind(const directive& d, builder& b, diagnostics& diags) {
 
 void fill_server(server& s, builder& b, diagnostics& diags, std::span<const word> option_words) {
   read_options(option_words, scope::server_option, "server", b, diags, s.options_);
-  for (const auto& [name, value] : s.options_) {
-    word w;
+  word w;  // the option's value, for the number and time readers' messages
+  w.position_ = s.position_;
+  for (const auto& [option_name, value] : s.options_) {
+    const std::string_view name = option_name;
     w.value_ = value;
-    w.position_ = s.position_;
     std::uint32_t n = 0;
     milliseconds t = 0;
     if (name == "check") {
@@ -317,7 +319,7 @@ void fill_server(server& s, builder& b, diagnostics& diags, std::span<const word
       } else {
         for (diagnostic d : local) {
           d.severity_ = severity::warning;
-          d.message_ += " for '" + name + "' (HAProxy keeps its default)";
+          d.message_ += " for '" + option_name + "' (HAProxy keeps its default)";
           diags.add(std::move(d));
         }
       }
@@ -326,7 +328,8 @@ void fill_server(server& s, builder& b, diagnostics& diags, std::span<const word
 }
 
 bool lazy_resolution(const std::vector<std::pair<std::string, std::string>>& options) {
-  for (const auto& [name, value] : options) {
+  for (const auto& [option_name, value] : options) {
+    const std::string_view name = option_name;
     if ((name == "init-addr" && value.find("none") != std::string::npos) || name == "resolvers") {
       return true;
     }
@@ -358,13 +361,19 @@ void p_server(const directive& d, builder& b, diagnostics& diags) {
   if (lazy_resolution(s.options_) || lazy_resolution(b.proxy_->default_server_) || is_template) {
     b.hosts_.resize(hosts_before);  // resolved at run time (init-addr none, resolvers)
   }
-  for (const server& other : b.proxy_->servers_) {
-    if (other.name_ == s.name_ && !is_template) {
+  // The section's servers by name (the first of a name wins), indexed as servers_ grows: a
+  // backend may hold thousands of servers, and comparing each with all before is quadratic.
+  const std::vector<server>& servers = b.proxy_->servers_;
+  for (; b.servers_named_ < servers.size(); ++b.servers_named_) {
+    b.server_names_.emplace(servers[b.servers_named_].name_, b.servers_named_);
+  }
+  if (!is_template) {
+    if (const auto it = b.server_names_.find(s.name_); it != b.server_names_.end()) {
+      const server& other = servers[it->second];
       diags.add(severity::error, codes::duplicate_server, d.arguments()[0].position_,
                 "another server named '" + s.name_ + "' was already defined at line " +
                     std::to_string(other.position_.line_) + " in '" + b.proxy_->name_ + "'",
                 std::string("give each server of a backend its own name"));
-      break;
     }
   }
   b.proxy_->servers_.push_back(std::move(s));
@@ -1109,27 +1118,38 @@ std::vector<keyword_entry> make_table() {
 
 struct index {
   std::vector<keyword_entry> table_;
-  std::unordered_map<std::string, std::size_t> exact_;
+  // Per scope (by its value): name -> entry. The names are the table's string literals, so a
+  // lookup allocates nothing.
+  std::vector<std::unordered_map<std::string_view, std::size_t>> exact_;
+  // Per scope: the first words of the two-word names ("option", "timeout"); a keyword that is
+  // none of them has no two-word name to look up (most lines: "server", "acl", ...).
+  std::vector<std::unordered_set<std::string_view>> first_words_;
   std::vector<std::size_t> prefixes_;
 
   index() : table_(make_table()) {
     for (std::size_t i = 0; i < table_.size(); ++i) {
       const keyword_entry& e = table_[i];
+      const auto s = static_cast<std::size_t>(e.scope_);
+      if (s >= exact_.size()) {
+        exact_.resize(s + 1);
+        first_words_.resize(s + 1);
+      }
       if (e.name_.ends_with('*')) {
         prefixes_.push_back(i);
       } else {
-        exact_.emplace(key(e.scope_, e.name_), i);
+        exact_[s].emplace(e.name_, i);
+        if (const std::size_t space = e.name_.find(' '); space != std::string_view::npos) {
+          first_words_[s].insert(e.name_.substr(0, space));
+        }
       }
     }
   }
-  static std::string key(scope s, std::string_view name) {
-    std::string k(1, static_cast<char>('a' + static_cast<int>(s)));
-    k += name;
-    return k;
-  }
   const keyword_entry* find(scope s, std::string_view name) const {
-    if (const auto it = exact_.find(key(s, name)); it != exact_.end()) {
-      return &table_[it->second];
+    const auto si = static_cast<std::size_t>(s);
+    if (si < exact_.size()) {
+      if (const auto it = exact_[si].find(name); it != exact_[si].end()) {
+        return &table_[it->second];
+      }
     }
     for (const std::size_t i : prefixes_) {
       const keyword_entry& e = table_[i];
@@ -1139,6 +1159,11 @@ struct index {
       }
     }
     return nullptr;
+  }
+  // Whether some two-word name of `s` starts with `word` then a space.
+  bool has_two_word_names(scope s, std::string_view word) const {
+    const auto si = static_cast<std::size_t>(s);
+    return si < first_words_.size() && first_words_[si].contains(word);
   }
 };
 
@@ -1172,7 +1197,9 @@ std::span<const keyword_entry> keyword_table() { return the_index().table_; }
 const keyword_entry* find_keyword(scope s, const line& l, std::size_t& words) {
   const std::string_view k = l.keyword();
   const std::size_t next = l.first_argument();
-  if (next < l.words_.size()) {
+  // "K NEXT" matches exact two-word names only (a prefix name never matches a name with a
+  // space): none when K's first word starts none of them.
+  if (next < l.words_.size() && the_index().has_two_word_names(s, k.substr(0, k.find(' ')))) {
     std::string two(k);
     two += ' ';
     two += l.words_[next].value_;

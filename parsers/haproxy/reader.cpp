@@ -334,18 +334,61 @@ struct line_context {
   file_id file_;
 };
 
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
+
+// What the grammar makes of a line of plain ASCII words (no quote, backslash, '#' or byte
+// >= 0x80; nearly every line): the leading blanks, then each run of other characters as a word
+// whose value is its text, at its byte's column. Without the per-character machinery of the
+// parse, which such a line does not need. False (and `out` untouched) for any other line.
+bool read_plain_line(std::string_view content, file_id file, line& out) {
+  std::size_t runs = 0;
+  bool in_run = false;
+  for (const char c : content) {
+    if (c == '"' || c == '\'' || c == '\\' || c == '#' || static_cast<unsigned char>(c) >= 0x80) {
+      return false;
+    }
+    const bool blank = is_blank(c);
+    runs += !blank && !in_run;
+    in_run = !blank;
+  }
+  out.words_.reserve(runs);
+  std::size_t i = 0;
+  while (i < content.size() && is_blank(content[i])) {
+    ++i;
+  }
+  out.indentation_.assign(content.data(), i);
+  while (i < content.size()) {
+    const std::size_t begin = i;
+    while (i < content.size() && !is_blank(content[i])) {
+      ++i;
+    }
+    const std::string_view text = content.substr(begin, i - begin);
+    word& w = out.words_.emplace_back();
+    w.value_.assign(text);
+    w.raw_.assign(text);
+    w.position_ = {file, out.number_, static_cast<std::uint32_t>(begin + 1)};
+    while (i < content.size() && is_blank(content[i])) {
+      ++i;
+    }
+  }
+  return true;
+}
+
 void parse_line(std::string_view normalised, const line_context& context,
                 const reader_options& options, line& out, diagnostics& diags) {
   // HAProxy stops reading a line at a CR (a CR LF became LF in the normaliser).
   const std::string_view content = normalised.substr(0, normalised.find('\r'));
+  if (read_plain_line(content, context.file_, out)) {
+    return;
+  }
   // One allocation for the words instead of a growing vector: count the blank-separated runs
   // (quotes may merge some; an overestimate costs little).
   std::size_t runs = 0;
   bool in_run = false;
   for (const char c : content) {
-    const bool is_blank = c == ' ' || c == '\t' || c == '\v' || c == '\f';
-    runs += !is_blank && !in_run;
-    in_run = !is_blank;
+    const bool blank = is_blank(c);
+    runs += !blank && !in_run;
+    in_run = !blank;
   }
   out.words_.reserve(runs);
   line_state st(options, content.data(), context.file_name_, out.number_, context.section_name_,
