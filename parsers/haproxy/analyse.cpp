@@ -145,8 +145,9 @@ std::optional<address> parse_address(std::string_view text, bool need_port, bool
     a.family_ = std::string(family);
     rest.remove_prefix(at + 1);
   }
-  if (a.family_ == "unix" || a.family_ == "abns" || a.family_ == "abnsz" || a.family_ == "uxst" ||
-      a.family_ == "uxdg" || a.family_ == "ring" || a.family_ == "rhttp") {
+  const std::string_view family = a.family_;  // compared without a strlen per literal
+  if (family == "unix" || family == "abns" || family == "abnsz" || family == "uxst" ||
+      family == "uxdg" || family == "ring" || family == "rhttp") {
     a.host_ = std::string(rest);
     if (rest.empty()) {
       error = "missing path in '" + std::string(text) + "'";
@@ -154,7 +155,7 @@ std::optional<address> parse_address(std::string_view text, bool need_port, bool
     }
     return a;
   }
-  if (a.family_ == "fd" || a.family_ == "sockpair") {
+  if (family == "fd" || family == "sockpair") {
     if (!all_digits(rest)) {
       error = "file descriptor '" + std::string(rest) + "' is not a valid integer in '" +
               std::string(text) + "'";
@@ -290,8 +291,9 @@ void check_address_word(const word& w, std::string_view what, bool listening, bu
               "'" + std::string(what) + "' : " + error);
     return;
   }
-  if (out->family_.empty() || out->family_ == "ipv4" || out->family_ == "ipv6" ||
-      out->family_ == "tcp" || out->family_ == "udp") {
+  const std::string_view family = out->family_;
+  if (family.empty() || family == "ipv4" || family == "ipv6" || family == "tcp" ||
+      family == "udp") {
     const std::string& h = out->host_;
     if (!h.empty() && h != "*" && !ipv4_literal(h) && !ipv6_literal(h)) {
       b.hosts_.push_back(reference{h, w.position_, std::string(what), false, false});

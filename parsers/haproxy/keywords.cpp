@@ -352,10 +352,16 @@ void p_server(const directive& d, builder& b, diagnostics& diags) {
   std::vector<std::pair<std::string, std::string>> probe;
   const std::size_t hosts_before = b.hosts_.size();
   std::optional<address> parsed;
-  check_address_word(args[address_index], "server " + b.proxy_->name_ + "/" + s.name_,
-                     false, b, diags, parsed);
+  // "server BACKEND/NAME", in one allocation.
+  std::string what;
+  what.reserve(7 + b.proxy_->name_.size() + 1 + s.name_.size());
+  what += "server ";
+  what += b.proxy_->name_;
+  what += '/';
+  what += s.name_;
+  check_address_word(args[address_index], what, false, b, diags, parsed);
   if (parsed) {
-    s.address_ = *parsed;
+    s.address_ = std::move(*parsed);
   }
   fill_server(s, b, diags, args.subspan(address_index + 1));
   if (lazy_resolution(s.options_) || lazy_resolution(b.proxy_->default_server_) || is_template) {

@@ -352,23 +352,22 @@ bool read_plain_line(std::string_view content, file_id file, line& out) {
     in_run = !blank;
   }
   out.words_.reserve(runs);
-  std::size_t i = 0;
-  while (i < content.size() && is_blank(content[i])) {
-    ++i;
+  const char* const begin = content.data();
+  const char* const end = begin + content.size();
+  const char* p = begin;
+  while (p < end && is_blank(*p)) {
+    ++p;
   }
-  out.indentation_.assign(content.data(), i);
-  while (i < content.size()) {
-    const std::size_t begin = i;
-    while (i < content.size() && !is_blank(content[i])) {
-      ++i;
+  out.indentation_.assign(begin, p);
+  while (p < end) {
+    const char* const start = p;
+    while (p < end && !is_blank(*p)) {
+      ++p;
     }
-    const std::string_view text = content.substr(begin, i - begin);
-    word& w = out.words_.emplace_back();
-    w.value_.assign(text);
-    w.raw_.assign(text);
-    w.position_ = {file, out.number_, static_cast<std::uint32_t>(begin + 1)};
-    while (i < content.size() && is_blank(content[i])) {
-      ++i;
+    out.words_.push_back(word{std::string(start, p), std::string(start, p),
+                              {file, out.number_, static_cast<std::uint32_t>(start - begin + 1)}});
+    while (p < end && is_blank(*p)) {
+      ++p;
     }
   }
   return true;
@@ -464,9 +463,12 @@ class file_reader {
     for_each_line(text, [&](std::string_view normalised_line, bool) {
       if (!keep_lines) {
         std::vector<word> words = std::move(scratch.words_);
+        std::string raw = std::move(scratch.raw_);
         words.clear();
+        raw.clear();
         scratch = line{};
         scratch.words_ = std::move(words);
+        scratch.raw_ = std::move(raw);
       }
       line& l = keep_lines ? out.lines_.emplace_back() : scratch;
       l.number_ = ++number;
