@@ -53,6 +53,9 @@ class builder {
   std::unordered_map<std::string, std::size_t> server_names_;
   std::size_t servers_named_ = 0;
 
+  // p_server()'s "server BACKEND/NAME", kept for its capacity.
+  std::string server_label_;
+
   // read_options()'s working list, kept for its capacity.
   std::vector<std::pair<std::string, std::string>> options_read_;
 

@@ -352,9 +352,9 @@ void p_server(const directive& d, builder& b, diagnostics& diags) {
   std::vector<std::pair<std::string, std::string>> probe;
   const std::size_t hosts_before = b.hosts_.size();
   std::optional<address> parsed;
-  // "server BACKEND/NAME", in one allocation.
-  std::string what;
-  what.reserve(7 + b.proxy_->name_.size() + 1 + s.name_.size());
+  // "server BACKEND/NAME", in the builder's buffer (no allocation per server line).
+  std::string& what = b.server_label_;
+  what.clear();
   what += "server ";
   what += b.proxy_->name_;
   what += '/';
@@ -367,20 +367,34 @@ void p_server(const directive& d, builder& b, diagnostics& diags) {
   if (lazy_resolution(s.options_) || lazy_resolution(b.proxy_->default_server_) || is_template) {
     b.hosts_.resize(hosts_before);  // resolved at run time (init-addr none, resolvers)
   }
-  // The section's servers by name (the first of a name wins), indexed as servers_ grows: a
-  // backend may hold thousands of servers, and comparing each with all before is quadratic.
+  // The first earlier server of the section with this name. A few are compared one by one;
+  // past that they are indexed by name as servers_ grows, since a backend may hold thousands
+  // and comparing each with all before is quadratic.
+  constexpr std::size_t scanned = 32;
   const std::vector<server>& servers = b.proxy_->servers_;
-  for (; b.servers_named_ < servers.size(); ++b.servers_named_) {
-    b.server_names_.emplace(servers[b.servers_named_].name_, b.servers_named_);
-  }
-  if (!is_template) {
-    if (const auto it = b.server_names_.find(s.name_); it != b.server_names_.end()) {
-      const server& other = servers[it->second];
-      diags.add(severity::error, codes::duplicate_server, d.arguments()[0].position_,
-                "another server named '" + s.name_ + "' was already defined at line " +
-                    std::to_string(other.position_.line_) + " in '" + b.proxy_->name_ + "'",
-                std::string("give each server of a backend its own name"));
+  const server* same = nullptr;
+  if (!is_template && servers.size() <= scanned) {
+    for (const server& other : servers) {
+      if (other.name_ == s.name_) {
+        same = &other;
+        break;
+      }
     }
+  } else if (servers.size() > scanned) {
+    for (; b.servers_named_ < servers.size(); ++b.servers_named_) {
+      b.server_names_.emplace(servers[b.servers_named_].name_, b.servers_named_);
+    }
+    if (!is_template) {
+      if (const auto it = b.server_names_.find(s.name_); it != b.server_names_.end()) {
+        same = &servers[it->second];
+      }
+    }
+  }
+  if (same != nullptr) {
+    diags.add(severity::error, codes::duplicate_server, d.arguments()[0].position_,
+              "another server named '" + s.name_ + "' was already defined at line " +
+                  std::to_string(same->position_.line_) + " in '" + b.proxy_->name_ + "'",
+              std::string("give each server of a backend its own name"));
   }
   b.proxy_->servers_.push_back(std::move(s));
 }
