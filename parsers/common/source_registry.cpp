@@ -63,7 +63,8 @@ source_file::source_file(file_id id, std::string name, std::string text,
   const char* const begin = text_.data();
   const char* const end = begin + text_.size();
   for (const char* p = begin; p < end;) {
-    const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const auto* nl =
+        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     if (nl == nullptr) {
       break;
     }

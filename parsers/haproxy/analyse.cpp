@@ -14,8 +14,8 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -82,7 +82,9 @@ bool ipv4_literal(std::string_view v) {
   return octets == 4;
 }
 
-bool ipv6_literal(std::string_view v) { return ip_literal(AF_INET6, v); }
+bool ipv6_literal(std::string_view v) {
+  return ip_literal(AF_INET6, v);
+}
 
 bool host_name(std::string_view v) {
   return !v.empty() && v.size() < 254 && std::all_of(v.begin(), v.end(), [](char c) {

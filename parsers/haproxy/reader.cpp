@@ -335,7 +335,9 @@ struct line_context {
   file_id file_;
 };
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+}
 
 // What the grammar makes of a line of plain ASCII words (no quote, backslash, '#' or byte
 // >= 0x80; nearly every line): the leading blanks, then each run of other characters as a word
@@ -379,7 +381,8 @@ bool read_plain_line(std::string_view content, file_id file, line& out) {
     while (p < end && !is_blank(*p)) {
       ++p;
     }
-    out.words_.push_back(word{std::string(start, p), std::string(start, p),
+    out.words_.push_back(word{std::string(start, p),
+                              std::string(start, p),
                               {file, out.number_, static_cast<std::uint32_t>(start - begin + 1)}});
     while (p < end && is_blank(*p)) {
       ++p;
@@ -465,8 +468,7 @@ class file_reader {
       text = normal.text_;
     }
     if (keep_lines) {
-      out.lines_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) +
-                         1);
+      out.lines_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     }
     // Original and normalised texts have the same lines (normalise.hpp's contract): the
     // original's are taken in step, from original_offset on.
