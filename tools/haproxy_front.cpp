@@ -185,7 +185,8 @@ void lint_haproxy(parsers::source_registry& sources, parsers::file_id file,
                   parsers::diagnostics& diags) {
   // The linter may run on another machine than the proxy: missing files and names that do not
   // resolve here are warnings.
-  const parsers::haproxy::analysis_options options = haproxy_analysis_options(severity::warning);
+  parsers::haproxy::analysis_options options = haproxy_analysis_options(severity::warning);
+  options.keep_tree_ = false;  // the report needs the diagnostics only
   parsers::haproxy::analyse_haproxy_file(sources, file, options, diags);
 }
 

@@ -175,6 +175,18 @@ void report(const std::array<fix_record, fix_count>& fixes, diagnostics& diags) 
 
 }  // namespace
 
+bool needs_normalising(std::string_view text) {
+  // Every fix-up starts at a CR or at a byte of a multi-byte character (a BOM included).
+  if (text.find('\r') != std::string_view::npos) {
+    return true;
+  }
+  unsigned char seen = 0;  // an OR of every byte: a loop the compiler vectorises
+  for (const char c : text) {
+    seen |= static_cast<unsigned char>(c);
+  }
+  return (seen & 0x80) != 0;
+}
+
 normalised_text normalise(std::string_view text, file_id file, const normalise_options& options,
                           diagnostics& diags) {
   std::array<fix_record, fix_count> fixes;

@@ -63,4 +63,8 @@ inline constexpr std::string_view invalid_utf8 = "invalid-utf8";
 normalised_text normalise(std::string_view text, file_id file, const normalise_options& options,
                           diagnostics& diags);
 
+// False when normalise() would return `text` unchanged and report nothing (plain ASCII without
+// a CR), so a reader can read `text` itself and skip the copy.
+bool needs_normalising(std::string_view text);
+
 }  // namespace tandem::parsers

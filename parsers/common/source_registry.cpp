@@ -123,10 +123,15 @@ std::optional<file_id> source_registry::load(const std::string& path, diagnostic
   const fd_guard guard(fd);
 
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+  const bool stated = ::fstat(fd, &st) == 0;
+  if (stated && S_ISDIR(st.st_mode)) {
     return fail(codes::file_unreadable, "cannot read " + quoted + ": " + std::strerror(EISDIR));
   }
   std::string text;
+  if (stated && S_ISREG(st.st_mode) && st.st_size > 0) {
+    // Read into place, not grown by doubling (a FIFO or /dev/stdin has no size: grown as read).
+    text.reserve(static_cast<std::size_t>(st.st_size) + 1);
+  }
   if (const int err = read_all(fd, text); err != 0) {
     return fail(codes::file_unreadable, "cannot read " + quoted + ": " + std::strerror(err));
   }

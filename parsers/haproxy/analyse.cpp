@@ -15,6 +15,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -31,14 +32,58 @@ bool all_digits(std::string_view v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// inet_pton() wants a C string: `v`, up to a NUL as c_str() would end it, is copied to the
+// stack (a longer text is no literal).
+bool ip_literal(int family, std::string_view v) {
+  v = v.substr(0, v.find('\0'));
+  char text[64];
+  if (v.size() >= sizeof text) {
+    return false;
+  }
+  v.copy(text, v.size());
+  text[v.size()] = '\0';
+  in6_addr a{};
+  return inet_pton(family, text, &a) == 1;
+}
+
+// What inet_pton(AF_INET) accepts (glibc's inet_pton4, up to a NUL as c_str() would end it):
+// four decimal octets of at most 255 without a leading zero, and nothing else. Written out
+// because every server line asks it, twice.
 bool ipv4_literal(std::string_view v) {
-  in_addr a{};
-  return inet_pton(AF_INET, std::string(v).c_str(), &a) == 1;
+  v = v.substr(0, v.find('\0'));
+  unsigned octet = 0;
+  int octets = 0;
+  bool saw_digit = false;
+  for (const char c : v) {
+    if (c >= '0' && c <= '9') {
+      if (saw_digit && octet == 0) {
+        return false;
+      }
+      octet = octet * 10 + static_cast<unsigned>(c - '0');
+      if (octet > 255) {
+        return false;
+      }
+      if (!saw_digit) {
+        if (++octets > 4) {
+          return false;
+        }
+        saw_digit = true;
+      }
+    } else if (c == '.' && saw_digit) {
+      if (octets == 4) {
+        return false;
+      }
+      octet = 0;
+      saw_digit = false;
+    } else {
+      return false;
+    }
+  }
+  return octets == 4;
 }
 
 bool ipv6_literal(std::string_view v) {
-  in6_addr a{};
-  return inet_pton(AF_INET6, std::string(v).c_str(), &a) == 1;
+  return ip_literal(AF_INET6, v);
 }
 
 bool host_name(std::string_view v) {
@@ -136,8 +181,9 @@ std::optional<address> parse_address(std::string_view text, bool need_port, bool
     a.family_ = std::string(family);
     rest.remove_prefix(at + 1);
   }
-  if (a.family_ == "unix" || a.family_ == "abns" || a.family_ == "abnsz" || a.family_ == "uxst" ||
-      a.family_ == "uxdg" || a.family_ == "ring" || a.family_ == "rhttp") {
+  const std::string_view family = a.family_;  // compared without a strlen per literal
+  if (family == "unix" || family == "abns" || family == "abnsz" || family == "uxst" ||
+      family == "uxdg" || family == "ring" || family == "rhttp") {
     a.host_ = std::string(rest);
     if (rest.empty()) {
       error = "missing path in '" + std::string(text) + "'";
@@ -145,7 +191,7 @@ std::optional<address> parse_address(std::string_view text, bool need_port, bool
     }
     return a;
   }
-  if (a.family_ == "fd" || a.family_ == "sockpair") {
+  if (family == "fd" || family == "sockpair") {
     if (!all_digits(rest)) {
       error = "file descriptor '" + std::string(rest) + "' is not a valid integer in '" +
               std::string(text) + "'";
@@ -183,7 +229,7 @@ std::optional<address> parse_address(std::string_view text, bool need_port, bool
     port = rest.substr(colon + 1);
     has_port = true;
     // "::1" or "fe80::1" alone: an IPv6 address without a port.
-    if (!ipv6_literal(host) && host.find(':') != std::string_view::npos && ipv6_literal(rest) &&
+    if (host.find(':') != std::string_view::npos && !ipv6_literal(host) && ipv6_literal(rest) &&
         !need_port) {
       host = rest;
       port = {};
@@ -281,8 +327,9 @@ void check_address_word(const word& w, std::string_view what, bool listening, bu
               "'" + std::string(what) + "' : " + error);
     return;
   }
-  if (out->family_.empty() || out->family_ == "ipv4" || out->family_ == "ipv6" ||
-      out->family_ == "tcp" || out->family_ == "udp") {
+  const std::string_view family = out->family_;
+  if (family.empty() || family == "ipv4" || family == "ipv6" || family == "tcp" ||
+      family == "udp") {
     const std::string& h = out->host_;
     if (!h.empty() && h != "*" && !ipv4_literal(h) && !ipv6_literal(h)) {
       b.hosts_.push_back(reference{h, w.position_, std::string(what), false, false});
@@ -321,51 +368,90 @@ class analyser {
   analyser(const analysis_options& options, diagnostics& diags, analysis& out)
       : options_(options), diags_(diags), out_(out), b_(out.model_, options) {}
 
+  // The tree already read, file by file, in the order its lines were read.
   void run() {
     for (const config_file& f : out_.tree_.files_) {
-      check_last_line(f);
-      for (const section& s : f.sections_) {
-        open_section(f, s);
-        for (const std::size_t index : s.directives_) {
-          directive_line(f.lines_[index]);
-        }
-        close_section();
+      if (!f.lines_.empty()) {
+        check_last_line(f.file_, f.lines_.back(), diags_);
       }
+      for (const line& l : f.lines_) {
+        line_read(l);
+      }
+      end_of_file();
     }
     check_model();
   }
 
- private:
-  void check_last_line(const config_file& f) {
-    if (!f.lines_.empty() && f.lines_.back().ending_ == line_ending::none &&
-        !f.lines_.back().raw_.empty()) {
-      diags_.add(severity::warning, codes::missing_newline,
-                 source_position{f.file_, f.lines_.back().number_,
-                                 static_cast<std::uint32_t>(f.lines_.back().raw_.size() + 1)},
-                 "missing LF on the last line: HAProxy 2.6 rejects the file, thinking it "
-                 "truncated; Tandem reads the line",
-                 std::string("end the file with a newline"));
+  // One line of a file, in order, as the reader hands it over. Active section headers and
+  // directives form the sections exactly as the reader's config_file::sections_ (directives
+  // before the first header make a section without one).
+  void line_read(const line& l) {
+    if (!l.active_) {
+      return;
+    }
+    if (l.kind_ == line_kind::section) {
+      end_of_file();
+      open_section(&l);
+      in_section_ = true;
+    } else if (l.kind_ == line_kind::directive) {
+      if (!in_section_) {
+        open_section(nullptr);
+        in_section_ = true;
+      }
+      if (skip_) {
+        out_of_section(l);
+      } else {
+        directive_line(l);
+      }
     }
   }
 
-  void open_section(const config_file& f, const section& s) {
+  // Closes the file's last section.
+  void end_of_file() {
+    if (in_section_) {
+      close_section();
+      in_section_ = false;
+    }
+  }
+
+  // The checks of the model as a whole, once every file is read.
+  void finish() { check_model(); }
+
+  // A warning when the file's last line has no line end.
+  static void check_last_line(file_id file, const line& last, diagnostics& diags) {
+    check_last_line(file, last.number_, last.ending_, last.raw_.size(), diags);
+  }
+  static void check_last_line(file_id file, std::uint32_t number, line_ending ending,
+                              std::size_t raw_size, diagnostics& diags) {
+    if (ending == line_ending::none && raw_size > 0) {
+      diags.add(severity::warning, codes::missing_newline,
+                source_position{file, number, static_cast<std::uint32_t>(raw_size + 1)},
+                "missing LF on the last line: HAProxy 2.6 rejects the file, thinking it "
+                "truncated; Tandem reads the line",
+                std::string("end the file with a newline"));
+    }
+  }
+
+ private:
+  void out_of_section(const line& l) {
+    if (!l.error_ && !l.words_.empty()) {
+      diags_.add(severity::error, codes::out_of_section, l.words_[0].position_,
+                 "unknown keyword '" + std::string(l.keyword()) + "' out of section",
+                 std::string("start a section first: global, defaults, frontend, backend, "
+                             "listen …"));
+    }
+  }
+
+  void open_section(const line* header) {
     b_.proxy_ = nullptr;
     b_.userlist_ = nullptr;
     b_.other_ = nullptr;
     b_.first_switch_.reset();
-    const line* header = f.header(s);
+    b_.server_names_.clear();
+    b_.servers_named_ = 0;
     if (header == nullptr) {
       b_.scope_ = scope::global;
       skip_ = true;
-      for (const std::size_t index : s.directives_) {
-        const line& l = f.lines_[index];
-        if (!l.error_ && !l.words_.empty()) {
-          diags_.add(severity::error, codes::out_of_section, l.words_[0].position_,
-                     "unknown keyword '" + std::string(l.keyword()) + "' out of section",
-                     std::string("start a section first: global, defaults, frontend, backend, "
-                                 "listen …"));
-        }
-      }
       return;
     }
     skip_ = false;
@@ -505,6 +591,11 @@ class analyser {
   }
 
   void close_section() {
+    if (b_.proxy_ != nullptr) {
+      // Its servers are all read: give back the growth room (a quarter of the servers' memory
+      // in a config with tens of thousands of them).
+      b_.proxy_->servers_.shrink_to_fit();
+    }
     refresh_last_defaults();
   }
 
@@ -664,6 +755,12 @@ class analyser {
         }
       }
     }
+    // What find_proxy(name, cap_backend) finds, without a scan of every proxy per switch.
+    for (const proxy& p : m.proxies_) {
+      if ((p.capabilities_ & cap_backend) != 0) {
+        backend_names_.insert(p.name_);
+      }
+    }
     for (const proxy& p : m.proxies_) {
       if (p.default_backend_) {
         check_backend(p, *p.default_backend_, p.default_backend_position_, "default_backend");
@@ -685,7 +782,7 @@ class analyser {
     if (name.find("%[") != std::string::npos) {
       return;  // chosen at run time
     }
-    if (out_.model_.find_proxy(name, cap_backend) == nullptr) {
+    if (!backend_names_.contains(name)) {
       std::string_view close;
       std::size_t best = 3;
       for (const proxy& q : out_.model_.proxies_) {
@@ -778,6 +875,9 @@ class analyser {
   analysis& out_;
   builder b_;
   bool skip_ = false;
+  bool in_section_ = false;
+  // The names of the backends and listens, once the model is complete (check_model).
+  std::unordered_set<std::string_view> backend_names_;
   std::optional<std::size_t> last_defaults_index_;
   const proxy* last_defaults_ = nullptr;
 };
@@ -807,9 +907,35 @@ analysis analyse_haproxy(source_registry& sources, std::span<const std::string> 
 
 analysis analyse_haproxy_file(const source_registry& sources, file_id file,
                               const analysis_options& options, diagnostics& diags) {
-  syntax_tree tree;
-  tree.files_.push_back(read_haproxy_file(sources, file, options.reader_, diags));
-  return analyse_tree(std::move(tree), options, diags);
+  analysis out;
+  // Each line is lowered as soon as it is read, so without keep_tree_ no line outlives its
+  // lowering. The analysis's diagnostics wait in `later`: they come after the reader's, in
+  // the same order as when the whole tree is read first (analyse_tree).
+  diagnostics later;
+  analyser a(options, later, out);
+  // Only the last line's end is looked at once the file is read.
+  std::uint32_t last_number = 0;
+  line_ending last_ending = line_ending::lf;
+  std::size_t last_size = 0;
+  config_file f = read_haproxy_file(
+      sources, file, options.reader_, diags,
+      [&](const line& l) {
+        a.line_read(l);
+        last_number = l.number_;
+        last_ending = l.ending_;
+        last_size = l.raw_.size();
+      },
+      options.keep_tree_);
+  a.end_of_file();
+  if (last_number > 0) {
+    analyser::check_last_line(f.file_, last_number, last_ending, last_size, diags);
+  }
+  a.finish();
+  for (const diagnostic& d : later) {
+    diags.add(d);
+  }
+  out.tree_.files_.push_back(std::move(f));
+  return out;
 }
 
 std::function<bool(const std::string&)> system_resolver() {

@@ -54,6 +54,10 @@ struct analysis_options {
   // the linter warns (the file may be meant for another host); `haproxy -c` makes them errors
   // as HAProxy does, since the proxy could not start here.
   severity environment_severity_ = severity::warning;
+  // analyse_haproxy_file keeps every line in analysis::tree_ (migrate reprints them); the
+  // linter, which only reports, sets it false and the tree then holds each file's id only,
+  // so a large file's words are never all in memory at once.
+  bool keep_tree_ = true;
 };
 
 struct analysis {

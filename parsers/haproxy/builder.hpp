@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "parsers/common/diagnostic.hpp"
@@ -52,6 +54,17 @@ class builder {
 
   std::vector<reference> files_;
   std::vector<reference> hosts_;
+
+  // The current section's servers by name, and how many of its servers_ are in it (reset when
+  // a section opens).
+  std::unordered_map<std::string, std::size_t> server_names_;
+  std::size_t servers_named_ = 0;
+
+  // p_server()'s "server BACKEND/NAME", kept for its capacity.
+  std::string server_label_;
+
+  // read_options()'s working list, kept for its capacity.
+  std::vector<std::pair<std::string, std::string>> options_read_;
 
   // Numbers and times, with HAProxy's units; an error diagnostic names the word.
   bool unsigned_value(const word& w, diagnostics& diags, std::uint32_t& out) const;

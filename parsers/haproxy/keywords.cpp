@@ -4,8 +4,10 @@
 #include "parsers/haproxy/keywords.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -60,6 +62,10 @@ void add_file(builder& b, const word& w, std::string what, bool certificate = fa
 void read_options(std::span<const word> words, scope s, std::string_view line_keyword,
                   builder& b, diagnostics& diags,
                   std::vector<std::pair<std::string, std::string>>& out) {
+  // Collected first, then moved into `out` in one allocation of the exact size: a large
+  // config has tens of thousands of server lines, and growth room would be a quarter of them.
+  std::vector<std::pair<std::string, std::string>>& read = b.options_read_;
+  read.clear();
   for (std::size_t i = 0; i < words.size(); ++i) {
     const word& w = words[i];
     const keyword_entry* e = find_option(s, w.value_);
@@ -99,8 +105,10 @@ void read_options(std::span<const word> words, scope s, std::string_view line_ke
                     "; Tandem ignores it",
                 std::string("remove it"));
     }
-    out.emplace_back(w.value_, std::move(value));
+    read.emplace_back(w.value_, std::move(value));
   }
+  out.reserve(out.size() + read.size());
+  std::move(read.begin(), read.end(), std::back_inserter(out));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,10 +287,11 @@ void p_bind(const directive& d, builder& b, diagnostics& diags) {
 
 void fill_server(server& s, builder& b, diagnostics& diags, std::span<const word> option_words) {
   read_options(option_words, scope::server_option, "server", b, diags, s.options_);
-  for (const auto& [name, value] : s.options_) {
-    word w;
+  word w;  // the option's value, for the number and time readers' messages
+  w.position_ = s.position_;
+  for (const auto& [option_name, value] : s.options_) {
+    const std::string_view name = option_name;
     w.value_ = value;
-    w.position_ = s.position_;
     std::uint32_t n = 0;
     milliseconds t = 0;
     if (name == "check") {
@@ -315,7 +324,7 @@ void fill_server(server& s, builder& b, diagnostics& diags, std::span<const word
       } else {
         for (diagnostic d : local) {
           d.severity_ = severity::warning;
-          d.message_ += " for '" + name + "' (HAProxy keeps its default)";
+          d.message_ += " for '" + option_name + "' (HAProxy keeps its default)";
           diags.add(std::move(d));
         }
       }
@@ -324,7 +333,8 @@ void fill_server(server& s, builder& b, diagnostics& diags, std::span<const word
 }
 
 bool lazy_resolution(const std::vector<std::pair<std::string, std::string>>& options) {
-  for (const auto& [name, value] : options) {
+  for (const auto& [option_name, value] : options) {
+    const std::string_view name = option_name;
     if ((name == "init-addr" && value.find("none") != std::string::npos) || name == "resolvers") {
       return true;
     }
@@ -347,23 +357,49 @@ void p_server(const directive& d, builder& b, diagnostics& diags) {
   std::vector<std::pair<std::string, std::string>> probe;
   const std::size_t hosts_before = b.hosts_.size();
   std::optional<address> parsed;
-  check_address_word(args[address_index], "server " + b.proxy_->name_ + "/" + s.name_,
-                     false, b, diags, parsed);
+  // "server BACKEND/NAME", in the builder's buffer (no allocation per server line).
+  std::string& what = b.server_label_;
+  what.clear();
+  what += "server ";
+  what += b.proxy_->name_;
+  what += '/';
+  what += s.name_;
+  check_address_word(args[address_index], what, false, b, diags, parsed);
   if (parsed) {
-    s.address_ = *parsed;
+    s.address_ = std::move(*parsed);
   }
   fill_server(s, b, diags, args.subspan(address_index + 1));
   if (lazy_resolution(s.options_) || lazy_resolution(b.proxy_->default_server_) || is_template) {
     b.hosts_.resize(hosts_before);  // resolved at run time (init-addr none, resolvers)
   }
-  for (const server& other : b.proxy_->servers_) {
-    if (other.name_ == s.name_ && !is_template) {
-      diags.add(severity::error, codes::duplicate_server, d.arguments()[0].position_,
-                "another server named '" + s.name_ + "' was already defined at line " +
-                    std::to_string(other.position_.line_) + " in '" + b.proxy_->name_ + "'",
-                std::string("give each server of a backend its own name"));
-      break;
+  // The first earlier server of the section with this name. A few are compared one by one;
+  // past that they are indexed by name as servers_ grows, since a backend may hold thousands
+  // and comparing each with all before is quadratic.
+  constexpr std::size_t scanned = 32;
+  const std::vector<server>& servers = b.proxy_->servers_;
+  const server* same = nullptr;
+  if (!is_template && servers.size() <= scanned) {
+    for (const server& other : servers) {
+      if (other.name_ == s.name_) {
+        same = &other;
+        break;
+      }
     }
+  } else if (servers.size() > scanned) {
+    for (; b.servers_named_ < servers.size(); ++b.servers_named_) {
+      b.server_names_.emplace(servers[b.servers_named_].name_, b.servers_named_);
+    }
+    if (!is_template) {
+      if (const auto it = b.server_names_.find(s.name_); it != b.server_names_.end()) {
+        same = &servers[it->second];
+      }
+    }
+  }
+  if (same != nullptr) {
+    diags.add(severity::error, codes::duplicate_server, d.arguments()[0].position_,
+              "another server named '" + s.name_ + "' was already defined at line " +
+                  std::to_string(same->position_.line_) + " in '" + b.proxy_->name_ + "'",
+              std::string("give each server of a backend its own name"));
   }
   b.proxy_->servers_.push_back(std::move(s));
 }
@@ -1080,27 +1116,38 @@ std::vector<keyword_entry> make_table() {
 
 struct index {
   std::vector<keyword_entry> table_;
-  std::unordered_map<std::string, std::size_t> exact_;
+  // Per scope (by its value): name -> entry. The names are the table's string literals, so a
+  // lookup allocates nothing.
+  std::vector<std::unordered_map<std::string_view, std::size_t>> exact_;
+  // Per scope: the first words of the two-word names ("option", "timeout"); a keyword that is
+  // none of them has no two-word name to look up (most lines: "server", "acl", ...).
+  std::vector<std::unordered_set<std::string_view>> first_words_;
   std::vector<std::size_t> prefixes_;
 
   index() : table_(make_table()) {
     for (std::size_t i = 0; i < table_.size(); ++i) {
       const keyword_entry& e = table_[i];
+      const auto s = static_cast<std::size_t>(e.scope_);
+      if (s >= exact_.size()) {
+        exact_.resize(s + 1);
+        first_words_.resize(s + 1);
+      }
       if (e.name_.ends_with('*')) {
         prefixes_.push_back(i);
       } else {
-        exact_.emplace(key(e.scope_, e.name_), i);
+        exact_[s].emplace(e.name_, i);
+        if (const std::size_t space = e.name_.find(' '); space != std::string_view::npos) {
+          first_words_[s].insert(e.name_.substr(0, space));
+        }
       }
     }
   }
-  static std::string key(scope s, std::string_view name) {
-    std::string k(1, static_cast<char>('a' + static_cast<int>(s)));
-    k += name;
-    return k;
-  }
   const keyword_entry* find(scope s, std::string_view name) const {
-    if (const auto it = exact_.find(key(s, name)); it != exact_.end()) {
-      return &table_[it->second];
+    const auto si = static_cast<std::size_t>(s);
+    if (si < exact_.size()) {
+      if (const auto it = exact_[si].find(name); it != exact_[si].end()) {
+        return &table_[it->second];
+      }
     }
     for (const std::size_t i : prefixes_) {
       const keyword_entry& e = table_[i];
@@ -1110,6 +1157,11 @@ struct index {
       }
     }
     return nullptr;
+  }
+  // Whether some two-word name of `s` starts with `word` then a space.
+  bool has_two_word_names(scope s, std::string_view word) const {
+    const auto si = static_cast<std::size_t>(s);
+    return si < first_words_.size() && first_words_[si].contains(word);
   }
 };
 
@@ -1143,7 +1195,9 @@ std::span<const keyword_entry> keyword_table() { return the_index().table_; }
 const keyword_entry* find_keyword(scope s, const line& l, std::size_t& words) {
   const std::string_view k = l.keyword();
   const std::size_t next = l.first_argument();
-  if (next < l.words_.size()) {
+  // "K NEXT" matches exact two-word names only (a prefix name never matches a name with a
+  // space): none when K's first word starts none of them.
+  if (next < l.words_.size() && the_index().has_two_word_names(s, k.substr(0, k.find(' ')))) {
     std::string two(k);
     two += ' ';
     two += l.words_[next].value_;

@@ -5,6 +5,7 @@
 #include "parsers/haproxy/reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -334,18 +335,77 @@ struct line_context {
   file_id file_;
 };
 
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+}
+
+// What the grammar makes of a line of plain ASCII words (no quote, backslash, '#' or byte
+// >= 0x80; nearly every line): the leading blanks, then each run of other characters as a word
+// whose value is its text, at its byte's column. Without the per-character machinery of the
+// parse, which such a line does not need. False (and `out` untouched) for any other line.
+bool read_plain_line(std::string_view content, file_id file, line& out) {
+  // Each byte's class in one look-up: 0 a word's, 1 a blank, 2 one this reading cannot take.
+  static constexpr auto classes = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (std::size_t c = 0x80; c < 256; ++c) {
+      t[c] = 2;
+    }
+    for (const unsigned char c : {'"', '\'', '\\', '#'}) {
+      t[c] = 2;
+    }
+    for (const unsigned char c : {' ', '\t', '\v', '\f'}) {
+      t[c] = 1;
+    }
+    return t;
+  }();
+  std::size_t runs = 0;
+  bool in_run = false;
+  for (const char c : content) {
+    const std::uint8_t k = classes[static_cast<unsigned char>(c)];
+    if (k == 2) {
+      return false;
+    }
+    runs += k == 0 && !in_run;
+    in_run = k == 0;
+  }
+  out.words_.reserve(runs);
+  const char* const begin = content.data();
+  const char* const end = begin + content.size();
+  const char* p = begin;
+  while (p < end && is_blank(*p)) {
+    ++p;
+  }
+  out.indentation_.assign(begin, p);
+  while (p < end) {
+    const char* const start = p;
+    while (p < end && !is_blank(*p)) {
+      ++p;
+    }
+    out.words_.push_back(word{std::string(start, p),
+                              std::string(start, p),
+                              {file, out.number_, static_cast<std::uint32_t>(start - begin + 1)}});
+    while (p < end && is_blank(*p)) {
+      ++p;
+    }
+  }
+  return true;
+}
+
 void parse_line(std::string_view normalised, const line_context& context,
                 const reader_options& options, line& out, diagnostics& diags) {
   // HAProxy stops reading a line at a CR (a CR LF became LF in the normaliser).
   const std::string_view content = normalised.substr(0, normalised.find('\r'));
+  if (read_plain_line(content, context.file_, out)) {
+    return;
+  }
   // One allocation for the words instead of a growing vector: count the blank-separated runs
   // (quotes may merge some; an overestimate costs little).
   std::size_t runs = 0;
   bool in_run = false;
   for (const char c : content) {
-    const bool is_blank = c == ' ' || c == '\t' || c == '\v' || c == '\f';
-    runs += !is_blank && !in_run;
-    in_run = !is_blank;
+    const bool blank = is_blank(c);
+    runs += !blank && !in_run;
+    in_run = !blank;
   }
   out.words_.reserve(runs);
   line_state st(options, content.data(), context.file_name_, out.number_, context.section_name_,
@@ -396,34 +456,57 @@ class file_reader {
   file_reader(const source_file& source, const reader_options& options, diagnostics& diags)
       : source_(source), options_(options), diags_(diags) {}
 
-  config_file read() {
+  config_file read(const line_sink* sink, bool keep_lines) {
     config_file out;
     out.file_ = source_.id();
-    const normalised_text normal =
-        normalise(source_.text(), source_.id(), normalise_options{quote_style::haproxy}, diags_);
-
-    // Original and normalised texts have the same lines (normalise.hpp's contract).
-    std::vector<std::pair<std::string_view, line_ending>> originals;
-    for_each_line(source_.text(), [&](std::string_view text, bool has_newline) {
-      line_ending ending = has_newline ? line_ending::lf : line_ending::none;
-      if (has_newline && text.ends_with('\r')) {
-        text.remove_suffix(1);
-        ending = line_ending::crlf;
-      }
-      originals.emplace_back(text, ending);
-    });
-    out.lines_.reserve(originals.size());
+    // Plain ASCII without CR (nearly every file) is its own normalised text: no copy.
+    const std::string_view original = source_.text();
+    normalised_text normal;
+    std::string_view text = original;
+    if (needs_normalising(original)) {
+      normal = normalise(original, source_.id(), normalise_options{quote_style::haproxy}, diags_);
+      text = normal.text_;
+    }
+    if (keep_lines) {
+      out.lines_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+    }
+    // Original and normalised texts have the same lines (normalise.hpp's contract): the
+    // original's are taken in step, from original_offset on.
+    std::size_t original_offset = 0;
     std::uint32_t number = 0;
-    for_each_line(normal.text_, [&](std::string_view text, bool) {
-      line l;
-      l.number_ = ++number;
-      if (number <= originals.size()) {
-        l.raw_ = originals[number - 1].first;
-        l.ending_ = originals[number - 1].second;
+    // Without keep_lines one line is reused: its word vector keeps its capacity, so reading
+    // allocates for the words' own text only.
+    line scratch;
+    for_each_line(text, [&](std::string_view normalised_line, bool) {
+      if (!keep_lines) {
+        std::vector<word> words = std::move(scratch.words_);
+        std::string raw = std::move(scratch.raw_);
+        words.clear();
+        raw.clear();
+        scratch = line{};
+        scratch.words_ = std::move(words);
+        scratch.raw_ = std::move(raw);
       }
-      parse_line(text, {source_.name(), section_name_, source_.id()}, options_, l, diags_);
-      out.lines_.push_back(std::move(l));
-      apply(out, out.lines_.size() - 1);
+      line& l = keep_lines ? out.lines_.emplace_back() : scratch;
+      l.number_ = ++number;
+      if (original_offset < original.size()) {
+        const std::size_t nl = original.find('\n', original_offset);
+        const std::size_t end = nl == std::string_view::npos ? original.size() : nl;
+        std::string_view raw = original.substr(original_offset, end - original_offset);
+        l.ending_ = nl == std::string_view::npos ? line_ending::none : line_ending::lf;
+        if (l.ending_ == line_ending::lf && raw.ends_with('\r')) {
+          raw.remove_suffix(1);
+          l.ending_ = line_ending::crlf;
+        }
+        l.raw_ = raw;
+        original_offset = end + 1;
+      }
+      parse_line(normalised_line, {source_.name(), section_name_, source_.id()}, options_, l,
+                 diags_);
+      apply(out, l, keep_lines ? out.lines_.size() - 1 : no_header);
+      if (sink != nullptr) {
+        (*sink)(l);
+      }
     });
     for (const auto& [where, state] : open_) {
       (void)state;
@@ -542,8 +625,8 @@ class file_reader {
     }
   }
 
-  void apply(config_file& out, std::size_t index) {
-    line& l = out.lines_[index];
+  // `index`: of l in out.lines_, or no_header when lines are not kept (nor sections_, then).
+  void apply(config_file& out, line& l, std::size_t index) {
     l.active_ = active();
     if (l.words_.empty()) {
       l.kind_ = l.comment_ ? line_kind::comment : line_kind::blank;
@@ -583,8 +666,13 @@ class file_reader {
       return;
     }
     if (header) {
-      out.sections_.push_back(section{index, {}});
       section_name_ = l.words_.size() > 1 ? l.words_[1].value_ : l.words_[0].value_;
+      if (index != no_header) {
+        out.sections_.push_back(section{index, {}});
+      }
+      return;
+    }
+    if (index == no_header) {
       return;
     }
     if (out.sections_.empty()) {
@@ -604,7 +692,13 @@ class file_reader {
 
 config_file read_haproxy_file(const source_registry& sources, file_id file,
                               const reader_options& options, diagnostics& diags) {
-  return file_reader(sources.file(file), options, diags).read();
+  return file_reader(sources.file(file), options, diags).read(nullptr, true);
+}
+
+config_file read_haproxy_file(const source_registry& sources, file_id file,
+                              const reader_options& options, diagnostics& diags,
+                              const line_sink& sink, bool keep_lines) {
+  return file_reader(sources.file(file), options, diags).read(&sink, keep_lines);
 }
 
 std::vector<std::string> expand_haproxy_paths(std::span<const std::string> paths,

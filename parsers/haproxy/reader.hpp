@@ -69,6 +69,16 @@ syntax_tree read_haproxy(source_registry& sources, std::span<const std::string> 
 config_file read_haproxy_file(const source_registry& sources, file_id file,
                               const reader_options& options, diagnostics& diags);
 
+// Called with every line as soon as it is read (kind_ and active_ set), in file order.
+using line_sink = std::function<void(const line&)>;
+
+// The same, handing each line to `sink` once it is read. With `keep_lines` false the lines are
+// not kept: the result has file_ only (no lines_, no sections_), so a caller that needs each
+// line once (the linter) never holds the whole file's words at the same time.
+config_file read_haproxy_file(const source_registry& sources, file_id file,
+                              const reader_options& options, diagnostics& diags,
+                              const line_sink& sink, bool keep_lines);
+
 // The files `paths` stand for, as `haproxy -f` expands them (directories listed, files kept).
 std::vector<std::string> expand_haproxy_paths(std::span<const std::string> paths,
                                               diagnostics& diags);
