@@ -283,6 +283,19 @@ bool looks_like_placeholder(std::string_view v) {
   if (open != std::string_view::npos && v.find('>', open) != std::string_view::npos) {
     return true;
   }
+  // {{ something }}: a Jinja/Go template left unrendered (its blanks split it into words: the
+  // first one only holds the "{{").
+  if (v.find("{{") != std::string_view::npos) {
+    return true;
+  }
+  // __SOMETHING__ (before any ':port'): a sed-style slot such as __IP_OF_VM1__.
+  const std::string_view name = v.substr(0, v.find(':'));
+  if (name.size() > 4 && name.starts_with("__") && name.ends_with("__") &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+      })) {
+    return true;
+  }
   // A dotted quad with an octet made of x's: 10.224.155.xx, XXX.XXX.XXX.XXX, 192.168.1.x
   std::string_view host = v.substr(0, v.find(':'));
   if (const std::size_t at = host.find('@'); at != std::string_view::npos) {
@@ -325,6 +338,18 @@ void check_address_word(const word& w, std::string_view what, bool listening, bu
   if (!out) {
     diags.add(severity::error, codes::bad_address, w.position_,
               "'" + std::string(what) + "' : " + error);
+    return;
+  }
+  if (out->family_ == "quic4" || out->family_ == "quic6") {
+    // Debian's HAProxy 2.6 is built without QUIC and rejects such a bind; Tandem serves
+    // HTTP/1.1 and TCP only, so it cannot listen there either.
+    diags.add(severity::error, codes::unsupported, w.position_,
+              "'" + std::string(what) + "' : '" + w.value_ +
+                  "' is a QUIC (HTTP/3) address: neither Tandem nor HAProxy 2.6 as Debian "
+                  "builds it serves QUIC",
+              std::string("remove this bind line, or keep it only for an HAProxy built with "
+                          "QUIC (feature(QUIC) in a .if block)"));
+    out.reset();
     return;
   }
   const std::string_view family = out->family_;
@@ -648,6 +673,23 @@ class analyser {
     }
     if (e->lower_ != nullptr) {
       e->lower_(directive{l, *e, first_argument, no}, b_, diags_);
+    }
+    system_crypto_profile(l, first_argument);
+  }
+
+  // Red Hat's OpenSSL reads "PROFILE=SYSTEM" as "the system-wide crypto policy"; every other
+  // OpenSSL, Debian's included, rejects the cipher list, and HAProxy with it.
+  void system_crypto_profile(const line& l, std::size_t first_argument) {
+    for (std::size_t i = first_argument; i < l.words_.size(); ++i) {
+      const word& w = l.words_[i];
+      if (w.value_.starts_with("PROFILE=")) {
+        diags_.add(severity::warning, codes::openssl_profile, w.position_,
+                   "cipher list '" + w.value_ +
+                       "' is a Red Hat system crypto policy: OpenSSL outside Red Hat (Debian's "
+                       "included) rejects it, and HAProxy with it",
+                   std::string("drop the option to use OpenSSL's defaults, or write an explicit "
+                               "cipher list"));
+      }
     }
   }
 

@@ -42,6 +42,8 @@ inline constexpr std::string_view placeholder = "hap-placeholder";
 inline constexpr std::string_view rule_order = "hap-rule-order";
 inline constexpr std::string_view missing_newline = "hap-missing-newline";
 inline constexpr std::string_view unknown_defaults = "hap-unknown-defaults";
+inline constexpr std::string_view unsupported = "hap-unsupported";
+inline constexpr std::string_view openssl_profile = "hap-openssl-profile";
 }  // namespace codes
 
 struct analysis_options {

@@ -368,7 +368,16 @@ void p_server(const directive& d, builder& b, diagnostics& diags) {
   if (parsed) {
     s.address_ = std::move(*parsed);
   }
-  fill_server(s, b, diags, args.subspan(address_index + 1));
+  std::size_t options_from = address_index + 1;
+  if (args[address_index].value_.find("{{") != std::string::npos &&
+      args[address_index].value_.find("}}") == std::string::npos) {
+    // "{{ ip }}:80": the template slot's other words are not server options.
+    while (options_from < args.size() &&
+           args[options_from - 1].value_.find("}}") == std::string::npos) {
+      ++options_from;
+    }
+  }
+  fill_server(s, b, diags, args.subspan(std::min(options_from, args.size())));
   if (lazy_resolution(s.options_) || lazy_resolution(b.proxy_->default_server_) || is_template) {
     b.hosts_.resize(hosts_before);  // resolved at run time (init-addr none, resolvers)
   }
@@ -658,6 +667,13 @@ void p_disabled(const directive& d, builder& b, diagnostics&) {
 
 // ---------------------------------------------------------------------------------------------
 // userlist.
+
+// "peer NAME ADDR:PORT": the address is resolved when the file is read, like a server's.
+void pe_peer(const directive& d, builder& b, diagnostics& diags) {
+  std::optional<address> parsed;
+  check_address_word(d.arguments()[1], "peer " + d.arguments()[0].value_, false, b, diags,
+                     parsed);
+}
 
 void u_user(const directive& d, builder& b, diagnostics&) {
   if (b.userlist_ == nullptr) {
@@ -1028,10 +1044,11 @@ std::vector<keyword_entry> make_table() {
   t.push_back(in(scope::userlist, "user", 1, u_user));
   t.push_back(in(scope::userlist, "group", 1, u_group));
   for (const std::string_view name :
-       {"bind", "default-bind", "default-server", "disabled", "enable", "enabled", "peer",
-        "server", "shards", "table", "log"}) {
+       {"bind", "default-bind", "default-server", "disabled", "enable", "enabled", "server",
+        "shards", "table", "log"}) {
     t.push_back(in(scope::peers, name));
   }
+  t.push_back(in(scope::peers, "peer", 2, pe_peer));
   for (const std::string_view name :
        {"accepted_payload_size", "hold", "parse-resolv-conf", "resolve_retries",
         "timeout", "timeout resolve", "timeout retry"}) {

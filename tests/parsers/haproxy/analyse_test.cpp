@@ -144,6 +144,32 @@ TEST(HaproxyAnalyse, AddressesPlaceholdersNamesAndFilesAreInjectable) {
   EXPECT_EQ(r.find("hap-unresolved")->severity_, severity::warning);
 }
 
+TEST(HaproxyAnalyse, TemplateSlotsPeersQuicAndRedHatCipherProfiles) {
+  analysis_options o;
+  std::vector<std::string> asked;
+  o.resolves_ = [&](const std::string& name) {
+    asked.push_back(name);
+    return false;
+  };
+  const result r = analyse_text(
+      std::string("peers p\n  peer lb-1 lb-1.example:1024\n  peer lb-2 10.0.0.2:1024\n") +
+          "frontend f\n  bind quic4@:443 ssl crt /x.pem\n  bind :80 ciphers PROFILE=SYSTEM\n"
+          "  default_backend b\n" + timeouts +
+          "backend b\n  server a __IP_OF_VM1__:6379\n  server b {{ vm2_ip }}:6379\n"
+          "  server c __init__.example:80\n",
+      o);
+  EXPECT_EQ(r.codes_at(2), std::vector<std::string>{"hap-unresolved"});  // peers resolve too
+  EXPECT_EQ(r.codes_at(3), std::vector<std::string>{});
+  EXPECT_EQ(r.codes_at(5), std::vector<std::string>{"hap-unsupported"});
+  EXPECT_EQ(r.codes_at(6), std::vector<std::string>{"hap-openssl-profile"});
+  EXPECT_EQ(r.find("hap-openssl-profile")->severity_, severity::warning);
+  EXPECT_EQ(r.codes_at(12), std::vector<std::string>{"hap-placeholder"});
+  EXPECT_EQ(r.codes_at(13), std::vector<std::string>{"hap-placeholder"});
+  // Lower-case between the underscores is a name, not a slot.
+  EXPECT_EQ(r.codes_at(14), std::vector<std::string>{"hap-unresolved"});
+  EXPECT_EQ(asked, (std::vector<std::string>{"lb-1.example", "__init__.example"}));
+}
+
 TEST(HaproxyAnalyse, RuleAfterUseBackendWarns) {
   const result r = analyse_text(std::string("frontend f\n  bind :80\n") + timeouts +
                                 "  use_backend b if TRUE\n  http-request deny\nbackend b\n");
