@@ -20,6 +20,7 @@
 #include "tools/front_end_support.hpp"
 #include "tools/haproxy_front.hpp"
 #include "tools/keepalived_front.hpp"
+#include "tools/keyword_list.hpp"
 #include "tools/language.hpp"
 #include "tools/version.hpp"
 
@@ -161,6 +162,9 @@ int run_tandem(std::span<const std::string_view> argv, std::ostream& out, std::o
   if (command == "migrate") {
     return run_migrate(command_args, out, err);
   }
+  if (command == "keywords") {
+    return run_keywords(command_args, out, err);
+  }
   if (command == "-h" || command == "--help") {
     out << tandem_help_text();
     return exit_ok;
@@ -170,7 +174,7 @@ int run_tandem(std::span<const std::string_view> argv, std::ostream& out, std::o
     return exit_ok;
   }
   err << "tandem: unknown command " << single_quoted(command)
-      << " (expected haproxy, keepalived, check, migrate, --help or --version)\n";
+      << " (expected haproxy, keepalived, check, migrate, keywords, --help or --version)\n";
   return exit_failure;
 }
 

@@ -14,8 +14,8 @@ std::string tandem_version_text() {
          "Runs HAProxy and keepalived configurations unchanged.\n"
          "Front-ends: haproxy (command line of HAProxy 2.6), keepalived (command line of "
          "keepalived 2.2.7), check, migrate.\n"
-         "Early development: the configuration readers (issues 3, 4), the proxy runtime (issue 5) "
-         "and the VRRP runtime (issue 7) are not implemented yet.\n";
+         "Early development: configurations are read, checked and migrated; the proxy runtime "
+         "(issue 5) and the VRRP runtime (issue 7) are not implemented yet.\n";
 }
 
 std::string tandem_help_text() {
@@ -31,20 +31,22 @@ std::string tandem_help_text() {
          "  check [--format text|json] [--strict] FILE...\n"
          "                      report problems in HAProxy and keepalived configuration files\n"
          "  migrate FILE        print FILE rewritten in today's syntax\n"
+         "  keywords haproxy|keepalived\n"
+         "                      list the keywords Tandem knows (Markdown, from its tables)\n"
          "  -h, --help          show this help\n"
          "  --version           show the version\n"
          "\n"
          "Invoked through a link named 'haproxy' or 'keepalived', tandem behaves as that command.\n"
-         "Early development: commands that need a configuration reader or a runtime load the\n"
-         "files they are given, then say which part is not implemented yet and exit 2.\n";
+         "Early development: running a configuration (the proxy and VRRP runtimes) is not\n"
+         "implemented yet: those commands load the files, say so and exit 2.\n";
 }
 
 std::string haproxy_version_text(bool build_options) {
   std::string text = "Tandem " + std::string(tandem_version()) +
                      " (haproxy front-end; targets the configuration language of HAProxy 1.4 to "
                      "3.x)\n"
-                     "Command line of HAProxy 2.6. Early development: reading configurations "
-                     "(issue 3) and the proxy runtime (issue 5) are not implemented yet.\n";
+                     "Command line of HAProxy 2.6. Early development: -c checks a configuration; "
+                     "the proxy runtime (issue 5) is not implemented yet.\n";
   if (build_options) {
     text += "Build options :\n";
     text += "  COMPILER   = g++ " __VERSION__ "\n";
@@ -59,8 +61,8 @@ std::string keepalived_version_text() {
   return "Tandem " + std::string(tandem_version()) +
          " (keepalived front-end; targets the configuration language of keepalived 1.x to "
          "2.x)\n"
-         "Command line of keepalived 2.2.7. Early development: reading configurations (issue 4) "
-         "and the VRRP runtime (issue 7) are not implemented yet.\n";
+         "Command line of keepalived 2.2.7. Early development: -t checks a configuration; the "
+         "VRRP runtime (issue 7) is not implemented yet.\n";
 }
 
 }  // namespace tandem::tools
