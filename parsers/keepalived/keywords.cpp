@@ -1032,7 +1032,7 @@ constexpr std::uint64_t TOP = in(c::top);
 constexpr std::uint64_t CK = all_checkers;
 constexpr std::uint64_t CONN = all_checkers & ~in(c::misc_check, c::file_check, c::bfd_check);
 
-const keyword table[] = {
+constexpr keyword table[] = {
     // Top level.
     blk("global_defs", TOP, 0, 0, c::global_defs, h_global_defs),
     blk("vrrp_script", TOP, 1, 1, c::vrrp_script, h_vrrp_script),
@@ -1402,95 +1402,66 @@ std::span<const keyword> keyword_table() { return table; }
 
 namespace {
 
-// Length first, then spelling: most steps of a search are then decided without comparing
-// characters.
-bool shorter_or_before(std::string_view a, std::string_view b) {
-  return a.size() != b.size() ? a.size() < b.size() : a < b;
-}
-
-// The table's entries ordered by name, and by table position among equal names, so a lookup
-// is a binary search instead of a scan of every entry (the analyser looks up every statement,
-// some twice) and still finds the same entry a scan in table order would. Built on first use:
-// sorting a few hundred pointers costs microseconds.
-std::span<const keyword* const> by_name() {
-  static const std::vector<const keyword*> index = [] {
-    std::vector<const keyword*> v;
-    v.reserve(std::size(table));
-    for (const keyword& k : table) v.push_back(&k);
-    std::stable_sort(v.begin(), v.end(), [](const keyword* a, const keyword* b) {
-      return shorter_or_before(a->name_, b->name_);
-    });
-    return v;
-  }();
-  return index;
-}
-
-// The entries named `name`, in table order: the run of by_name() found by binary search.
-std::span<const keyword* const> named_by_search(std::string_view name) {
-  const std::span<const keyword* const> all = by_name();
-  const auto first =
-      std::lower_bound(all.begin(), all.end(), name, [](const keyword* k, std::string_view n) {
-        return shorter_or_before(k->name_, n);
-      });
-  auto last = first;
-  while (last != all.end() && (*last)->name_ == name) ++last;
-  return {first, last};
-}
-
-std::uint32_t name_hash(std::string_view s) {
+constexpr std::uint32_t name_hash(std::string_view s) {
   std::uint32_t h = 2166136261U;  // FNV-1a
   for (const char ch : s) h = (h ^ static_cast<unsigned char>(ch)) * 16777619U;
   return h;
 }
 
-// The same runs in an open-addressing hash table, so a lookup (every statement, some twice)
-// is a hash and one comparison instead of about ten.
+// The table's entries by name in an open-addressing hash table, so a lookup (every statement,
+// some twice) is a hash and one comparison. Built by the compiler: built at start-up it cost
+// a sort, 64 KiB of slots to fault in and fill, and a few percent of checking the corpus.
 struct name_index {
-  struct slot {
-    std::string_view name_;
-    std::span<const keyword* const> entries_;
-  };
   static constexpr std::size_t size = 2048;  // a power of two, over twice the distinct names
-  std::vector<slot> slots_ = std::vector<slot>(size);
+  static constexpr std::uint16_t none = 0xffff;
+  // The table position of the first entry of each name; none: an empty slot, ending a probe.
+  std::array<std::uint16_t, size> slots_;
+  // The next entry of the same name in table order, or none.
+  std::array<std::uint16_t, std::size(table)> next_;
 
-  name_index() {
+  constexpr name_index() : slots_{}, next_{} {
     static_assert(std::size(table) < size / 2, "the table keeps empty slots to end a probe");
-    const std::span<const keyword* const> all = by_name();
-    for (std::size_t i = 0; i < all.size();) {
-      const std::span<const keyword* const> run = named_by_search(all[i]->name_);
-      std::size_t at = name_hash(all[i]->name_) & (size - 1);
-      while (!slots_[at].entries_.empty()) at = (at + 1) & (size - 1);
-      slots_[at] = {all[i]->name_, run};
-      i += run.size();
+    slots_.fill(none);
+    next_.fill(none);
+    for (std::size_t i = 0; i < std::size(table); ++i) {
+      for (std::size_t at = name_hash(table[i].name_) & (size - 1);; at = (at + 1) & (size - 1)) {
+        if (slots_[at] == none) {
+          slots_[at] = static_cast<std::uint16_t>(i);
+          break;
+        }
+        if (table[slots_[at]].name_ == table[i].name_) {
+          std::size_t k = slots_[at];
+          while (next_[k] != none) k = next_[k];
+          next_[k] = static_cast<std::uint16_t>(i);
+          break;
+        }
+      }
     }
   }
-  std::span<const keyword* const> find(std::string_view name) const {
+  // The table position of the first entry named `name`, or none.
+  std::uint16_t first(std::string_view name) const {
     for (std::size_t at = name_hash(name) & (size - 1);; at = (at + 1) & (size - 1)) {
-      const slot& s = slots_[at];
-      if (s.entries_.empty()) return {};
-      if (s.name_ == name) return s.entries_;
+      const std::uint16_t k = slots_[at];
+      if (k == none || table[k].name_ == name) return k;
     }
   }
 };
 
-// The entries named `name`, in table order.
-std::span<const keyword* const> named(std::string_view name) {
-  static const name_index index;
-  return index.find(name);
-}
+constexpr name_index index_by_name;
 
 }  // namespace
 
 const keyword* find_keyword(std::string_view name, context where) {
-  for (const keyword* k : named(name)) {
-    if ((k->where_ & in(where)) != 0) return k;
+  for (std::uint16_t k = index_by_name.first(name); k != name_index::none;
+       k = index_by_name.next_[k]) {
+    if ((table[k].where_ & in(where)) != 0) return &table[k];
   }
   return nullptr;
 }
 
 const keyword* find_keyword_anywhere(std::string_view name) {
-  const std::span<const keyword* const> found = named(name);
-  return found.empty() ? nullptr : found.front();
+  const std::uint16_t k = index_by_name.first(name);
+  return k == name_index::none ? nullptr : &table[k];
 }
 
 std::string_view suggest_keyword(std::string_view name, context where) {
