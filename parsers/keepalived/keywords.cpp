@@ -755,14 +755,18 @@ void h_status_code(const node& n, builder& b, diagnostics& d) {
     // A view of the tree's text, so the halves below are too.
     const std::string_view v = n.words_[i].value_;
     const auto dash = v.find('-');
-    node one = n;
-    one.words_ = {n.words_[0], n.words_[i]};
+    // A statement of the keyword and this one value (or each half of a range), to check it
+    // as a number with its position.
+    word pair[2] = {n.words_[0], n.words_[i]};
+    node one;
+    one.position_ = n.position_;
+    one.words_ = pair;
     if (dash == std::string_view::npos) {
       number(one, 1, 100, 999, d);
     } else {
-      one.words_[1].value_ = v.substr(0, dash);
+      pair[1].value_ = v.substr(0, dash);
       number(one, 1, 100, 999, d);
-      one.words_[1].value_ = v.substr(dash + 1);
+      pair[1].value_ = v.substr(dash + 1);
       number(one, 1, 100, 999, d);
     }
     if (b.url_) b.url_->status_codes_.emplace_back(v);
@@ -931,8 +935,10 @@ void e_tracked(const node& n, builder& b, diagnostics& d) {
   t.position_ = n.position_;
   if (n.words_.size() > 1) {
     if (arg(n, 1) == "weight") {
-      node w = n;
-      w.words_.erase(w.words_.begin());
+      // `weight N` checked as a statement of its own.
+      node w;
+      w.position_ = n.position_;
+      w.words_ = n.words_.subspan(1);
       if (auto v = number(w, 1, -254, 254, d)) t.weight_ = static_cast<int>(*v);
       if (arg(n, 3) == "reverse") t.reverse_ = true;
       else if (n.words_.size() > 3)

@@ -1384,18 +1384,14 @@ class reader {
 
   // keepalived's alloc_strvec(): words split at white space; a '"' starts a word that runs to
   // the next '"' (quotes removed, nothing unescaped); a '"' also ends an unquoted word.
-  std::vector<word> split_words(const segment& seg) {
+  std::span<const word> split_words(const segment& seg) {
     split_words_into_scratch(seg);
     return exact_words();
   }
 
-  // The words split_words_into_scratch() left in the scratch buffer, moved into a vector of
-  // exactly that size: a node keeps its words for the whole run, so spare capacity (a
-  // reserve(6) here once took half the peak memory on a large file) would stay allocated.
-  std::vector<word> exact_words() {
-    return std::vector<word>(std::make_move_iterator(words_scratch_.begin()),
-                             std::make_move_iterator(words_scratch_.end()));
-  }
+  // The words split_words_into_scratch() left in the scratch buffer, copied into the tree's
+  // store at exactly their number.
+  std::span<const word> exact_words() { return store_->keep_words(words_scratch_); }
 
   // Splits into words_scratch_, reused from line to line.
   void split_words_into_scratch(const segment& seg) {
