@@ -11,7 +11,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <optional>
+#include <type_traits>
 
 #include "parsers/keepalived/codes.hpp"
 
@@ -1428,13 +1430,26 @@ constexpr std::uint32_t name_hash(std::string_view s) {
   return (h * 0x85EBCA6BU) >> 16;
 }
 
-// Names compared without a call to memcmp: they are short.
+// Names compared without a call to memcmp, eight bytes at a time (a byte loop's varying exit
+// was most of a lookup): the last chunk overlaps the one before it.
 constexpr bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i]) return false;
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (std::is_constant_evaluated() || n < 8) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
   }
-  return true;
+  const auto load = [](const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  for (std::size_t i = 0; i + 8 < n; i += 8) {
+    if (load(a.data() + i) != load(b.data() + i)) return false;
+  }
+  return load(a.data() + n - 8) == load(b.data() + n - 8);
 }
 
 // The table's entries by name in an open-addressing hash table, so a lookup (every statement,
