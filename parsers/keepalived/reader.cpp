@@ -629,9 +629,11 @@ class reader {
       node n;
       n.kind_ = node_kind::definition;
       n.position_ = position_of(seg.origin_[0]);
-      n.name_ = keep(name);
       n.text_ = keep(value);
-      n.condition_ = keep(pending_condition_);
+      node_extra& extra = store_->new_extra();
+      extra.name_ = keep(name);
+      extra.condition_ = keep(pending_condition_);
+      n.extra_ = &extra;
       add_node(std::move(n));
     }
     if (multiline) {
@@ -1355,7 +1357,9 @@ class reader {
         n.kind_ = node_kind::skipped;
         n.position_ = position_of(seg.origin_[0]);
         n.text_ = keep(t);
-        n.condition_ = n.text_.substr(0, sp);
+        node_extra& extra = store_->new_extra();
+        extra.condition_ = n.text_.substr(0, sp);
+        n.extra_ = &extra;
         add_node(std::move(n));
       }
       return false;
@@ -1382,7 +1386,7 @@ class reader {
       n.kind_ = node_kind::sequence;
       n.position_ = where;
       n.text_ = view_of(seg, 0, seg.text_.size());
-      n.condition_ = keep(pending_condition_);
+      note_condition(n);
       add_node(std::move(n));
     }
     const std::optional<sequence> s =
@@ -1492,11 +1496,21 @@ class reader {
     n.position_ = words.front().position_;
     n.words_ = exact_words();
     n.text_ = view_of(seg, 0, seg.text_.size());
-    n.condition_ = keep(pending_condition_);
+    note_condition(n);
     n.generated_ = generation_depth_ > 0;
   }
 
   void add_node(node n) { stack_.push_back(std::move(n)); }
+
+  // The @ID of the conditional line being processed, if it was one, kept with the node.
+  // Returns the node's extra fields when it made them.
+  node_extra* note_condition(node& n) {
+    if (pending_condition_.empty()) return nullptr;
+    node_extra& extra = store_->new_extra();
+    extra.condition_ = keep(pending_condition_);
+    n.extra_ = &extra;
+    return &extra;
+  }
 
   // The items of the innermost open block, moved out of stack_ into a vector of exactly their
   // number (a node keeps its children for the whole run: spare capacity would stay allocated).
@@ -1603,7 +1617,7 @@ class reader {
     n.kind_ = node_kind::include;
     n.words_ = split_words(seg);
     n.position_ = n.words_.empty() ? position_of(seg.origin_[0]) : n.words_.front().position_;
-    n.condition_ = keep(pending_condition_);
+    node_extra* extra = note_condition(n);
     n.generated_ = generation_depth_ > 0;
     std::size_t p = kind == 0 ? 7 : 8;
     while (p < seg.text_.size() && is_white(seg.text_[p])) {
@@ -1687,7 +1701,13 @@ class reader {
         loaded.push_back(*id);
       }
     }
-    n.included_files_ = loaded;
+    if (!loaded.empty()) {
+      if (extra == nullptr) {
+        extra = &store_->new_extra();
+        n.extra_ = extra;
+      }
+      extra->included_files_ = loaded;
+    }
     add_node(std::move(n));
 
     // Definitions and blocks carry on across files, as in keepalived.
