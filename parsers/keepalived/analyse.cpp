@@ -65,6 +65,9 @@ class analyser {
   std::vector<std::pair<std::string, source_position>> suppressed_;
   std::vector<source_position> script_uses_;
   std::unordered_map<std::string, bool> interfaces_;  // interface_exists()'s answers
+  // The keyword entry of each item of the blocks being walked, outermost first (one stack,
+  // not a vector per block): the recovery pass looks every statement up, and the walk reuses it.
+  std::vector<const keyword*> found_;
 
   // ---- recovery ----------------------------------------------------------------------------
 
@@ -74,11 +77,14 @@ class analyser {
 
   // 003's `vrrp_instance dc1server` without '{': the statements after it up to a '}' that
   // closes nothing all belong in that block, so that is what the author meant.
+  // Also leaves each item's keyword entry in found_ (nullptr when none), for the walk.
   void recover_missing_open_brace(std::vector<node>& items, context where) {
     for (std::size_t i = 0; i < items.size(); ++i) {
       node& n = items[i];
-      if (n.kind_ != node_kind::statement || n.has_block_ || n.words_.empty()) continue;
-      const keyword* k = find_keyword(n.keyword(), where);
+      const bool statement = n.kind_ == node_kind::statement && !n.words_.empty();
+      const keyword* k = statement ? find_keyword(n.keyword(), where) : nullptr;
+      found_.push_back(k);
+      if (n.has_block_) continue;
       if (!k || k->opens_ == c::none || k->block_optional_) continue;
       std::size_t j = i + 1;
       std::size_t statements = 0;
@@ -250,12 +256,23 @@ class analyser {
   // ---- the walk ----------------------------------------------------------------------------
 
   void walk(std::vector<node>& items, context where) {
+    const std::size_t base = found_.size();
     if (!is_list_context(where)) recover_missing_open_brace(items, where);
     if (where == c::top) {
+      const std::size_t before = items.size();
       recover_missing_close_brace(items);
       recover_nested_close_brace(items);
+      if (items.size() != before) {
+        // Statements were hoisted into this level: look its keywords up again.
+        found_.resize(base);
+        for (const node& n : items) {
+          const bool statement = n.kind_ == node_kind::statement && !n.words_.empty();
+          found_.push_back(statement ? find_keyword(n.keyword(), where) : nullptr);
+        }
+      }
     }
-    for (node& n : items) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      node& n = items[i];
       if (n.kind_ != node_kind::statement) continue;
       if (n.words_.empty()) continue;  // a '{' alone: the reader reported it
       b_.current_ = where;
@@ -268,13 +285,15 @@ class analyser {
         }
         continue;
       }
-      statement(n, where);
+      // found_ may have grown (and moved) in walks below: read it by index.
+      statement(n, where, found_[base + i]);
     }
+    found_.resize(base);
   }
 
-  void statement(node& n, context where) {
+  // `k`: find_keyword(n.keyword(), where), looked up by the recovery pass.
+  void statement(node& n, context where, const keyword* k) {
     const std::string name(n.keyword());
-    const keyword* k = find_keyword(name, where);
     if (!k) {
       unknown(n, where);
       return;

@@ -11,7 +11,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <optional>
+#include <type_traits>
 
 #include "parsers/keepalived/codes.hpp"
 
@@ -278,7 +280,7 @@ void h_lvs_sync_daemon(const node& n, builder&, diagnostics& d) {
 // ---- vrrp_script / track_process / track_file ---------------------------------------------
 
 void h_vrrp_script(const node& n, builder& b, diagnostics&) {
-  b.model_.vrrp_scripts_.push_back({});
+  b.model_.vrrp_scripts_.emplace_back();
   b.script_ = &b.model_.vrrp_scripts_.back();
   b.script_->name_ = arg(n, 1);
   b.script_->position_ = n.position_;
@@ -336,7 +338,7 @@ void h_user(const node& n, builder& b, diagnostics&) {
 }
 
 void h_track_process(const node& n, builder& b, diagnostics&) {
-  b.model_.track_processes_.push_back({});
+  b.model_.track_processes_.emplace_back();
   b.track_process_ = &b.model_.track_processes_.back();
   b.track_process_->name_ = arg(n, 1);
   b.track_process_->position_ = n.position_;
@@ -356,7 +358,7 @@ void h_tp_delay(const node& n, builder& b, diagnostics& d) {
   if (auto v = decimal(n, 1, 0, 4294.967295, d); v && b.track_process_) b.track_process_->delay_ = *v;
 }
 void h_track_file_block(const node& n, builder& b, diagnostics&) {
-  b.model_.track_files_.push_back({});
+  b.model_.track_files_.emplace_back();
   b.track_file_ = &b.model_.track_files_.back();
   b.track_file_->name_ = arg(n, 1);
   b.track_file_->position_ = n.position_;
@@ -373,7 +375,7 @@ void h_init_file(const node& n, builder& b, diagnostics& d) {
 // ---- vrrp_instance -------------------------------------------------------------------------
 
 void h_vrrp_instance(const node& n, builder& b, diagnostics&) {
-  b.model_.vrrp_instances_.push_back({});
+  b.model_.vrrp_instances_.emplace_back();
   b.instance_ = &b.model_.vrrp_instances_.back();
   b.instance_->name_ = arg(n, 1);
   b.instance_->position_ = n.position_;
@@ -567,7 +569,7 @@ void h_garp_extra_if(const node& n, builder&, diagnostics& d) {
 // ---- sync group ----------------------------------------------------------------------------
 
 void h_sync_group(const node& n, builder& b, diagnostics&) {
-  b.model_.sync_groups_.push_back({});
+  b.model_.sync_groups_.emplace_back();
   b.group_ = &b.model_.sync_groups_.back();
   b.group_->name_ = arg(n, 1);
   b.group_->position_ = n.position_;
@@ -577,10 +579,15 @@ void h_group(const node&, builder& b, diagnostics&) { if (b.group_) b.names_ = &
 // ---- LVS -----------------------------------------------------------------------------------
 
 void h_virtual_server(const node& n, builder& b, diagnostics& d) {
-  b.model_.virtual_servers_.push_back({});
+  b.model_.virtual_servers_.emplace_back();
   virtual_server& vs = b.model_.virtual_servers_.back();
   b.virtual_server_ = &vs;
   vs.position_ = n.position_;
+  // Its real servers counted first: growing the vector one by one moved each real server
+  // (and its checkers) about twice.
+  vs.real_servers_.reserve(static_cast<std::size_t>(
+      std::count_if(n.children_.begin(), n.children_.end(),
+                    [](const node& child) { return child.keyword() == "real_server"; })));
   const std::string first = arg(n, 1);
   if (first == "fwmark") {
     vs.kind_ = virtual_server::kind::fwmark;
@@ -682,7 +689,7 @@ void h_sorry_server_inhibit(const node&, builder& b, diagnostics&) { if (b.virtu
 
 void h_real_server(const node& n, builder& b, diagnostics& d) {
   if (!b.virtual_server_) return;
-  b.virtual_server_->real_servers_.push_back({});
+  b.virtual_server_->real_servers_.emplace_back();
   real_server& rs = b.virtual_server_->real_servers_.back();
   b.real_server_ = &rs;
   rs.position_ = n.position_;
@@ -702,7 +709,7 @@ void h_notify_down(const node& n, builder& b, diagnostics&) { if (b.real_server_
 template <checker_kind K>
 void h_checker(const node& n, builder& b, diagnostics&) {
   if (!b.real_server_) return;
-  b.real_server_->checkers_.push_back({});
+  b.real_server_->checkers_.emplace_back();
   b.checker_ = &b.real_server_->checkers_.back();
   b.checker_->kind_ = K;
   b.checker_->position_ = n.position_;
@@ -733,7 +740,7 @@ void h_warmup(const node& n, builder& b, diagnostics& d) {
 }
 void h_url(const node& n, builder& b, diagnostics&) {
   if (!b.checker_) return;
-  b.checker_->urls_.push_back({});
+  b.checker_->urls_.emplace_back();
   b.url_ = &b.checker_->urls_.back();
   b.url_->position_ = n.position_;
 }
@@ -755,14 +762,18 @@ void h_status_code(const node& n, builder& b, diagnostics& d) {
     // A view of the tree's text, so the halves below are too.
     const std::string_view v = n.words_[i].value_;
     const auto dash = v.find('-');
-    node one = n;
-    one.words_ = {n.words_[0], n.words_[i]};
+    // A statement of the keyword and this one value (or each half of a range), to check it
+    // as a number with its position.
+    word pair[2] = {n.words_[0], n.words_[i]};
+    node one;
+    one.position_ = n.position_;
+    one.words_ = pair;
     if (dash == std::string_view::npos) {
       number(one, 1, 100, 999, d);
     } else {
-      one.words_[1].value_ = v.substr(0, dash);
+      pair[1].value_ = v.substr(0, dash);
       number(one, 1, 100, 999, d);
-      one.words_[1].value_ = v.substr(dash + 1);
+      pair[1].value_ = v.substr(dash + 1);
       number(one, 1, 100, 999, d);
     }
     if (b.url_) b.url_->status_codes_.emplace_back(v);
@@ -797,7 +808,7 @@ void h_checker_fwmark(const node& n, builder& b, diagnostics& d) {
 }
 
 void h_vs_group(const node& n, builder& b, diagnostics&) {
-  b.model_.virtual_server_groups_.push_back({});
+  b.model_.virtual_server_groups_.emplace_back();
   b.vs_group_ = &b.model_.virtual_server_groups_.back();
   b.vs_group_->name_ = arg(n, 1);
   b.vs_group_->position_ = n.position_;
@@ -931,8 +942,10 @@ void e_tracked(const node& n, builder& b, diagnostics& d) {
   t.position_ = n.position_;
   if (n.words_.size() > 1) {
     if (arg(n, 1) == "weight") {
-      node w = n;
-      w.words_.erase(w.words_.begin());
+      // `weight N` checked as a statement of its own.
+      node w;
+      w.position_ = n.position_;
+      w.words_ = n.words_.subspan(1);
       if (auto v = number(w, 1, -254, 254, d)) t.weight_ = static_cast<int>(*v);
       if (arg(n, 3) == "reverse") t.reverse_ = true;
       else if (n.words_.size() > 3)
@@ -1032,7 +1045,7 @@ constexpr std::uint64_t TOP = in(c::top);
 constexpr std::uint64_t CK = all_checkers;
 constexpr std::uint64_t CONN = all_checkers & ~in(c::misc_check, c::file_check, c::bfd_check);
 
-const keyword table[] = {
+constexpr keyword table[] = {
     // Top level.
     blk("global_defs", TOP, 0, 0, c::global_defs, h_global_defs),
     blk("vrrp_script", TOP, 1, 1, c::vrrp_script, h_vrrp_script),
@@ -1402,95 +1415,113 @@ std::span<const keyword> keyword_table() { return table; }
 
 namespace {
 
-// Length first, then spelling: most steps of a search are then decided without comparing
-// characters.
-bool shorter_or_before(std::string_view a, std::string_view b) {
-  return a.size() != b.size() ? a.size() < b.size() : a < b;
-}
-
-// The table's entries ordered by name, and by table position among equal names, so a lookup
-// is a binary search instead of a scan of every entry (the analyser looks up every statement,
-// some twice) and still finds the same entry a scan in table order would. Built on first use:
-// sorting a few hundred pointers costs microseconds.
-std::span<const keyword* const> by_name() {
-  static const std::vector<const keyword*> index = [] {
-    std::vector<const keyword*> v;
-    v.reserve(std::size(table));
-    for (const keyword& k : table) v.push_back(&k);
-    std::stable_sort(v.begin(), v.end(), [](const keyword* a, const keyword* b) {
-      return shorter_or_before(a->name_, b->name_);
-    });
-    return v;
-  }();
-  return index;
-}
-
-// The entries named `name`, in table order: the run of by_name() found by binary search.
-std::span<const keyword* const> named_by_search(std::string_view name) {
-  const std::span<const keyword* const> all = by_name();
-  const auto first =
-      std::lower_bound(all.begin(), all.end(), name, [](const keyword* k, std::string_view n) {
-        return shorter_or_before(k->name_, n);
-      });
-  auto last = first;
-  while (last != all.end() && (*last)->name_ == name) ++last;
-  return {first, last};
-}
-
-std::uint32_t name_hash(std::string_view s) {
-  std::uint32_t h = 2166136261U;  // FNV-1a
-  for (const char ch : s) h = (h ^ static_cast<unsigned char>(ch)) * 16777619U;
-  return h;
-}
-
-// The same runs in an open-addressing hash table, so a lookup (every statement, some twice)
-// is a hash and one comparison instead of about ten.
-struct name_index {
-  struct slot {
-    std::string_view name_;
-    std::span<const keyword* const> entries_;
+// The length and the first two and last two characters: enough to tell the table's names
+// apart (the probes stay short, see name_index), and a few instructions instead of a multiply
+// per character.
+constexpr std::uint32_t name_hash(std::string_view s) {
+  if (s.empty()) return 0;
+  const auto at = [&s](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(s[i]));
   };
-  static constexpr std::size_t size = 2048;  // a power of two, over twice the distinct names
-  std::vector<slot> slots_ = std::vector<slot>(size);
+  const std::size_t n = s.size();
+  const std::uint32_t h = static_cast<std::uint32_t>(n) * 0x9E3779B1U ^ at(0) << 24 ^
+                          at(n > 1 ? 1 : 0) << 16 ^ at(n - 1) << 8 ^ at(n > 1 ? n - 2 : 0) ^
+                          at(n / 2) << 4;
+  return (h * 0x85EBCA6BU) >> 16;
+}
 
-  name_index() {
+// Names compared without a call to memcmp, eight bytes at a time (a byte loop's varying exit
+// was most of a lookup): the last chunk overlaps the one before it.
+constexpr bool same_name(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (std::is_constant_evaluated() || n < 8) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+  const auto load = [](const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  for (std::size_t i = 0; i + 8 < n; i += 8) {
+    if (load(a.data() + i) != load(b.data() + i)) return false;
+  }
+  return load(a.data() + n - 8) == load(b.data() + n - 8);
+}
+
+// The table's entries by name in an open-addressing hash table, so a lookup (every statement,
+// some twice) is a hash and one comparison. Built by the compiler: built at start-up it cost
+// a sort, 64 KiB of slots to fault in and fill, and a few percent of checking the corpus.
+struct name_index {
+  static constexpr std::size_t size = 2048;  // a power of two, over twice the distinct names
+  static constexpr std::uint16_t none = 0xffff;
+  // The table position of the first entry of each name; none: an empty slot, ending a probe.
+  std::array<std::uint16_t, size> slots_;
+  // The next entry of the same name in table order, or none.
+  std::array<std::uint16_t, std::size(table)> next_;
+
+  constexpr name_index() : slots_{}, next_{} {
     static_assert(std::size(table) < size / 2, "the table keeps empty slots to end a probe");
-    const std::span<const keyword* const> all = by_name();
-    for (std::size_t i = 0; i < all.size();) {
-      const std::span<const keyword* const> run = named_by_search(all[i]->name_);
-      std::size_t at = name_hash(all[i]->name_) & (size - 1);
-      while (!slots_[at].entries_.empty()) at = (at + 1) & (size - 1);
-      slots_[at] = {all[i]->name_, run};
-      i += run.size();
+    slots_.fill(none);
+    next_.fill(none);
+    for (std::size_t i = 0; i < std::size(table); ++i) {
+      for (std::size_t at = name_hash(table[i].name_) & (size - 1);; at = (at + 1) & (size - 1)) {
+        if (slots_[at] == none) {
+          slots_[at] = static_cast<std::uint16_t>(i);
+          break;
+        }
+        if (same_name(table[slots_[at]].name_, table[i].name_)) {
+          std::size_t k = slots_[at];
+          while (next_[k] != none) k = next_[k];
+          next_[k] = static_cast<std::uint16_t>(i);
+          break;
+        }
+      }
     }
   }
-  std::span<const keyword* const> find(std::string_view name) const {
+  // The table position of the first entry named `name`, or none.
+  std::uint16_t first(std::string_view name) const {
     for (std::size_t at = name_hash(name) & (size - 1);; at = (at + 1) & (size - 1)) {
-      const slot& s = slots_[at];
-      if (s.entries_.empty()) return {};
-      if (s.name_ == name) return s.entries_;
+      const std::uint16_t k = slots_[at];
+      if (k == none || same_name(table[k].name_, name)) return k;
     }
   }
 };
 
-// The entries named `name`, in table order.
-std::span<const keyword* const> named(std::string_view name) {
-  static const name_index index;
-  return index.find(name);
+constexpr name_index index_by_name;
+
+// The longest probe for a name of the table: the hash keeps them short.
+constexpr std::size_t longest_probe() {
+  std::size_t longest = 0;
+  for (const keyword& k : table) {
+    std::size_t probe = 1;
+    for (std::size_t at = name_hash(k.name_) & (name_index::size - 1);
+         !same_name(table[index_by_name.slots_[at]].name_, k.name_);
+         at = (at + 1) & (name_index::size - 1)) {
+      ++probe;
+    }
+    longest = std::max(longest, probe);
+  }
+  return longest;
 }
+static_assert(longest_probe() <= 3, "name_hash tells the table's names apart");  // 3 today
 
 }  // namespace
 
 const keyword* find_keyword(std::string_view name, context where) {
-  for (const keyword* k : named(name)) {
-    if ((k->where_ & in(where)) != 0) return k;
+  for (std::uint16_t k = index_by_name.first(name); k != name_index::none;
+       k = index_by_name.next_[k]) {
+    if ((table[k].where_ & in(where)) != 0) return &table[k];
   }
   return nullptr;
 }
 
 const keyword* find_keyword_anywhere(std::string_view name) {
-  const std::span<const keyword* const> found = named(name);
-  return found.empty() ? nullptr : found.front();
+  const std::uint16_t k = index_by_name.first(name);
+  return k == name_index::none ? nullptr : &table[k];
 }
 
 std::string_view suggest_keyword(std::string_view name, context where) {

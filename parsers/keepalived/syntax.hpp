@@ -12,15 +12,44 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "parsers/common/position.hpp"
 
 namespace tandem::parsers::keepalived {
+
+struct word {
+  // What keepalived's word splitter yields: double quotes removed, nothing unescaped (only the
+  // keywords that run commands unescape; see split_quoted_escaped in reader.hpp).
+  std::string_view value_;
+  // The spelling, quotes kept. When !expanded_ this is the source text exactly (an escaped "\#"
+  // keeps its backslash here); when expanded_ it is the text after substitution.
+  std::string_view raw_;
+  // Its first character (the opening quote of a quoted word). For text produced by a $NAME
+  // substitution, the position of that '$'.
+  source_position position_;
+  bool quoted_ = false;    // starts with a double quote
+  bool expanded_ = false;  // some of it came from a $definition, ~SEQ/~LST variable or builtin
+};
+
+// What few nodes have, kept aside so the node every line makes is smaller (a third of the
+// tree's size was these fields, empty).
+struct node_extra {
+  std::string_view name_;  // definition: the NAME of $NAME=...
+  // `@ID` or `@^ID` when the line was a conditional line for this config id (kept for migrate).
+  std::string_view condition_;
+  // include: the files it read, in glob order.
+  std::vector<file_id> included_files_;
+};
 
 // The text of a tree that is not spelled that way in its file (substituted words, quotes
 // removed from an escaped word, definitions, normalised files): copied into large blocks that
@@ -43,33 +72,48 @@ class text_store {
     return {at, s.size()};
   }
 
+  // A node's extra fields, owned here (so copies of a node share them).
+  node_extra& new_extra() { return *extras_.emplace_back(std::make_unique<node_extra>()); }
+
+  // The words of a node, copied into blocks of words that never move: a vector per statement
+  // was a malloc per line (and its header and padding), a tenth of reading a large file.
+  std::span<const word> keep_words(std::span<const word> ws) {
+    if (ws.empty()) return {};
+    if (ws.size() > words_left_) {
+      const std::size_t count = std::max<std::size_t>(ws.size(), word_block_size);
+      // Uninitialised bytes: the words are copied in below (they are trivially copyable).
+      word_blocks_.emplace_back(new std::byte[count * sizeof(word)]);
+      next_word_ = word_blocks_.back().get();
+      words_left_ = count;
+    }
+    std::byte* const at = next_word_;
+    std::memcpy(at, ws.data(), ws.size() * sizeof(word));
+    next_word_ += ws.size() * sizeof(word);
+    words_left_ -= ws.size();
+    return {std::launder(reinterpret_cast<const word*>(at)), ws.size()};
+  }
+
  private:
   static constexpr std::size_t block_size = 16384;
+  static constexpr std::size_t word_block_size = 1024;
+  static_assert(std::is_trivially_copyable_v<word> && std::is_trivially_destructible_v<word>);
+  static_assert(alignof(word) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* next_ = nullptr;
   std::size_t left_ = 0;
+  std::vector<std::unique_ptr<std::byte[]>> word_blocks_;
+  std::byte* next_word_ = nullptr;
+  std::size_t words_left_ = 0;
+  std::vector<std::unique_ptr<node_extra>> extras_;
 };
 
-struct word {
-  // What keepalived's word splitter yields: double quotes removed, nothing unescaped (only the
-  // keywords that run commands unescape; see split_quoted_escaped in reader.hpp).
-  std::string_view value_;
-  // The spelling, quotes kept. When !expanded_ this is the source text exactly (an escaped "\#"
-  // keeps its backslash here); when expanded_ it is the text after substitution.
-  std::string_view raw_;
-  // Its first character (the opening quote of a quoted word). For text produced by a $NAME
-  // substitution, the position of that '$'.
-  source_position position_;
-  bool quoted_ = false;    // starts with a double quote
-  bool expanded_ = false;  // some of it came from a $definition, ~SEQ/~LST variable or builtin
-};
 
-enum class node_kind {
+enum class node_kind : std::uint8_t {
   statement,   // words_, and text_ = the line after substitution (what a keyword handler that
                //   splits it itself, e.g. a script command, reads); with has_block_, the
                //   `{ … }` that followed it is in children_
   comment,     // text_: from the '#' or '!' to the end of the line
-  definition,  // `$NAME=VALUE`: name_, text_ = the value (lines of a `\` definition joined by \n)
+  definition,  // `$NAME=VALUE`: name(), text_ = the value (lines of a `\` definition joined by \n)
   skipped,     // an `@ID …` / `@^ID …` line not meant for this config id: text_ = the line
   include,     // `include GLOB` (or includer/m/w/b/a): words_, text_ = the glob pattern
   sequence,  // a `~SEQ(…)` / `~SEQx(…)` / `~LST(…)` line: text_; what it produced follows it
@@ -78,28 +122,29 @@ enum class node_kind {
 
 struct node {
   node_kind kind_ = node_kind::statement;
-  source_position position_;  // first character of the node (a statement's first word)
-  std::vector<word> words_;
-  std::string_view text_;
-  std::string_view name_;  // definition: the NAME of $NAME=...
-  // `@ID` or `@^ID` when the line was a conditional line for this config id (kept for migrate).
-  std::string_view condition_;
   // The statement came from a ~SEQ/~LST iteration or a multi-line definition, not from a line
   // written as such: migrate reprints the source line instead.
   bool generated_ = false;
-
   // Blocks. A '{' with no statement before it opens a block of a statement with no words.
   bool has_block_ = false;
+  source_position position_;  // first character of the node (a statement's first word)
+  // In the tree's text_store (shared by its copies), so a node carries no vector of its own.
+  std::span<const word> words_;
+  std::string_view text_;
   source_position open_brace_;
   std::optional<source_position> close_brace_;  // nullopt: never closed (diagnosed)
+  // What few nodes have (see node_extra), in the tree's text_store; nullptr: none of it.
+  const node_extra* extra_ = nullptr;
   std::vector<node> children_;
-
-  // include: the files it read, in glob order.
-  std::vector<file_id> included_files_;
 
   // The first word's value ("" when there are no words): keywords are case-sensitive.
   std::string_view keyword() const {
     return words_.empty() ? std::string_view{} : words_.front().value_;
+  }
+  std::string_view name() const { return extra_ ? extra_->name_ : std::string_view{}; }
+  std::string_view condition() const { return extra_ ? extra_->condition_ : std::string_view{}; }
+  std::span<const file_id> included_files() const {
+    return extra_ ? std::span<const file_id>(extra_->included_files_) : std::span<const file_id>{};
   }
 };
 

@@ -53,7 +53,7 @@ void dump_into(const std::vector<node>& items, int depth, std::string& out) {
         for (std::size_t p = 0; (p = v.find('\n', p)) != std::string::npos;) {
           v.replace(p, 1, "\\n");
         }
-        out += "$" + std::string(n.name_) + "=" + v;
+        out += "$" + std::string(n.name()) + "=" + v;
         break;
       }
       case node_kind::skipped:
@@ -335,11 +335,11 @@ TEST(KeepalivedConditional, AtIdAndNegation) {
       "@main{ c\n"
       "@Main d\n");
   EXPECT_EQ(statements(r->tree_), (std::vector<std::string>{"router_id main_router", "b"}));
-  EXPECT_EQ(r->tree_.items_[0].condition_, "@main");
+  EXPECT_EQ(r->tree_.items_[0].condition(), "@main");
   EXPECT_EQ(r->tree_.items_[0].position_, pos(*r, 1, 7));
   EXPECT_EQ(r->tree_.items_[1].kind_, node_kind::skipped);
   EXPECT_EQ(r->tree_.items_[1].text_, "@backup router_id backup_router");
-  EXPECT_EQ(r->tree_.items_[3].condition_, "@^backup");
+  EXPECT_EQ(r->tree_.items_[3].condition(), "@^backup");
   EXPECT_TRUE(r->diags_.empty()) << r->rendered();
 }
 
@@ -376,7 +376,7 @@ TEST(KeepalivedDefinitions, DefineAndUse) {
   EXPECT_EQ(statements(r->tree_), (std::vector<std::string>{"hellow", "a hello w", "$Xw",
                                                             "b hello,hello)", "$SP = 1", "c d"}));
   EXPECT_EQ(r->tree_.items_[0].kind_, node_kind::definition);
-  EXPECT_EQ(r->tree_.items_[0].name_, "X");
+  EXPECT_EQ(r->tree_.items_[0].name(), "X");
   EXPECT_EQ(r->tree_.items_[0].text_, "hello");
   const node& a = r->tree_.items_[2];
   EXPECT_TRUE(a.words_[1].expanded_);
@@ -675,9 +675,9 @@ TEST_F(KeepalivedInclude, RelativeToTheIncludingFileWithGlobsAndBraces) {
   const node& inc = r->tree_.items_.at(1);
   ASSERT_EQ(inc.kind_, node_kind::include);
   EXPECT_EQ(inc.text_, "conf.d/*.conf");
-  ASSERT_EQ(inc.included_files_.size(), 2U);
-  EXPECT_EQ(r->sources_.file(inc.included_files_[0]).name(), (dir_ / "conf.d/a.conf").string());
-  EXPECT_EQ(r->sources_.file(inc.included_files_[1]).name(), (dir_ / "conf.d/b.conf").string());
+  ASSERT_EQ(inc.included_files().size(), 2U);
+  EXPECT_EQ(r->sources_.file(inc.included_files()[0]).name(), (dir_ / "conf.d/a.conf").string());
+  EXPECT_EQ(r->sources_.file(inc.included_files()[1]).name(), (dir_ / "conf.d/b.conf").string());
 }
 
 TEST_F(KeepalivedInclude, DiagnosticsInIncludedFilesCarryTheChain) {
