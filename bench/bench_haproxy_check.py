@@ -17,8 +17,8 @@ def main():
         with open(cfg, 'w') as f:
             f.write(haproxy_config())
         lines = sum(1 for _ in open(cfg))
-        theirs = best_of(['haproxy', '-c', '-q', '-f', cfg], runs=3)
-        ours = best_of([tandem_bin(), 'check', cfg], runs=3)
+        theirs = best_of(['haproxy', '-c', '-q', '-f', cfg], runs=9)
+        ours = best_of([tandem_bin(), 'check', cfg], runs=9)
         report(f'check a generated haproxy.cfg ({lines} lines): tandem check vs haproxy -c',
                ours, theirs, 'haproxy 2.6', wall_target=0.2, memory_target=0.25)
         if theirs.status != 0:

@@ -35,8 +35,8 @@ def namespace_with_eth0():
 def compare(title, path, prefix):
     lines = sum(1 for _ in open(path, 'rb'))
     # Both run inside the namespace, so both pay for `ip netns exec` alike.
-    theirs = best_of([*prefix, 'keepalived', '-t', '-f', path], runs=3)
-    ours = best_of([*prefix, tandem_bin(), 'check', path], runs=3)
+    theirs = best_of([*prefix, 'keepalived', '-t', '-f', path], runs=9)
+    ours = best_of([*prefix, tandem_bin(), 'check', path], runs=9)
     report(f'{title} ({lines} lines): tandem check vs keepalived -t', ours, theirs,
            'keepalived 2.2', wall_target=0.2)
 
