@@ -2,8 +2,6 @@
 // (see keepalived_front.hpp and front_ends.hpp).
 #include "tools/keepalived_front.hpp"
 
-#include <malloc.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,31 +65,6 @@ void print_keepalived_style(const diagnostics& diags, const source_registry& sou
     if (d.hint_) line += " (" + *d.hint_ + ")";
     if (printed.insert(line).second) err << line << '\n';
   }
-}
-
-// Checking a file builds a tree and a model of about 20 times its size, and each 4 KiB page of
-// that is a page fault when first touched: a quarter of checking a 100,000-line file. So the
-// heap is grown once, by that much, and that range asked to be backed by transparent huge
-// pages (a fault per 2 MiB). Only for `tandem check`, which exits once it has printed: the
-// heap is kept (no trimming, no separate mappings for large blocks) for the rest of the run.
-// Where huge pages are off, this changes nothing but the number of brk calls.
-void prepare_heap_for(std::size_t text_size) {
-  constexpr std::size_t huge_page = std::size_t{2} << 20;
-  constexpr std::size_t per_byte = 24;  // heap bytes per byte of keepalived.conf, measured
-  if (text_size * per_byte < huge_page) return;  // too small for a huge page to matter
-  const std::size_t want =
-      std::min<std::size_t>((text_size * per_byte + huge_page - 1) / huge_page * huge_page,
-                            std::size_t{1} << 30);
-  ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(want + huge_page));
-  ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(want * 2));
-  ::mallopt(M_TOP_PAD, static_cast<int>(huge_page));
-  void* const block = std::malloc(want);
-  if (block == nullptr) return;
-  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const std::uintptr_t from = (reinterpret_cast<std::uintptr_t>(block) + page - 1) / page * page;
-  const std::uintptr_t to = (reinterpret_cast<std::uintptr_t>(block) + want) / page * page;
-  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
-  std::free(block);  // back to the top of the heap, where the next allocations come from
 }
 
 }  // namespace
@@ -180,7 +153,8 @@ void lint_keepalived(parsers::source_registry& sources, parsers::file_id file,
   // being freed piece by piece, which took a tenth of checking a 100,000-line file. They stay
   // reachable, so leak checkers do not report them.
   static auto* const kept = new std::vector<ka::analysis>();
-  prepare_heap_for(sources.file(file).text().size());
+  constexpr std::size_t heap_per_byte = 24;  // heap bytes per byte of keepalived.conf, measured
+  prepare_heap_for(sources.file(file).text().size(), heap_per_byte);
   kept->push_back(ka::analyse_file(file, sources, options_for_this_machine("", true), diags));
 }
 

@@ -278,6 +278,13 @@ std::optional<address> parse_address(std::string_view text, bool need_port, bool
 }
 
 bool looks_like_placeholder(std::string_view v) {
+  // Every form below needs one of these characters, and a real address (checked once per
+  // server line) has none of them: one pass over the word settles nearly every call.
+  if (std::none_of(v.begin(), v.end(), [](char c) {
+        return c == '<' || c == '{' || c == '_' || c == 'x' || c == 'X';
+      })) {
+    return false;
+  }
   // <something>: a template's slot.
   const std::size_t open = v.find('<');
   if (open != std::string_view::npos && v.find('>', open) != std::string_view::npos) {
