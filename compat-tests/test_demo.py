@@ -20,12 +20,16 @@ def test_demo_runs_and_tells_the_truth(build_dir):
     verdicts = re.findall(r"^  \[(yes|no|NOT YET)\] (.*)$", out, re.M)
     assert len(verdicts) >= 7, out
     assert ("yes", "caches serve check.txt") in verdicts
-    # Debian's HAProxy 2.6 rejects the post's file: the reason Tandem exists.
+    # Debian's HAProxy 2.6 and keepalived 2.2.7 reject the post's files: the reason Tandem
+    # exists. Tandem reads both.
     assert ("no", "(Debian's HAProxy 2.6 accepts it)") in verdicts
+    assert ("no", "(Debian's keepalived 2.2.7 reads it)") in verdicts
+    assert ("yes", "haproxy -c accepts the post's haproxy.cfg (contimeout, listen NAME ADDR:PORT ...)") \
+        in verdicts
+    assert ("yes", "keepalived -t reads the post's keepalived.conf (pasted no-break spaces)") \
+        in verdicts
     missing = [what for v, what in verdicts if v == "NOT YET" and not what.startswith("(")]
     if missing:
-        assert "Tandem cannot run this setup yet" in out
-    # What Tandem's haproxy printed in the lab is shown, and it is honest about itself.
-    if ("NOT YET", "haproxy -c accepts the post's haproxy.cfg (contimeout, listen NAME ADDR:PORT ...)") \
-            in verdicts:
-        assert "not implemented yet" in out
+        assert "cannot run this setup yet" in out
+    # What Tandem's haproxy -c printed in the lab is shown: the old forms and their modern ones.
+    assert "'contimeout' was removed in HAProxy 2.1" in out
