@@ -1567,9 +1567,9 @@ class reader {
 
   // The items of the innermost open block, moved out of stack_ into a vector of exactly their
   // number (a node keeps its children for the whole run: spare capacity would stay allocated).
-  std::vector<node> take_items(std::size_t start) {
-    std::vector<node> items(std::make_move_iterator(stack_.begin() + static_cast<std::ptrdiff_t>(start)),
-                            std::make_move_iterator(stack_.end()));
+  node_list take_items(std::size_t start) {
+    node_list items(std::make_move_iterator(stack_.begin() + static_cast<std::ptrdiff_t>(start)),
+                    std::make_move_iterator(stack_.end()), node_allocator<node>(store_.get()));
     stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(start), stack_.end());
     return items;
   }
@@ -1578,7 +1578,7 @@ class reader {
   // the block). keepalived accepts the '{' on the keyword's line or on the next one.
   void open_block(source_position where) {
     const std::size_t base = frames_.back().start_;
-    std::vector<node>& items = stack_;
+    node_list& items = stack_;
     std::size_t i = items.size();
     while (i > base && items[i - 1].kind_ == node_kind::comment) {
       --i;
@@ -1614,7 +1614,7 @@ class reader {
     }
     const std::size_t start = frames_.back().start_;
     frames_.pop_back();
-    std::vector<node> children = take_items(start);
+    node_list children = take_items(start);
     node& owner = stack_[start - 1];
     owner.children_ = std::move(children);
     owner.close_brace_ = where;
@@ -1647,7 +1647,7 @@ class reader {
                    {}};
       sources_.attach_include_chain(d);
       diags_.add(std::move(d));
-      std::vector<node> children = take_items(start);
+      node_list children = take_items(start);
       stack_[start - 1].children_ = std::move(children);
     }
   }
@@ -1798,7 +1798,7 @@ class reader {
   std::vector<frame> frames_;
   // The items of every open block, outermost first (the top level from 0): one growing vector
   // instead of one per block, which moved every node each time it grew.
-  std::vector<node> stack_;
+  node_list stack_;
   // The first comment that hid braces (check_swallowed_structure): where an unclosed block's
   // '}' most likely went.
   std::optional<source_position> swallowed_;
