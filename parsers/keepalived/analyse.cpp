@@ -78,7 +78,7 @@ class analyser {
   // 003's `vrrp_instance dc1server` without '{': the statements after it up to a '}' that
   // closes nothing all belong in that block, so that is what the author meant.
   // Also leaves each item's keyword entry in found_ (nullptr when none), for the walk.
-  void recover_missing_open_brace(std::vector<node>& items, context where) {
+  void recover_missing_open_brace(node_list& items, context where) {
     for (std::size_t i = 0; i < items.size(); ++i) {
       node& n = items[i];
       const bool statement = n.kind_ == node_kind::statement && !n.words_.empty();
@@ -123,7 +123,7 @@ class analyser {
   }
 
   // A top-level block inside a block that is never closed: the '}' was forgotten before it.
-  void recover_missing_close_brace(std::vector<node>& items) {
+  void recover_missing_close_brace(node_list& items) {
     for (std::size_t i = 0; i < items.size(); ++i) {
       node& n = items[i];
       if (n.kind_ != node_kind::statement || !n.has_block_ || n.close_brace_) continue;
@@ -171,7 +171,7 @@ class analyser {
   // inside virtual_ipaddress) but can one level up ends up there, and the top-level block
   // never closes. Only blocks are moved (a block cannot be a list entry or a misplaced value),
   // and only inside a top-level block that is never closed, so the braces balance after.
-  void recover_nested_close_brace(std::vector<node>& items) {
+  void recover_nested_close_brace(node_list& items) {
     for (node& u : items) {
       if (u.kind_ != node_kind::statement || !u.has_block_ || u.close_brace_) continue;
       const keyword* k = find_keyword(u.keyword(), c::top);
@@ -255,7 +255,7 @@ class analyser {
 
   // ---- the walk ----------------------------------------------------------------------------
 
-  void walk(std::vector<node>& items, context where) {
+  void walk(node_list& items, context where) {
     const std::size_t base = found_.size();
     if (!is_list_context(where)) recover_missing_open_brace(items, where);
     if (where == c::top) {

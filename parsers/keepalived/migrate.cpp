@@ -68,7 +68,7 @@ class collector {
       : file_(file), lines_(lines), model_(model) {}
 
   // Facts about the whole file that decide what keepalived ignores inside one block.
-  void survey(const std::vector<node>& top) {
+  void survey(const node_list& top) {
     for (const node& n : top) {
       if (n.kind_ != node_kind::statement || !n.has_block_) continue;
       if (n.keyword() == "global_defs") {
@@ -228,7 +228,7 @@ class collector {
     }
   }
 
-  void walk(const std::vector<node>& items, context where) {
+  void walk(const node_list& items, context where) {
     // What keepalived ignores depends on the block's other statements.
     bool master = false;
     bool fwmark = false;

@@ -72,6 +72,24 @@ class text_store {
     return {at, s.size()};
   }
 
+  // Raw bytes for a block's children (see node_allocator), in blocks that are freed with the
+  // store: a malloc per block, most of them on malloc's slow path (a block of ten nodes is
+  // more than its thread cache holds), was 4% of reading a large file.
+  void* keep_bytes(std::size_t size) {
+    constexpr std::size_t align = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+    size = (size + align - 1) & ~(align - 1);
+    if (size > bytes_left_) {
+      const std::size_t count = std::max(size, byte_block_size);
+      byte_blocks_.emplace_back(new std::byte[count]);
+      next_byte_ = byte_blocks_.back().get();
+      bytes_left_ = count;
+    }
+    std::byte* const at = next_byte_;
+    next_byte_ += size;
+    bytes_left_ -= size;
+    return at;
+  }
+
   // A node's extra fields, owned here (so copies of a node share them).
   node_extra& new_extra() { return *extras_.emplace_back(std::make_unique<node_extra>()); }
 
@@ -105,7 +123,52 @@ class text_store {
   std::byte* next_word_ = nullptr;
   std::size_t words_left_ = 0;
   std::vector<std::unique_ptr<node_extra>> extras_;
+  static constexpr std::size_t byte_block_size = 65536;
+  std::vector<std::unique_ptr<std::byte[]>> byte_blocks_;
+  std::byte* next_byte_ = nullptr;
+  std::size_t bytes_left_ = 0;
 };
+
+// The allocator of a node's children: from the tree's text_store when the reader made them
+// (nothing is freed until the store is), from the heap otherwise (a default-constructed or
+// copied list). It moves with the list, so a list keeps freeing through whatever allocated it.
+template <class T>
+class node_allocator {
+ public:
+  using value_type = T;
+  using propagate_on_container_move_assignment = std::true_type;
+  using propagate_on_container_swap = std::true_type;
+  using propagate_on_container_copy_assignment = std::false_type;
+  using is_always_equal = std::false_type;
+
+  node_allocator() noexcept = default;
+  explicit node_allocator(text_store* store) noexcept : store_(store) {}
+  template <class U>
+  node_allocator(const node_allocator<U>& other) noexcept : store_(other.store()) {}
+
+  T* allocate(std::size_t n) {
+    if (store_ == nullptr) return std::allocator<T>{}.allocate(n);
+    return static_cast<T*>(store_->keep_bytes(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (store_ == nullptr) std::allocator<T>{}.deallocate(p, n);
+  }
+  // A copy of a tree's list is the copier's own: it must not grow the tree's store (which a
+  // copy of the tree shares, perhaps on another thread).
+  node_allocator select_on_container_copy_construction() const noexcept { return {}; }
+
+  text_store* store() const noexcept { return store_; }
+  friend bool operator==(const node_allocator& a, const node_allocator& b) noexcept {
+    return a.store_ == b.store_;
+  }
+
+ private:
+  text_store* store_ = nullptr;
+};
+
+struct node;
+// The items of a block (or of the top level).
+using node_list = std::vector<node, node_allocator<node>>;
 
 
 enum class node_kind : std::uint8_t {
@@ -135,7 +198,7 @@ struct node {
   std::optional<source_position> close_brace_;  // nullopt: never closed (diagnosed)
   // What few nodes have (see node_extra), in the tree's text_store; nullptr: none of it.
   const node_extra* extra_ = nullptr;
-  std::vector<node> children_;
+  node_list children_;
 
   // The first word's value ("" when there are no words): keywords are case-sensitive.
   std::string_view keyword() const {
@@ -150,12 +213,13 @@ struct node {
 
 struct syntax_tree {
   file_id root_file_ = no_file;
+  // Where the views of the tree that are not into a source file point, and where its blocks'
+  // children are (shared, so a copy of the tree or of a node stays valid too). Declared before
+  // items_ so that it is destroyed after them.
+  std::shared_ptr<text_store> store_ = std::make_shared<text_store>();
   // Top level, in reading order. Included files are spliced in after their include node, as
   // keepalived reads them (a block may open in one file and close in another).
-  std::vector<node> items_;
-  // Where the views of the tree that are not into a source file point (shared, so a copy of
-  // the tree or of a node stays valid too).
-  std::shared_ptr<text_store> store_ = std::make_shared<text_store>();
+  node_list items_;
 };
 
 }  // namespace tandem::parsers::keepalived

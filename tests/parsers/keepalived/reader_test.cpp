@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // One line per node, children indented; statements show word values (quoted ones in quotes).
-void dump_into(const std::vector<node>& items, int depth, std::string& out) {
+void dump_into(const node_list& items, int depth, std::string& out) {
   for (const node& n : items) {
     out.append(static_cast<std::size_t>(depth) * 2, ' ');
     switch (n.kind_) {
@@ -80,7 +80,7 @@ std::string dump(const syntax_tree& t) {
 }
 
 // Statements only, flattened, as "kw a b".
-void statements_into(const std::vector<node>& items, std::vector<std::string>& out) {
+void statements_into(const node_list& items, std::vector<std::string>& out) {
   for (const node& n : items) {
     if (n.kind_ == node_kind::statement) {
       std::string line;
