@@ -9,33 +9,12 @@
 
 #include "parsers/haproxy/keywords.hpp"
 #include "parsers/haproxy/migrate.hpp"
+#include "analysis_support.hpp"
 
 namespace tandem::parsers::haproxy {
 namespace {
 
-struct result {
-  source_registry sources_;
-  diagnostics diags_;
-  analysis analysis_;
-
-  std::vector<std::string> codes_at(std::uint32_t line) const {
-    std::vector<std::string> out;
-    for (const diagnostic& d : diags_) {
-      if (d.position_.line_ == line) {
-        out.push_back(d.code_);
-      }
-    }
-    return out;
-  }
-  const diagnostic* find(std::string_view code) const {
-    for (const diagnostic& d : diags_) {
-      if (d.code_ == code) {
-        return &d;
-      }
-    }
-    return nullptr;
-  }
-};
+using result = testing::analysis_result;
 
 result analyse_text(const std::string& text, analysis_options options = {}) {
   result r;

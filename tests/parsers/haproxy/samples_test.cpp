@@ -8,26 +8,13 @@
 #include <vector>
 
 #include "parsers/haproxy/analyse.hpp"
+#include "analysis_support.hpp"
 #include "parsers/haproxy/references.hpp"
 
 namespace tandem::parsers::haproxy {
 namespace {
 
-struct result {
-  source_registry sources_;
-  diagnostics diags_;
-  analysis analysis_;
-
-  std::vector<std::string> codes_at(std::uint32_t line) const {
-    std::vector<std::string> out;
-    for (const diagnostic& d : diags_) {
-      if (d.position_.line_ == line) {
-        out.push_back(d.code_);
-      }
-    }
-    return out;
-  }
-};
+using result = testing::analysis_result;
 
 // A frontend whose line 3 is `line`; line 2 declares the ACL "a".
 result frontend_line(const std::string& line, analysis_options options = {}) {
