@@ -58,6 +58,7 @@ parsers::haproxy::analysis_options haproxy_analysis_options(severity environment
   o.reader_.environment_ = parsers::process_environment();
   o.resolves_ = parsers::haproxy::system_resolver();
   o.file_exists_ = parsers::haproxy::system_file_exists();
+  o.read_file_ = parsers::haproxy::system_file_reader();
   o.environment_severity_ = environment;
   return o;
 }

@@ -4,9 +4,11 @@
 #include "parsers/haproxy/analyse.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -892,8 +894,8 @@ class analyser {
         }
       }
       if (options_.file_exists_(path)) {
-        if (r.what_ == "errorfile") {
-          check_errorfile(path, r.position_, diags_);
+        if (r.what_ == "errorfile" && options_.read_file_) {
+          check_errorfile(path, options_.read_file_(path), r.position_, diags_);
         }
       } else {
         diags_.add(options_.environment_severity_,
@@ -1015,6 +1017,30 @@ std::function<bool(const std::string&)> system_file_exists() {
   return [](const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
+  };
+}
+
+std::function<std::optional<std::string>(const std::string&)> system_file_reader() {
+  return [](const std::string& path) -> std::optional<std::string> {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return std::nullopt;
+    }
+    std::optional<std::string> content;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+      content.emplace();
+      char buffer[65536];
+      ssize_t n = 0;
+      while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
+        content->append(buffer, static_cast<std::size_t>(n));
+      }
+      if (n < 0) {
+        content.reset();
+      }
+    }
+    ::close(fd);
+    return content;
   };
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,6 +53,9 @@ struct analysis_options {
   std::function<bool(const std::string&)> resolves_;
   // Whether a referenced file (or certificate directory) exists; empty: not checked.
   std::function<bool(const std::string&)> file_exists_;
+  // The content of a referenced file that exists and is read to be checked (errorfiles);
+  // nullopt when it cannot be read; empty: such files are not read.
+  std::function<std::optional<std::string>(const std::string&)> read_file_;
   // Missing files and names that do not resolve are facts about this machine, not the file:
   // the linter warns (the file may be meant for another host); `haproxy -c` makes them errors
   // as HAProxy does, since the proxy could not start here.
@@ -84,5 +88,7 @@ analysis analyse_tree(syntax_tree tree, const analysis_options& options, diagnos
 std::function<bool(const std::string&)> system_resolver();
 // stat() on the path.
 std::function<bool(const std::string&)> system_file_exists();
+// Reads a regular file whole; nullopt for anything else (a directory, no permission).
+std::function<std::optional<std::string>(const std::string&)> system_file_reader();
 
 }  // namespace tandem::parsers::haproxy

@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <iterator>
 #include <optional>
 
 #include "parsers/haproxy/builder.hpp"
@@ -102,13 +100,15 @@ std::string errorfile_problem(std::string_view content) {
   return "";
 }
 
-void check_errorfile(const std::string& path, const source_position& where, diagnostics& diags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+void check_errorfile(const std::string& path, const std::optional<std::string>& content,
+                     const source_position& where, diagnostics& diags) {
+  if (!content) {
+    diags.add(severity::error, codes::bad_errorfile, where,
+              "errorfile : error reading file '" + path + "'",
+              std::string("an errorfile must be a readable regular file"));
     return;
   }
-  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (std::string problem = errorfile_problem(content); !problem.empty()) {
+  if (std::string problem = errorfile_problem(*content); !problem.empty()) {
     diags.add(severity::error, codes::bad_errorfile, where,
               "errorfile : '" + path + "': " + problem,
               std::string("an errorfile is a whole HTTP response: 'HTTP/1.0 503 Service "

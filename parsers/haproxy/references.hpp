@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -26,8 +27,10 @@ inline constexpr std::string_view buffer_size = "hap-buffer-size";
 // a blank line, then a body of the announced Content-Length.
 std::string errorfile_problem(std::string_view content);
 
-// Reads the errorfile at `path` and reports its problem at `where` (nothing when unreadable).
-void check_errorfile(const std::string& path, const source_position& where, diagnostics& diags);
+// Reports at `where` what is wrong with the errorfile at `path` whose `content` was read, or,
+// when it could not be read (a directory, no permission), that HAProxy cannot read it either.
+void check_errorfile(const std::string& path, const std::optional<std::string>& content,
+                     const source_position& where, diagnostics& diags);
 
 // The smallest tune.bufsize HAProxy 2.6.12 starts with: its built-in error messages (the longest
 // is 405's) must fit in one buffer as HTX (measured with Debian's `haproxy -c`: 336 fails).

@@ -140,6 +140,34 @@ TEST(HaproxyReferences, ErrorfileIsAnHttpResponse) {
             "payload size does not match the announced content-length (3 != 2)");
 }
 
+TEST(HaproxyReferences, ErrorfilesAreReadThroughTheInjectedReader) {
+  result r;
+  const file_id id = r.sources_.add(
+      "t.cfg", "defaults\n  errorfile 503 /e/good.http\n  errorfile 502 /e/bad.http\n"
+               "  errorfile 504 /e/dir\n");
+  analysis_options o;
+  o.file_exists_ = [](const std::string&) { return true; };
+  o.read_file_ = [](const std::string& path) -> std::optional<std::string> {
+    if (path == "/e/good.http") return std::string("HTTP/1.0 503 x\r\n\r\n");
+    if (path == "/e/bad.http") return std::string("<html>oops</html>\n");
+    return std::nullopt;  // a directory: HAProxy says "error reading file"
+  };
+  r.analysis_ = analyse_haproxy_file(r.sources_, id, o, r.diags_);
+  EXPECT_TRUE(r.codes_at(2).empty());
+  EXPECT_EQ(r.codes_at(3), std::vector<std::string>{"hap-errorfile"});
+  EXPECT_EQ(r.codes_at(4), std::vector<std::string>{"hap-errorfile"});
+  EXPECT_NE(r.find("hap-errorfile"), nullptr);
+}
+
+TEST(HaproxyReferences, SystemReaderRefusesDirectoriesWithoutThrowing) {
+  const auto read = system_file_reader();
+  EXPECT_EQ(read("/"), std::nullopt);
+  EXPECT_EQ(read("/nonexistent/tandem"), std::nullopt);
+  const std::optional<std::string> self = read(TANDEM_SOURCE_DIR "/README.md");
+  ASSERT_TRUE(self.has_value());
+  EXPECT_TRUE(self->starts_with("# Tandem"));
+}
+
 TEST(HaproxyReferences, OneStickTablePerName) {
   result r;
   const file_id id = r.sources_.add(
