@@ -16,6 +16,7 @@
 #include "parsers/keepalived/codes.hpp"
 #include "parsers/keepalived/keywords.hpp"
 #include "parsers/keepalived/migrate.hpp"
+#include "analysis_support.hpp"
 
 namespace tandem::parsers::keepalived {
 namespace {
@@ -23,39 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path blog_configs = fs::path(TANDEM_SOURCE_DIR) / "examples" / "blog-configs";
 
-struct result {
-  source_registry sources_;
-  diagnostics diags_;
-  analysis a_;
-  file_id file_{0};
-
-  // "code@line" for every diagnostic, in order.
-  std::vector<std::string> codes() const {
-    std::vector<std::string> out;
-    for (const diagnostic& d : diags_) out.push_back(d.code_ + "@" + std::to_string(d.position_.line_));
-    return out;
-  }
-  bool has(std::string_view code, std::uint32_t line) const {
-    return std::any_of(diags_.begin(), diags_.end(), [&](const diagnostic& d) {
-      return d.code_ == code && d.position_.line_ == line;
-    });
-  }
-  const diagnostic* find(std::string_view code) const {
-    for (const diagnostic& d : diags_)
-      if (d.code_ == code) return &d;
-    return nullptr;
-  }
-};
-
-std::unique_ptr<result> analyse_text(std::string text, environment env = {}) {
-  auto r = std::make_unique<result>();
-  r->file_ = r->sources_.add("test.conf", std::move(text));
-  analyse_options o;
-  o.read_.config_id_ = "test";
-  o.read_.environment_ = std::move(env);
-  r->a_ = analyse_file(r->file_, r->sources_, o, r->diags_);
-  return r;
-}
+using result = testing::analysis_result;
+using testing::analyse_text;
 
 std::unique_ptr<result> analyse_seed(const std::string& relative, environment env = {}) {
   std::ifstream in(blog_configs / relative, std::ios::binary);

@@ -11,19 +11,12 @@
 #include <string>
 
 #include "parsers/keepalived/analyse.hpp"
+#include "analysis_support.hpp"
 
 namespace tandem::parsers::keepalived {
 namespace {
 
-std::string migrated(std::string text) {
-  source_registry sources;
-  diagnostics diags;
-  const file_id file = sources.add("test.conf", std::move(text));
-  analyse_options o;
-  o.read_.config_id_ = "test";
-  const analysis a = analyse_file(file, sources, o, diags);
-  return migrate(a, sources, file, diags);
-}
+std::string migrated(std::string text) { return testing::analyse_text(std::move(text))->migrated(); }
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -11,32 +11,12 @@
 #include "parsers/keepalived/analyse.hpp"
 #include "parsers/keepalived/codes.hpp"
 #include "parsers/keepalived/migrate.hpp"
+#include "analysis_support.hpp"
 
 namespace tandem::parsers::keepalived {
 namespace {
 
-struct outcome {
-  source_registry sources_;
-  diagnostics diags_;
-  analysis a_;
-  file_id file_{0};
-
-  std::vector<std::string> codes() const {
-    std::vector<std::string> out;
-    for (const diagnostic& d : diags_) out.push_back(d.code_ + "@" + std::to_string(d.position_.line_));
-    return out;
-  }
-  std::string migrated() { return migrate(a_, sources_, file_, diags_); }
-};
-
-std::unique_ptr<outcome> analyse_text(std::string text) {
-  auto r = std::make_unique<outcome>();
-  r->file_ = r->sources_.add("test.conf", std::move(text));
-  analyse_options o;
-  o.read_.config_id_ = "test";
-  r->a_ = analyse_file(r->file_, r->sources_, o, r->diags_);
-  return r;
-}
+using testing::analyse_text;
 
 TEST(keepalived_nested_recovery, real_server_left_open_before_the_next) {
   auto r = analyse_text(
