@@ -1,20 +1,10 @@
 // Small text helpers shared by the command-line front-ends' messages.
 #pragma once
 
-#include <string>
-#include <string_view>
+#include "parsers/common/text.hpp"
 
 namespace tandem::tools {
 
-// 'S', for naming a user's word in a message. Built piecewise: GCC 12 at -O3 reports a false
-// -Wrestrict for "'" + std::string(s) + "'".
-inline std::string single_quoted(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  out += s;
-  out += '\'';
-  return out;
-}
+using parsers::single_quoted;
 
 }  // namespace tandem::tools

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "parsers/common/text.hpp"
 #include "parsers/haproxy/builder.hpp"
 #include "parsers/haproxy/keywords.hpp"
 
@@ -376,15 +377,6 @@ void check_address_word(const word& w, std::string_view what, bool listening, bu
 
 namespace {
 
-// 'text', built by appending (GCC 12 at -O3 warns falsely on "'" + std::string(...)).
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '\'';
-  out.append(text);
-  out += '\'';
-  return out;
-}
 
 bool valid_proxy_name(std::string_view name, char& bad) {
   for (const char c : name) {
@@ -496,7 +488,7 @@ class analyser {
     const source_position where = header->words_[0].position_;
     if (keyword == "crt-store" || keyword == "traces") {
       diags_.add(severity::note, codes::newer_keyword, where,
-                 quoted(keyword) + " sections need HAProxy 3.0 or later (the 2.6 anchor does "
+                 single_quoted(keyword) + " sections need HAProxy 3.0 or later (the 2.6 anchor does "
                                    "not know them); Tandem accepts them");
     }
     if (keyword == "global") {
@@ -653,7 +645,7 @@ class analyser {
       removed(l, *e, name_words, first);
     } else if (!e->added_in_.empty()) {
       diags_.add(severity::note, codes::newer_keyword, first.position_,
-                 quoted(e->name_) + " needs HAProxy " + std::string(e->added_in_) +
+                 single_quoted(e->name_) + " needs HAProxy " + std::string(e->added_in_) +
                      " (the 2.6 anchor does not know it); Tandem accepts it");
     }
     if (count < e->min_arguments_) {
@@ -662,7 +654,7 @@ class analyser {
         return;
       }
       diags_.add(severity::error, codes::arguments, first.position_,
-                 quoted(e->name_) + " expects " +
+                 single_quoted(e->name_) + " expects " +
                      (e->min_arguments_ == 1 ? std::string("an argument")
                                              : "at least " + std::to_string(e->min_arguments_) +
                                                    " arguments"),
@@ -672,7 +664,7 @@ class analyser {
     if (!no && e->max_arguments_ != any_count && count > e->max_arguments_) {
       const word& extra = l.words_[first_argument + e->max_arguments_];
       diags_.add(severity::error, codes::arguments, extra.position_,
-                 quoted(e->name_) + " cannot handle unexpected argument '" +
+                 single_quoted(e->name_) + " cannot handle unexpected argument '" +
                      extra.value_ + "'",
                  std::nullopt);
       return;

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "parsers/common/text.hpp"
 #include "parsers/haproxy/analyse.hpp"
 #include "parsers/haproxy/builder.hpp"
 #include "parsers/haproxy/keywords.hpp"
@@ -14,15 +15,6 @@ namespace tandem::parsers::haproxy {
 
 namespace {
 
-// Built by appending: GCC 12's -Wrestrict misfires on "'" + std::string(v) + "'".
-std::string quoted(std::string_view v) {
-  std::string out;
-  out.reserve(v.size() + 2);
-  out += '\'';
-  out += v;
-  out += '\'';
-  return out;
-}
 
 bool is_acl_match(std::string_view m) {
   static constexpr std::string_view methods[] = {"found", "bool", "int", "ip",  "bin",
@@ -61,7 +53,7 @@ class line_checker {
     keyword_ = d_.keyword_word().value_;
     if (keyword_ == "acl") {
       if (args_.size() >= 2) {
-        const std::string context = "error detected while parsing ACL " + quoted(args_[0].value_);
+        const std::string context = "error detected while parsing ACL " + single_quoted(args_[0].value_);
         acl_expression(1, args_.size(), context);
       }
       if (!args_.empty()) {
@@ -121,7 +113,7 @@ class line_checker {
       name += ' ';
       name += name_part(action_);
     }
-    return quoted(name);
+    return single_quoted(name);
   }
 
   // An expression given as words (`track-sc0 src`, `stick on req.hdr(x) lower`): the first word
@@ -142,7 +134,7 @@ class line_checker {
     const sample_result r = parse_sample(text, false, acl);
     if (!r.error_.empty()) {
       error(args_[first], context + " : " + r.error_ + " in " +
-                              (acl ? "ACL expression " : "sample expression ") + quoted(text),
+                              (acl ? "ACL expression " : "sample expression ") + single_quoted(text),
             r.hint_);
     }
     keep(r, args_[first]);
@@ -162,7 +154,7 @@ class line_checker {
         ++i;
       } else if (flag == "-f" || flag == "-u" || flag == "-m") {
         if (i + 1 >= end) {
-          error(args_[i], context + " : missing argument after " + quoted(flag));
+          error(args_[i], context + " : missing argument after " + single_quoted(flag));
           return;
         }
         const word& value = args_[i + 1];
@@ -173,14 +165,14 @@ class line_checker {
                                           false, false});
           }
         } else if (flag == "-m" && !is_acl_match(value.value_)) {
-          error(value, context + " : unknown matching method " + quoted(value.value_),
+          error(value, context + " : unknown matching method " + single_quoted(value.value_),
                 std::string("use one of found, bool, int, ip, bin, len, str, sub, reg, beg, "
                             "end, dir, dom"));
           return;
         }
         i += 2;
       } else {
-        error(args_[i], context + " : " + quoted(flag) +
+        error(args_[i], context + " : " + single_quoted(flag) +
                             " is not a valid ACL option. Please use '--' before any pattern "
                             "beginning with a '-'");
         return;
@@ -211,7 +203,7 @@ class line_checker {
       ++at;
       const std::string_view text = v.substr(at);
       const sample_result r = parse_sample(text, true, false);
-      const std::string context = "error detected in proxy " + quoted(b_.proxy_->name_) +
+      const std::string context = "error detected in proxy " + single_quoted(b_.proxy_->name_) +
                                   " while parsing " + rule_name() + " rule";
       if (!r.error_.empty()) {
         const std::size_t close = text.find(']');
@@ -224,12 +216,12 @@ class line_checker {
       }
       keep(r, w);
       if (r.end_ >= text.size()) {
-        error(w, context + " : missing ']' after " + quoted(text));
+        error(w, context + " : missing ']' after " + single_quoted(text));
         return;
       }
       if (text[r.end_] != ']') {
-        error(w, context + " : expected ']' after " + quoted(text.substr(0, r.end_)) +
-                     ", but found " + quoted(text.substr(r.end_, 1)));
+        error(w, context + " : expected ']' after " + single_quoted(text.substr(0, r.end_)) +
+                     ", but found " + single_quoted(text.substr(r.end_, 1)));
         return;
       }
       at += r.end_ + 1;
@@ -255,7 +247,7 @@ class line_checker {
     if (!takes) {
       return;
     }
-    const std::string context = "error detected in proxy " + quoted(b_.proxy_->name_) +
+    const std::string context = "error detected in proxy " + single_quoted(b_.proxy_->name_) +
                                 " while parsing " + rule_name() + " rule";
     word_expression(first, end, false, context);
   }
@@ -298,16 +290,16 @@ class line_checker {
       const std::string& name = service.value_;
       if ((name.starts_with("lua.") && no_lua) ||
           (!name.starts_with("lua.") && name != "prometheus-exporter")) {
-        error(service, "error detected in proxy " + quoted(b_.proxy_->name_) + " while parsing " +
-                           rule_name() + " rule : " + quoted(name) + " unknown service name",
+        error(service, "error detected in proxy " + single_quoted(b_.proxy_->name_) + " while parsing " +
+                           rule_name() + " rule : " + single_quoted(name) + " unknown service name",
               std::string(name.starts_with("lua.")
                               ? "a Lua service needs the 'lua-load' file that registers it"
                               : "HAProxy 2.6 has the service 'prometheus-exporter' and Lua ones "
                                 "(lua.NAME)"));
       }
     } else if (action_.starts_with("lua.") && no_lua) {
-      error(action, "error detected in proxy " + quoted(b_.proxy_->name_) + " while parsing " +
-                        quoted(keyword_) + " rule : unknown action " + quoted(action_),
+      error(action, "error detected in proxy " + single_quoted(b_.proxy_->name_) + " while parsing " +
+                        single_quoted(keyword_) + " rule : unknown action " + single_quoted(action_),
             std::string("a Lua action needs the 'lua-load' file that registers it"));
     }
   }
@@ -345,7 +337,7 @@ class line_checker {
       }
       const std::string name(v);
       if (b_.acl_names_.names_.count(name) == 0 && !predefined_acl(name)) {
-        error(args_[i], context + " : no such ACL : " + quoted(name),
+        error(args_[i], context + " : no such ACL : " + single_quoted(name),
               std::string("declare 'acl " + name + " …' above this line"));
       }
     }

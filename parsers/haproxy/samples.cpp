@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "parsers/common/text.hpp"
 #include "parsers/haproxy/analyse.hpp"
 #include "parsers/haproxy/builder.hpp"
 #include "parsers/haproxy/keywords.hpp"
@@ -193,15 +194,6 @@ bool argument_list(std::string_view text, std::size_t& at, std::vector<std::stri
   return false;
 }
 
-// Built by appending: GCC 12's -Wrestrict misfires on "'" + std::string(v) + "'".
-std::string quoted(std::string_view v) {
-  std::string out;
-  out.reserve(v.size() + 2);
-  out += '\'';
-  out += v;
-  out += '\'';
-  return out;
-}
 
 // Checks `args` against the keyword's slots; "" when they fit.
 std::string check_arguments(const sample_keyword& k, const std::vector<std::string>& args,
@@ -209,27 +201,27 @@ std::string check_arguments(const sample_keyword& k, const std::vector<std::stri
   const std::vector<argument_slot> slots = slots_of(k.arguments_);
   if (slots.empty()) {
     if (!args.empty()) {
-      return "no argument supported, but got " + quoted(args[0]);
+      return "no argument supported, but got " + single_quoted(args[0]);
     }
     return "";
   }
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (i >= slots.size()) {
       return "end of arguments expected at position " + std::to_string(i + 1) + ", but got " +
-             quoted(args[i]);
+             single_quoted(args[i]);
     }
     if (args[i].empty() && slots[i].optional_) {
       continue;
     }
     if (!valid_argument(slots[i].type_, args[i])) {
-      return "failed to parse " + quoted(args[i]) + " as type " + quoted(slots[i].type_) +
+      return "failed to parse " + single_quoted(args[i]) + " as type " + single_quoted(slots[i].type_) +
              " at position " + std::to_string(i + 1);
     }
   }
   if (args.size() < slots.size() && !slots[args.size()].optional_ &&
       !defaults_to_proxy(slots[args.size()].type_)) {
     (void)had_parentheses;
-    return "expected type " + quoted(slots[args.size()].type_) + " at position " +
+    return "expected type " + single_quoted(slots[args.size()].type_) + " at position " +
            std::to_string(args.size() + 1) + ", but got nothing";
   }
   return "";
@@ -295,30 +287,30 @@ sample_result parse_sample(std::string_view text, bool closing, bool acl) {
     fetch = find_fetch(name);
   }
   if (fetch == nullptr) {
-    r.error_ = "unknown fetch method " + quoted(name);
+    r.error_ = "unknown fetch method " + single_quoted(name);
     const std::string close = closest(fetch_table, name);
     if (!close.empty()) {
-      r.hint_ = "did you mean " + quoted(close) + "?";
+      r.hint_ = "did you mean " + single_quoted(close) + "?";
     }
     return r;
   }
   if (!fetch->added_in_.empty()) {
-    r.newer_.push_back("the fetch " + quoted(name) + " needs HAProxy " +
+    r.newer_.push_back("the fetch " + single_quoted(name) + " needs HAProxy " +
                        std::string(fetch->added_in_));
   }
   std::vector<std::string> args;
   if (at < text.size() && text[at] == '(') {
     std::string error;
     if (!argument_list(text, at, args, error)) {
-      r.error_ = "missing closing ')' after arguments to fetch keyword " + quoted(name);
+      r.error_ = "missing closing ')' after arguments to fetch keyword " + single_quoted(name);
       return r;
     }
     if (std::string e = check_arguments(*fetch, args, true); !e.empty()) {
-      r.error_ = "fetch method " + quoted(name) + " : " + e;
+      r.error_ = "fetch method " + single_quoted(name) + " : " + e;
       return r;
     }
   } else if (std::string e = check_arguments(*fetch, args, false); !e.empty()) {
-    r.error_ = "fetch method " + quoted(name) + " : " + e;
+    r.error_ = "fetch method " + single_quoted(name) + " : " + e;
     return r;
   }
   sample_type previous = fetch->output_;
@@ -329,8 +321,8 @@ sample_result parse_sample(std::string_view text, bool closing, bool acl) {
       if (closing) {
         break;
       }
-      r.error_ = after_converter ? "missing comma after converter " + quoted(last)
-                                 : "missing comma after fetch keyword " + quoted(last);
+      r.error_ = after_converter ? "missing comma after converter " + single_quoted(last)
+                                 : "missing comma after fetch keyword " + single_quoted(last);
       return r;
     }
     while (at < text.size() && text[at] == ',') {
@@ -350,20 +342,20 @@ sample_result parse_sample(std::string_view text, bool closing, bool acl) {
       return r;
     }
     if (conv == nullptr) {
-      r.error_ = "unknown converter " + quoted(converter);
+      r.error_ = "unknown converter " + single_quoted(converter);
       const std::string close = closest(converter_table, converter);
       if (!close.empty()) {
-        r.hint_ = "did you mean " + quoted(close) + "?";
+        r.hint_ = "did you mean " + single_quoted(close) + "?";
       }
       r.end_ = begin;
       return r;
     }
     if (!conv->added_in_.empty()) {
-      r.newer_.push_back("the converter " + quoted(converter) + " needs HAProxy " +
+      r.newer_.push_back("the converter " + single_quoted(converter) + " needs HAProxy " +
                          std::string(conv->added_in_));
     }
     if (!castable(previous, conv->input_)) {
-      r.error_ = "converter " + quoted(converter) + " cannot be applied";
+      r.error_ = "converter " + single_quoted(converter) + " cannot be applied";
       return r;
     }
     previous = conv->output_;
@@ -373,16 +365,16 @@ sample_result parse_sample(std::string_view text, bool closing, bool acl) {
     if (at < text.size() && text[at] == '(') {
       std::string error;
       if (!argument_list(text, at, args, error)) {
-        r.error_ = "syntax error: missing ')' after converter " + quoted(converter);
+        r.error_ = "syntax error: missing ')' after converter " + single_quoted(converter);
         return r;
       }
     }
     if (conv->arguments_.empty() && !args.empty()) {
-      r.error_ = "converter " + quoted(converter) + " does not support any args";
+      r.error_ = "converter " + single_quoted(converter) + " does not support any args";
       return r;
     }
     if (std::string e = check_arguments(*conv, args, true); !e.empty()) {
-      r.error_ = "invalid args in converter " + quoted(converter) + " : " + e;
+      r.error_ = "invalid args in converter " + single_quoted(converter) + " : " + e;
       return r;
     }
     if (names_map_file(converter) && !args.empty() && !args[0].empty()) {
