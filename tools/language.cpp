@@ -1,23 +1,13 @@
 // Telling haproxy.cfg from keepalived.conf by content (see language.hpp).
 #include "tools/language.hpp"
 
-#include <algorithm>
-#include <array>
-
 #include "parsers/haproxy/syntax.hpp"
+#include "parsers/keepalived/keywords.hpp"
 
 namespace tandem::tools {
 
 namespace {
 
-constexpr std::array<std::string_view, 22> keepalived_blocks = {
-    "global_defs",       "vrrp_instance",     "vrrp_sync_group",     "vrrp_script",
-    "virtual_server",    "virtual_server_group", "static_ipaddress", "static_routes",
-    "static_rules",      "vrrp_track_process", "vrrp_track_file",    "track_file",
-    "garp_group",        "linkbeat_interfaces", "bfd_instance",      "net_namespace",
-    "include",           "real_server",       "virtual_ipaddress",   "authentication",
-    "vrrp_group",        "use_polling",
-};
 
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -67,8 +57,8 @@ config_language detect_language(std::string_view text) {
       ++word_end;
     }
     const std::string_view word = line.substr(0, word_end);
-    if (std::find(keepalived_blocks.begin(), keepalived_blocks.end(), word) !=
-            keepalived_blocks.end() ||
+    if (word == "include" ||
+        parsers::keepalived::find_keyword(word, parsers::keepalived::context::top) != nullptr ||
         opens_block(line)) {
       return config_language::keepalived;
     }

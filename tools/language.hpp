@@ -9,8 +9,8 @@ namespace tandem::tools {
 
 enum class config_language { haproxy, keepalived, unknown };
 
-// keepalived when a line starts with one of keepalived's top-level block keywords
-// (global_defs, vrrp_instance, virtual_server, …) or the text uses '{' blocks; haproxy when a
+// keepalived when a line starts with a top-level keyword of keepalived's keyword table
+// (global_defs, vrrp_instance, virtual_server, …) or `include`, or opens a '{' block; haproxy when a
 // line starts with an HAProxy section keyword (parsers/haproxy/syntax.hpp's list, 1.4 to 3.x);
 // the first such line decides. unknown when neither is found.
 config_language detect_language(std::string_view text);

@@ -21,7 +21,11 @@ TEST(Language, KeepalivedBlocks) {
             config_language::keepalived);
   EXPECT_EQ(detect_language("vrrp_script chk {\n  script \"killall -0 haproxy\"\n}\n"),
             config_language::keepalived);
-  // A block of a keyword not in the list still opens with a blank and '{'.
+  // Any top-level keyword of keepalived's table, and include, decide it without a brace.
+  EXPECT_EQ(detect_language("net_namespace blue\n"), config_language::keepalived);
+  EXPECT_EQ(detect_language("include /etc/keepalived/conf.d/*.conf\n"),
+            config_language::keepalived);
+  // A block of a keyword not in the table still opens with a blank and '{'.
   EXPECT_EQ(detect_language("something_new {\n}\n"), config_language::keepalived);
   // Pasted no-break spaces before the keyword (blog posts).
   EXPECT_EQ(detect_language("\xC2\xA0\xC2\xA0vrrp_instance VI_1 {\n"), config_language::keepalived);
