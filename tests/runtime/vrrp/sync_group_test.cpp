@@ -27,28 +27,7 @@ struct group_fixture {
   }
   // Both members on one clock.
   void advance_to(time_point t) {
-    for (;;) {
-      std::optional<time_point> next;
-      for (auto* r : {&a, &b}) {
-        if (auto d = r->inst_.next_deadline(); d && *d <= t && (!next || *d < *next)) {
-          next = d;
-        }
-      }
-      if (!next) {
-        break;
-      }
-      for (auto* r : {&a, &b}) {
-        r->now_ = *next;
-      }
-      for (auto* r : {&a, &b}) {
-        if (auto d = r->inst_.next_deadline(); d && *d == *next) {
-          r->inst_.on_timer(*next);
-        }
-      }
-      a.drain();
-      b.drain();
-    }
-    a.now_ = b.now_ = t;
+    advance_together({&a, &b}, t, [] {});
   }
   clocked a;
   clocked b;

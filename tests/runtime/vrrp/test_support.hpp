@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -135,6 +137,39 @@ struct clocked {
   std::vector<std::pair<time_point, action>> log_;
   std::vector<action> fresh_;
 };
+
+// Several routers on one clock: fires their deadlines up to t in time order (at each instant,
+// every router due then), drains them all, and calls `between()` (e.g. to deliver adverts);
+// then sets every clock to t.
+template <typename between_fn>
+void advance_together(std::initializer_list<clocked*> routers, time_point t, between_fn between) {
+  for (;;) {
+    std::optional<time_point> next;
+    for (clocked* r : routers) {
+      if (auto d = r->inst_.next_deadline(); d && *d <= t && (!next || *d < *next)) {
+        next = d;
+      }
+    }
+    if (!next) {
+      break;
+    }
+    for (clocked* r : routers) {
+      r->now_ = *next;
+    }
+    for (clocked* r : routers) {
+      if (auto d = r->inst_.next_deadline(); d && *d == *next) {
+        r->inst_.on_timer(*next);
+      }
+    }
+    for (clocked* r : routers) {
+      r->drain();
+    }
+    between();
+  }
+  for (clocked* r : routers) {
+    r->now_ = t;
+  }
+}
 
 // Routers on one segment: every advert one sends reaches all the others at the same
 // instant (after each router's due timers at that instant have run).

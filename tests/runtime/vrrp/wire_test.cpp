@@ -62,26 +62,7 @@ struct wire_pair {
     exchange();
   }
   void run_until(time_point t) {
-    for (;;) {
-      std::optional<time_point> next;
-      for (auto* r : {&a, &b}) {
-        if (auto d = r->inst_.next_deadline(); d && *d <= t && (!next || *d < *next)) {
-          next = d;
-        }
-      }
-      if (!next) {
-        break;
-      }
-      for (auto* r : {&a, &b}) {
-        r->now_ = *next;
-        if (auto d = r->inst_.next_deadline(); d && *d == *next) {
-          r->inst_.on_timer(*next);
-          r->drain();
-        }
-      }
-      exchange();
-    }
-    a.now_ = b.now_ = t;
+    advance_together({&a, &b}, t, [this] { exchange(); });
   }
   void exchange() {
     for (int round = 0; round < 8; ++round) {
