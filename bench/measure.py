@@ -1,11 +1,14 @@
 """Measuring a command the same way for Tandem and for the anchor it is compared with: wall
 time and peak resident memory, best of several runs.
 
-The peak comes from GNU time (/usr/bin/time -f %M), not from this process's own wait4: Linux
-carries a process's peak RSS across exec, so a child forked from Python would report at least
-Python's own size. GNU time is small, so what it reports is the command's own peak."""
+Wall time is taken around posix_spawn and waitpid of the command itself, so neither Python's
+fork nor a wrapper's start is counted. The peak comes from separate runs under GNU time
+(/usr/bin/time -f %M), not from this process's wait4: Linux carries a process's peak RSS across
+exec, so a child spawned from Python would report at least Python's own size. GNU time is
+small, so what it reports is the command's own peak."""
 
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -21,26 +24,44 @@ class sample:
     status: int
 
 
-def run_once(argv, env=None, cwd=None):
-    """Runs argv with stdout/stderr discarded; its wall time, peak RSS (KiB) and exit status.
-    The wall time includes GNU time's own start (about a millisecond, the same for both)."""
-    with tempfile.NamedTemporaryFile('r', prefix='tandem-bench-time-') as stats:
+def timed_run(argv, env=None, cwd=None):
+    """Runs argv with stdin, stdout and stderr on /dev/null; its wall time and exit status."""
+    program = shutil.which(argv[0]) or argv[0]
+    devnull = os.open(os.devnull, os.O_RDWR)
+    old_cwd = os.getcwd()
+    try:
+        if cwd:
+            os.chdir(cwd)
         start = time.monotonic()
-        status = subprocess.run([GNU_TIME, '-q', '-o', stats.name, '-f', '%M %x', *argv],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL, env=env, cwd=cwd).returncode
+        pid = os.posix_spawn(program, argv, os.environ if env is None else env,
+                             file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0),
+                                           (os.POSIX_SPAWN_DUP2, devnull, 1),
+                                           (os.POSIX_SPAWN_DUP2, devnull, 2)])
+        _, status = os.waitpid(pid, 0)
         elapsed = time.monotonic() - start
+    finally:
+        os.chdir(old_cwd)
+        os.close(devnull)
+    return elapsed, os.waitstatus_to_exitcode(status)
+
+
+def peak_kib(argv, env=None, cwd=None):
+    """The command's peak resident memory in KiB, as GNU time reports it."""
+    with tempfile.NamedTemporaryFile('r', prefix='tandem-bench-time-') as stats:
+        subprocess.run([GNU_TIME, '-q', '-o', stats.name, '-f', '%M', *argv],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       stdin=subprocess.DEVNULL, env=env, cwd=cwd)
         fields = stats.read().split()
-    peak_kib = int(fields[0]) if fields else 0
-    return sample(elapsed, peak_kib, status)
+    return int(fields[0]) if fields else 0
 
 
 def best_of(argv, runs=5, env=None, cwd=None):
-    """The fastest of `runs` runs (and the largest peak memory seen): timing noise only ever
-    adds time, while the peak is a property of the work."""
-    samples = [run_once(argv, env, cwd) for _ in range(runs)]
-    fastest = min(samples, key=lambda s: s.seconds)
-    return sample(fastest.seconds, max(s.peak_kib for s in samples), fastest.status)
+    """The fastest of `runs` timed runs (timing noise only ever adds time) and the largest
+    peak memory of three runs under GNU time (the peak is a property of the work)."""
+    timings = [timed_run(argv, env, cwd) for _ in range(runs)]
+    seconds, status = min(timings)
+    peak = max(peak_kib(argv, env, cwd) for _ in range(3))
+    return sample(seconds, peak, status)
 
 
 def tandem_bin():
@@ -52,9 +73,10 @@ def report(title, ours, theirs, anchor_name, wall_target=None, memory_target=Non
     wall = ours.seconds / theirs.seconds if theirs.seconds else float('inf')
     mem = ours.peak_kib / theirs.peak_kib if theirs.peak_kib else float('inf')
     print(f'{title}')
-    print(f'  {"":12} {"wall s":>9} {"peak MiB":>9} {"exit":>5}')
-    print(f'  {"tandem":12} {ours.seconds:9.3f} {ours.peak_kib / 1024:9.1f} {ours.status:5}')
-    print(f'  {anchor_name:12} {theirs.seconds:9.3f} {theirs.peak_kib / 1024:9.1f} '
+    print(f'  {"":14} {"wall ms":>9} {"peak MiB":>9} {"exit":>5}')
+    print(f'  {"tandem":14} {ours.seconds * 1000:9.2f} {ours.peak_kib / 1024:9.1f} '
+          f'{ours.status:5}')
+    print(f'  {anchor_name:14} {theirs.seconds * 1000:9.2f} {theirs.peak_kib / 1024:9.1f} '
           f'{theirs.status:5}')
     line = f'  ratio: wall {wall:.3f}x'
     if wall_target is not None:
