@@ -1,0 +1,74 @@
+// Load balancing of one backend: which server takes the next request or connection, with
+// HAProxy 2.6's algorithms and their exact order (roundrobin's smooth weighted rotation,
+// static-rr, leastconn, first, source, uri, url_param, hdr(NAME), random, rdp-cookie),
+// hash-type map-based|consistent, backup servers and option allbackups. One file per
+// algorithm behind `algorithm`, found by name in a registry. Thread-safe: the proxy's threads
+// share a backend's balancer. Randomness is passed in.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tandem::runtime::proxy::balance {
+
+// A server as the balancer sees it, in the backend's declaration order (`id_` is its index).
+struct server_entry {
+  std::uint32_t id_ = 0;
+  std::uint32_t weight_ = 1;  // user weight, 0..256; 0 takes no new traffic
+  bool backup_ = false;
+};
+
+// What hash-based algorithms read from a request; a session fills what it has.
+struct request_keys {
+  std::span<const std::uint8_t> source_address_;  // 4 (IPv4) or 16 (IPv6) bytes
+  std::string_view uri_;                          // the request target as received
+  // Header value by name (first occurrence), nullptr when absent (hdr(NAME), rdp-cookie
+  // reads the RDP cookie from the TCP payload instead: rdp_cookie_).
+  std::function<std::optional<std::string_view>(std::string_view)> header_;
+  std::string_view rdp_cookie_;  // "mstshash" value, when the session found one
+};
+
+// HAProxy's `balance` and `hash-type` lines as written ("roundrobin"; "hdr(host)";
+// "url_param userid check_post"; hash-type "consistent" "sdbm" "avalanche").
+struct settings {
+  std::vector<std::string> balance_;    // empty: roundrobin
+  std::vector<std::string> hash_type_;  // empty: map-based
+  bool all_backups_ = false;            // option allbackups
+};
+
+// A source of random 32-bit numbers (random, and consistent hashing's ties).
+using random_source = std::function<std::uint32_t()>;
+
+class balancer {
+ public:
+  virtual ~balancer() = default;
+
+  // A server enters or leaves the rotation (health checks, maintenance, disabled).
+  virtual void set_usable(std::uint32_t id, bool usable) = 0;
+  // A new user weight (set weight, or a check's agent); 0 stops new traffic to it.
+  virtual void set_weight(std::uint32_t id, std::uint32_t weight) = 0;
+  // The server for the next request; nullopt when no server is usable (HAProxy's 503).
+  // Active servers first; when none is usable, the first usable backup (declaration order),
+  // or all usable backups balanced when option allbackups.
+  virtual std::optional<std::uint32_t> pick(const request_keys& keys) = 0;
+  // Connection accounting for leastconn/first (and the stats): a connection to `id` opened,
+  // and closed.
+  virtual void connection_opened(std::uint32_t id) = 0;
+  virtual void connection_closed(std::uint32_t id) = 0;
+};
+
+// Builds the balancer for `servers` (all start usable unless set otherwise); nullptr with
+// `error` set for an unknown algorithm or bad arguments.
+std::unique_ptr<balancer> make_balancer(const settings& s, std::span<const server_entry> servers,
+                                        random_source random, std::string& error);
+
+// The algorithm names the registry knows (for tests and the linter).
+std::vector<std::string_view> algorithm_names();
+
+}  // namespace tandem::runtime::proxy::balance
