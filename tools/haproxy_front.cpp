@@ -2,7 +2,12 @@
 // (see haproxy_front.hpp and front_ends.hpp).
 #include "tools/haproxy_front.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <fstream>
 
 #include <cerrno>
 #include <cstring>
@@ -14,6 +19,9 @@
 #include "parsers/haproxy/analyse.hpp"
 #include "parsers/haproxy/migrate.hpp"
 #include "parsers/haproxy/reader.hpp"
+#include "runtime/assemble/haproxy.hpp"
+#include "runtime/core/event_loop.hpp"
+#include "runtime/proxy/service.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
 #include "tools/haproxy_cli.hpp"
@@ -119,6 +127,132 @@ int check_configuration(const haproxy_options& o, source_registry& sources, diag
   return exit_ok;
 }
 
+// Prints the analysis's diagnostics as HAProxy does when it starts; false when one is an error
+// (HAProxy then refuses to start).
+bool report_analysis(const haproxy_options& o, const source_registry& sources,
+                     const diagnostics& diags, std::ostream& err) {
+  for (const parsers::diagnostic& d : diags) {
+    if (d.code_ == parsers::haproxy::codes::directive_diag && !o.diagnostic_mode_) {
+      continue;
+    }
+    if (o.quiet_ && d.severity_ != severity::error) {
+      continue;
+    }
+    print_haproxy(d, sources, err);
+  }
+  if (diags.has_errors()) {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      err << haproxy_prefix(severity::error) << "config : Error(s) found in configuration file : "
+          << sources.file(static_cast<parsers::file_id>(i)).name() << '\n';
+    }
+    err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+    return false;
+  }
+  return true;
+}
+
+// Detaches from the terminal as HAProxy's daemon mode: the parent exits once the child runs.
+bool daemonize(std::ostream& err) {
+  const pid_t child = ::fork();
+  if (child < 0) {
+    err << haproxy_prefix(severity::error) << "[haproxy.main()] Cannot fork: "
+        << std::strerror(errno) << ".\n";
+    return false;
+  }
+  if (child > 0) {
+    ::_exit(0);
+  }
+  ::setsid();
+  const int null = ::open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    if (null > 2) ::close(null);
+  }
+  return true;
+}
+
+// `haproxy -f FILE` without -c: check, assemble, bind, serve until a signal. SIGUSR1 is a soft
+// stop (listeners closed, connections finish), SIGTERM and SIGINT a hard stop, as in HAProxy.
+int run_configuration(const haproxy_options& o, source_registry& sources, diagnostics& diags,
+                      std::ostream& err) {
+  const parsers::haproxy::analysis_options options = haproxy_analysis_options(severity::error);
+  parsers::haproxy::syntax_tree tree;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    tree.files_.push_back(parsers::haproxy::read_haproxy_file(
+        sources, static_cast<parsers::file_id>(i), options.reader_, diags));
+  }
+  parsers::haproxy::analysis a = parsers::haproxy::analyse_tree(std::move(tree), options, diags);
+  if (!report_analysis(o, sources, diags, err)) {
+    return exit_failure;
+  }
+  runtime::assemble::haproxy_result assembled = runtime::assemble::assemble_haproxy(a.model_);
+  bool failed = false;
+  for (const runtime::assemble::problem& p : assembled.problems_) {
+    const severity s = p.error_ ? severity::error : severity::warning;
+    err << haproxy_prefix(s) << "config : ";
+    if (p.position_.has_file() && sources.contains(p.position_.file_)) {
+      err << "parsing [" << sources.file(p.position_.file_).name() << ':' << p.position_.line_
+          << "] : ";
+    }
+    err << p.message_ << '\n';
+    failed = failed || p.error_;
+  }
+  if (failed || !assembled.ok()) {
+    err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+    return exit_failure;
+  }
+  runtime::proxy::proxy_set& proxies = *assembled.proxies_;
+  bool any_listener = false;
+  for (const auto& fe : proxies.frontends_) {
+    any_listener = any_listener || !fe->listeners_.empty();
+  }
+  if (!any_listener) {
+    err << haproxy_prefix(severity::error)
+        << "[haproxy.main()] No enabled listener found (check for 'bind' directives) ! Exiting.\n";
+    return exit_failure;
+  }
+  if (o.max_conn_) {
+    proxies.global_maxconn_ = static_cast<std::uint32_t>(*o.max_conn_);
+  }
+  runtime::event_loop loop(proxies.threads_);
+  runtime::proxy::service svc(proxies, loop, [&err](std::string_view level, std::string_view m) {
+    err << "[" << level << "] (" << ::getpid() << ") : " << m << '\n';
+  });
+  std::string error;
+  if (!svc.open_listeners(error)) {
+    err << haproxy_prefix(severity::error) << error << '\n';
+    err << haproxy_prefix(severity::error)
+        << "[haproxy.main()] Some protocols failed to start their listeners! Exiting.\n";
+    return exit_failure;
+  }
+  const bool daemon = (o.daemon_ || a.model_.global_.daemon_) && !o.foreground_ && !o.debug_;
+  if (daemon && !daemonize(err)) {
+    return exit_failure;
+  }
+  const std::string pid_file = o.pid_file_ ? *o.pid_file_ : a.model_.global_.pidfile_;
+  if (!pid_file.empty()) {
+    std::ofstream pf(pid_file, std::ios::trunc);
+    pf << ::getpid() << '\n';
+  }
+  boost::asio::signal_set signals(loop.context(0), SIGUSR1, SIGTERM, SIGINT);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int number) {
+        if (ec) return;
+        if (number == SIGUSR1) {
+          svc.soft_stop();
+          signals.async_wait(on_signal);
+        } else {
+          svc.hard_stop();
+        }
+      };
+  signals.async_wait(on_signal);
+  svc.start();
+  loop.run();
+  return exit_ok;
+}
+
 }  // namespace
 
 int run_haproxy(std::string_view program, std::span<const std::string_view> args, std::ostream& out,
@@ -176,10 +310,7 @@ int run_haproxy(std::string_view program, std::span<const std::string_view> args
   if (o.check_) {
     return check_configuration(o, sources, diags, out, err);
   }
-  report_loaded(program, sources, err);
-  return not_implemented(program,
-                         "running a configuration needs the proxy runtime (issue 5)",
-                         err);
+  return run_configuration(o, sources, diags, err);
 }
 
 void lint_haproxy(parsers::source_registry& sources, parsers::file_id file,

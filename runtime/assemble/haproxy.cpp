@@ -1,0 +1,654 @@
+// See haproxy.hpp.
+#include "runtime/assemble/haproxy.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "runtime/proxy/rules.hpp"
+
+namespace tandem::runtime::assemble {
+
+namespace model = parsers::haproxy;
+using namespace tandem::runtime::proxy;
+
+namespace {
+
+struct context {
+  haproxy_result& result_;
+  void error(const parsers::source_position& at, std::string message) {
+    result_.problems_.push_back({at, std::move(message), true});
+  }
+  void warning(const parsers::source_position& at, std::string message) {
+    result_.problems_.push_back({at, std::move(message), false});
+  }
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// getaddrinfo for one host (numeric or a name, "" / "*" for any); the first answer, IPv4
+// first as HAProxy's libc resolution prefers it.
+bool resolve(const std::string& host, std::uint16_t port, bool passive, bool want_v6_any,
+             sockaddr_storage& out, socklen_t& length, std::string& error) {
+  std::memset(&out, 0, sizeof out);
+  if (host.empty() || host == "*" || host == "0.0.0.0") {
+    auto& a = reinterpret_cast<sockaddr_in&>(out);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    length = sizeof(sockaddr_in);
+    return true;
+  }
+  if (host == "::" || want_v6_any) {
+    auto& a = reinterpret_cast<sockaddr_in6&>(out);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr = in6addr_any;
+    length = sizeof(sockaddr_in6);
+    return true;
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  if (passive) hints.ai_flags |= AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (rc != 0 || found == nullptr) {
+    error = "could not resolve address '" + host + "'";
+    return false;
+  }
+  const addrinfo* pick = found;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  }
+  std::memcpy(&out, pick->ai_addr, pick->ai_addrlen);
+  length = static_cast<socklen_t>(pick->ai_addrlen);
+  if (out.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in&>(out).sin_port = htons(port);
+  } else {
+    reinterpret_cast<sockaddr_in6&>(out).sin6_port = htons(port);
+  }
+  ::freeaddrinfo(found);
+  return true;
+}
+
+timeouts timeouts_of(const model::proxy& p) {
+  timeouts t;
+  auto get = [&p](std::string_view name) {
+    const auto it = p.timeouts_.find(name);
+    return it == p.timeouts_.end() ? milliseconds(0) : milliseconds(it->second);
+  };
+  t.client_ = get("client");
+  t.server_ = get("server");
+  t.connect_ = get("connect");
+  t.http_request_ = get("http-request");
+  t.http_keep_alive_ = get("http-keep-alive");
+  t.queue_ = get("queue");
+  t.tunnel_ = get("tunnel");
+  t.client_fin_ = get("client-fin");
+  t.server_fin_ = get("server-fin");
+  return t;
+}
+
+bool option_on(const model::proxy& p, std::string_view name) {
+  const auto it = p.options_.find(name);
+  return it != p.options_.end() && it->second.enabled_;
+}
+
+http_connection_mode connection_mode_of(const model::proxy& p) {
+  // The last of these options wins in HAProxy; the model keeps one entry each, so the
+  // strongest that is on is taken.
+  if (option_on(p, "httpclose") || option_on(p, "forceclose")) return http_connection_mode::close;
+  if (option_on(p, "http-server-close")) return http_connection_mode::server_close;
+  return http_connection_mode::keep_alive;
+}
+
+bool parse_network(std::string_view text, sockaddr_storage& out, unsigned& bits) {
+  std::string addr(text.substr(0, text.find('/')));
+  bits = 0;
+  std::memset(&out, 0, sizeof out);
+  if (inet_pton(AF_INET, addr.c_str(), &reinterpret_cast<sockaddr_in&>(out).sin_addr) == 1) {
+    out.ss_family = AF_INET;
+    bits = 32;
+  } else if (inet_pton(AF_INET6, addr.c_str(), &reinterpret_cast<sockaddr_in6&>(out).sin6_addr) ==
+             1) {
+    out.ss_family = AF_INET6;
+    bits = 128;
+  } else {
+    return false;
+  }
+  const std::size_t slash = text.find('/');
+  if (slash != std::string_view::npos) {
+    const std::string_view mask = text.substr(slash + 1);
+    if (mask.find('.') != std::string_view::npos) {
+      in_addr m{};
+      if (inet_pton(AF_INET, std::string(mask).c_str(), &m) != 1) return false;
+      bits = static_cast<unsigned>(__builtin_popcount(m.s_addr));
+    } else {
+      unsigned n = 0;
+      if (std::from_chars(mask.data(), mask.data() + mask.size(), n).ec != std::errc()) return false;
+      bits = n;
+    }
+  }
+  return true;
+}
+
+forwardfor_settings forwardfor_of(const model::proxy& p, context& c) {
+  forwardfor_settings f;
+  const auto it = p.options_.find("forwardfor");
+  if (it == p.options_.end() || !it->second.enabled_) return f;
+  f.enabled_ = true;
+  const auto& args = it->second.arguments_;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "except" && i + 1 < args.size()) {
+      sockaddr_storage net{};
+      unsigned bits = 0;
+      if (parse_network(args[i + 1], net, bits)) {
+        f.except_.emplace(net, bits);
+      } else {
+        c.error(it->second.position_, "option forwardfor: bad network '" + args[i + 1] + "'");
+      }
+      ++i;
+    } else if (args[i] == "header" && i + 1 < args.size()) {
+      f.header_ = lower(args[++i]);
+    } else if (args[i] == "if-none") {
+      f.if_none_ = true;
+    }
+  }
+  return f;
+}
+
+// Splits rule words at "if"/"unless": the action's words, then the condition's (with the
+// keyword).
+std::pair<std::vector<std::string>, std::vector<std::string>> split_condition(
+    const std::vector<std::string>& words) {
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == "if" || words[i] == "unless") {
+      return {std::vector<std::string>(words.begin(), words.begin() + static_cast<long>(i)),
+              std::vector<std::string>(words.begin() + static_cast<long>(i), words.end())};
+    }
+  }
+  return {words, {}};
+}
+
+std::unique_ptr<acl::condition> condition_of(const std::vector<std::string>& words,
+                                             const acl::acl_set& acls,
+                                             const parsers::source_position& at, context& c) {
+  if (words.empty()) return nullptr;
+  std::string error;
+  std::unique_ptr<acl::condition> cond = acl::compile_condition(words, acls, error);
+  if (!cond) c.error(at, error);
+  return cond;
+}
+
+std::unique_ptr<acl::format_string> format_of(const std::string& text,
+                                              const parsers::source_position& at, context& c) {
+  std::string error;
+  std::unique_ptr<acl::format_string> f = acl::compile_format(text, error);
+  if (!f) c.error(at, error);
+  return f;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (!in.good() && !in.eof()) return std::nullopt;
+  return s.str();
+}
+
+// HAProxy's time values: a number with an optional unit (us, ms, s, m, h, d), ms by default.
+milliseconds time_of(std::string_view s) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc()) return milliseconds(0);
+  const std::string_view unit(end, static_cast<std::size_t>(s.data() + s.size() - end));
+  if (unit == "us") return milliseconds(n / 1000);
+  if (unit == "s") return milliseconds(n * 1000);
+  if (unit == "m") return milliseconds(n * 60'000);
+  if (unit == "h") return milliseconds(n * 3'600'000);
+  if (unit == "d") return milliseconds(n * 86'400'000);
+  return milliseconds(n);
+}
+
+unsigned number(std::string_view s) {
+  unsigned n = 0;
+  std::from_chars(s.data(), s.data() + s.size(), n);
+  return n;
+}
+
+// One http-request / http-response rule (or `redirect`, `block`).
+std::optional<http_rule> rule_of(const model::rule& r, const acl::acl_set& acls,
+                                 const std::map<unsigned, std::string>& errors, context& c) {
+  auto [action, cond_words] = split_condition(r.words_);
+  http_rule rule;
+  const parsers::source_position& at = r.position_;
+  std::vector<std::string> w = action;
+  if (r.keyword_ == "redirect") {
+    w.insert(w.begin(), "redirect");
+  } else if (r.keyword_ == "block") {
+    w.insert(w.begin(), "deny");
+  }
+  if (w.empty()) {
+    c.error(at, "'" + r.keyword_ + "' without an action");
+    return std::nullopt;
+  }
+  const std::string& a = w[0];
+  auto arg = [&w](std::size_t i) -> const std::string& {
+    static const std::string none;
+    return i < w.size() ? w[i] : none;
+  };
+  if (a == "allow") {
+    rule.action_ = http_action::allow;
+  } else if (a == "deny" || a == "reject") {
+    rule.action_ = http_action::deny;
+    for (std::size_t i = 1; i + 1 < w.size(); ++i) {
+      if (w[i] == "deny_status" || w[i] == "status") rule.status_ = number(w[i + 1]);
+    }
+    (void)errors;
+  } else if (a == "tarpit") {
+    rule.action_ = http_action::tarpit;
+    for (std::size_t i = 1; i + 1 < w.size(); ++i) {
+      if (w[i] == "deny_status" || w[i] == "status") rule.status_ = number(w[i + 1]);
+    }
+  } else if (a == "auth") {
+    rule.action_ = http_action::auth;
+    rule.realm_ = "";
+    for (std::size_t i = 1; i + 1 < w.size(); ++i) {
+      if (w[i] == "realm") rule.realm_ = w[i + 1];
+    }
+  } else if (a == "redirect") {
+    rule.action_ = http_action::redirect;
+    const std::string& kind = arg(1);
+    if (kind == "location") rule.redirect_ = redirect_kind::location;
+    else if (kind == "prefix") rule.redirect_ = redirect_kind::prefix;
+    else if (kind == "scheme") rule.redirect_ = redirect_kind::scheme;
+    else {
+      c.error(at, "redirect: expects 'location', 'prefix' or 'scheme', not '" + kind + "'");
+      return std::nullopt;
+    }
+    rule.value_ = format_of(arg(2), at, c);
+    for (std::size_t i = 3; i < w.size(); ++i) {
+      if (w[i] == "code" && i + 1 < w.size()) rule.status_ = number(w[++i]);
+      else if (w[i] == "drop-query") rule.drop_query_ = true;
+      else if (w[i] == "append-slash") rule.append_slash_ = true;
+    }
+  } else if (a == "add-header" || a == "set-header" || a == "del-header" ||
+             a == "replace-header" || a == "replace-value") {
+    rule.action_ = a == "add-header"     ? http_action::add_header
+                   : a == "set-header"   ? http_action::set_header
+                   : a == "del-header"   ? http_action::del_header
+                   : a == "replace-header" ? http_action::replace_header
+                                           : http_action::replace_value;
+    rule.name_ = lower(arg(1));
+    if (rule.action_ == http_action::add_header || rule.action_ == http_action::set_header) {
+      std::string value;
+      for (std::size_t i = 2; i < w.size(); ++i) {
+        if (i > 2) value += ' ';
+        value += w[i];
+      }
+      rule.value_ = format_of(value, at, c);
+    } else if (rule.action_ != http_action::del_header) {
+      std::string error;
+      rule.regex_ = compile_regex(arg(2), false, error);
+      if (!rule.regex_) c.error(at, error);
+      rule.value_ = format_of(arg(3), at, c);
+    }
+  } else if (a == "set-path" || a == "set-uri" || a == "set-query" || a == "set-method") {
+    rule.action_ = a == "set-path"    ? http_action::set_path
+                   : a == "set-uri"   ? http_action::set_uri
+                   : a == "set-query" ? http_action::set_query
+                                      : http_action::set_method;
+    rule.value_ = format_of(arg(1), at, c);
+  } else if (a == "replace-path") {
+    rule.action_ = http_action::replace_path;
+    std::string error;
+    rule.regex_ = compile_regex(arg(1), false, error);
+    if (!rule.regex_) c.error(at, error);
+    rule.value_ = format_of(arg(2), at, c);
+  } else if (a == "set-status") {
+    rule.action_ = http_action::set_status;
+    rule.status_ = number(arg(1));
+    if (arg(2) == "reason") rule.realm_ = arg(3);
+  } else if (a == "return") {
+    rule.action_ = http_action::return_;
+    rule.status_ = 200;
+    for (std::size_t i = 1; i < w.size(); ++i) {
+      if (w[i] == "status" && i + 1 < w.size()) rule.status_ = number(w[++i]);
+      else if (w[i] == "content-type" && i + 1 < w.size()) rule.content_type_ = w[++i];
+      else if ((w[i] == "string" || w[i] == "lf-string") && i + 1 < w.size()) rule.body_ = w[++i];
+      else if ((w[i] == "file" || w[i] == "lf-file" || w[i] == "errorfile") && i + 1 < w.size()) {
+        const std::optional<std::string> content = read_file(w[++i]);
+        if (!content) {
+          c.error(at, "return: cannot read '" + w[i] + "'");
+        } else {
+          rule.body_ = *content;
+        }
+      } else if (w[i] == "default-errorfiles") {
+        // the status's error page is sent as it is
+      } else if (w[i] == "hdr" && i + 2 < w.size()) {
+        i += 2;  // extra headers: accepted, not sent yet
+      }
+    }
+  } else {
+    c.error(at, "'" + r.keyword_ + " " + a +
+                    "' is not supported by Tandem's proxy yet (it runs allow, deny, tarpit, auth, "
+                    "redirect, add/set/del/replace-header, replace-value, set-path/uri/query/"
+                    "method, replace-path, set-status and return)");
+    return std::nullopt;
+  }
+  rule.condition_ = condition_of(cond_words, acls, at, c);
+  return rule;
+}
+
+void rules_of(const model::proxy& p, const acl::acl_set& acls,
+              const std::map<unsigned, std::string>& errors, std::vector<http_rule>& requests,
+              std::vector<http_rule>& responses, std::vector<tcp_rule>* tcp_rules,
+              milliseconds* inspect_delay, context& c) {
+  for (const model::rule& r : p.rules_) {
+    if (r.keyword_ == "http-request" || r.keyword_ == "redirect" || r.keyword_ == "block") {
+      if (auto rule = rule_of(r, acls, errors, c)) requests.push_back(std::move(*rule));
+    } else if (r.keyword_ == "http-response") {
+      if (auto rule = rule_of(r, acls, errors, c)) responses.push_back(std::move(*rule));
+    } else if (r.keyword_ == "tcp-request") {
+      if (tcp_rules == nullptr) continue;
+      auto [action, cond_words] = split_condition(r.words_);
+      if (action.size() >= 2 && action[0] == "inspect-delay") {
+        *inspect_delay = time_of(action[1]);
+        continue;
+      }
+      if (action.size() >= 2 && (action[0] == "connection" || action[0] == "content") &&
+          (action[1] == "accept" || action[1] == "reject")) {
+        tcp_rule t;
+        t.content_ = action[0] == "content";
+        t.action_ = action[1] == "accept" ? tcp_rule_action::accept : tcp_rule_action::reject;
+        t.condition_ = condition_of(cond_words, acls, r.position_, c);
+        tcp_rules->push_back(std::move(t));
+        continue;
+      }
+      c.error(r.position_, "'tcp-request " + (action.empty() ? std::string() : action[0]) +
+                               (action.size() > 1 ? " " + action[1] : std::string()) +
+                               "' is not supported by Tandem's proxy yet");
+    } else if (r.keyword_ == "http-check" || r.keyword_ == "tcp-check" ||
+               r.keyword_ == "tcp-response" || r.keyword_ == "http-after-response" ||
+               r.keyword_ == "stick" || r.keyword_ == "use-server") {
+      // Health checks read their own rules; the others come with later work.
+      if (r.keyword_ == "use-server" || r.keyword_ == "http-after-response") {
+        c.error(r.position_, "'" + r.keyword_ + "' is not supported by Tandem's proxy yet");
+      }
+    } else {
+      c.error(r.position_, "'" + r.keyword_ + "' (" +
+                               (r.lowered_from_.empty() ? r.keyword_ : r.lowered_from_) +
+                               ") is not supported by Tandem's proxy yet");
+    }
+  }
+}
+
+std::map<unsigned, std::string> error_pages_of(const model::proxy& p, context& c) {
+  std::map<unsigned, std::string> pages;
+  for (const auto& [code, file] : p.errorfiles_) {
+    const std::optional<std::string> content = read_file(file);
+    if (!content) {
+      c.error(p.position_, "errorfile " + code + ": cannot read '" + file + "'");
+      continue;
+    }
+    pages[number(code)] = *content;
+  }
+  return pages;
+}
+
+// default-server options, then the server's own (later ones win).
+std::vector<std::pair<std::string, std::string>> server_options(const model::proxy& p,
+                                                                 const model::server& s) {
+  std::vector<std::pair<std::string, std::string>> all = p.default_server_;
+  all.insert(all.end(), s.options_.begin(), s.options_.end());
+  return all;
+}
+
+std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
+  auto be = std::make_unique<backend>();
+  be->name_ = p.name_;
+  be->mode_ = p.mode_ == model::proxy_mode::http ? mode::http : mode::tcp;
+  be->timeouts_ = timeouts_of(p);
+  be->retries_ = p.retries_.value_or(3);
+  be->redispatch_ = option_on(p, "redispatch");
+  be->forwardfor_ = forwardfor_of(p, c);
+  be->connection_mode_ = connection_mode_of(p);
+  be->error_pages_ = error_pages_of(p, c);
+
+  std::vector<balance::server_entry> entries;
+  for (const model::server& ms : p.servers_) {
+    auto s = std::make_unique<server>();
+    s->name_ = ms.name_;
+    s->id_ = static_cast<std::uint32_t>(be->servers_.size());
+    bool disabled = ms.disabled_;
+    for (const auto& [name, value] : server_options(p, ms)) {
+      if (name == "weight") s->weight_ = number(value);
+      else if (name == "maxconn") s->maxconn_ = number(value);
+      else if (name == "backup") s->backup_ = true;
+      else if (name == "no-backup") s->backup_ = false;
+      else if (name == "check") s->check_ = true;
+      else if (name == "no-check") s->check_ = false;
+      else if (name == "cookie") s->cookie_ = value;
+      else if (name == "disabled") disabled = true;
+      else if (name == "enabled") disabled = false;
+      else if (name == "send-proxy" || name == "send-proxy-v2") {
+        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": '" + name +
+                                  "' is not supported by Tandem's proxy yet");
+      } else if (name == "ssl") {
+        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ +
+                                  ": TLS to servers comes with issue 6 (not supported yet)");
+      }
+    }
+    const model::address& a = ms.address_;
+    std::string error;
+    const bool no_port = !a.port_.has_value();
+    if (!resolve(a.host_, a.port_.value_or(0), false, false, s->address_, s->address_length_,
+                 error)) {
+      c.error(ms.position_, "'server " + p.name_ + "/" + ms.name_ + "' : " + error + ".");
+      continue;
+    }
+    if (no_port || a.port_offset_) {
+      s->port_from_client_ = true;
+      s->port_offset_ = a.port_offset_ ? static_cast<int>(static_cast<std::int16_t>(*a.port_)) : 0;
+    }
+    s->maintenance_ = disabled;
+    entries.push_back({s->id_, s->weight_, s->backup_});
+    be->servers_.push_back(std::move(s));
+  }
+  balance::settings bs;
+  bs.balance_ = p.balance_;
+  for (const model::words_at& w : p.other_) {
+    if (!w.words_.empty() && w.words_[0] == "hash-type") {
+      bs.hash_type_.assign(w.words_.begin() + 1, w.words_.end());
+    }
+  }
+  bs.all_backups_ = option_on(p, "allbackups");
+  std::string error;
+  std::random_device seed;
+  auto engine = std::make_shared<std::mt19937>(seed());
+  be->balancer_ = balance::make_balancer(bs, entries, [engine] { return (*engine)(); }, error);
+  if (!be->balancer_) {
+    c.error(p.position_, "backend " + p.name_ + ": " + error);
+  } else {
+    for (const auto& s : be->servers_) {
+      if (s->maintenance_) be->balancer_->set_usable(s->id_, false);
+    }
+  }
+  if (!p.cookie_.empty()) {
+    cookie_settings ck;
+    ck.name_ = p.cookie_[0];
+    for (std::size_t i = 1; i < p.cookie_.size(); ++i) {
+      const std::string& w = p.cookie_[i];
+      if (w == "insert") ck.mode_ = cookie_mode::insert;
+      else if (w == "rewrite") ck.mode_ = cookie_mode::rewrite;
+      else if (w == "prefix") ck.mode_ = cookie_mode::prefix;
+      else if (w == "indirect") ck.indirect_ = true;
+      else if (w == "nocache") ck.nocache_ = true;
+      else if (w == "postonly") ck.postonly_ = true;
+      else if (w == "preserve") ck.preserve_ = true;
+      else if (w == "httponly") ck.httponly_ = true;
+      else if (w == "secure") ck.secure_ = true;
+      else if (w == "domain" && i + 1 < p.cookie_.size()) ck.domains_.push_back(p.cookie_[++i]);
+      else if (w == "attr" && i + 1 < p.cookie_.size()) {
+        ck.attributes_ = ck.attributes_ ? *ck.attributes_ + "; " + p.cookie_[i + 1] : p.cookie_[i + 1];
+        ++i;
+      } else if ((w == "maxidle" || w == "maxlife") && i + 1 < p.cookie_.size()) {
+        ++i;  // accepted; the date in the cookie comes later
+      }
+    }
+    be->cookie_ = std::move(ck);
+  }
+  return be;
+}
+
+bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
+  for (const model::bind& b : p.binds_) {
+    listen_address base;
+    bool skip = false;
+    for (const auto& [name, value] : b.options_) {
+      if (name == "backlog") base.backlog_ = static_cast<int>(number(value));
+      else if (name == "interface") base.interface_ = value;
+      else if (name == "transparent") base.transparent_ = true;
+      else if (name == "v6only") base.v6only_ = true;
+      else if (name == "ssl") {
+        c.error(b.position_, "bind: TLS termination ('ssl') comes with issue 6 (not supported by "
+                             "Tandem's proxy yet)");
+        skip = true;
+      }
+    }
+    if (skip) continue;
+    for (const model::address& a : b.addresses_) {
+      if (!a.family_.empty() && a.family_ != "ipv4" && a.family_ != "ipv6") {
+        c.error(b.position_, "bind '" + a.text_ + "': " + a.family_ +
+                                 " sockets are not supported by Tandem's proxy yet");
+        continue;
+      }
+      const std::uint16_t first = a.port_.value_or(0);
+      const std::uint16_t last = a.port_last_.value_or(first);
+      for (std::uint32_t port = first; port <= last; ++port) {
+        listen_address l = base;
+        std::string error;
+        const bool v6any = a.family_ == "ipv6" && (a.host_.empty() || a.host_ == "*");
+        if (!resolve(a.host_, static_cast<std::uint16_t>(port), true, v6any, l.address_,
+                     l.length_, error)) {
+          c.error(b.position_, "bind '" + a.text_ + "': " + error);
+          break;
+        }
+        l.text_ = a.host_.empty() ? "*" : a.host_;
+        l.text_ += ':';
+        l.text_ += std::to_string(port);
+        fe.listeners_.push_back(std::move(l));
+      }
+    }
+  }
+  return true;
+}
+
+void limits_of(const model::config_model& m, http::limits& l) {
+  std::size_t bufsize = 16384;
+  std::size_t maxrewrite = 1024;
+  if (auto it = m.global_.tune_.find("tune.bufsize"); it != m.global_.tune_.end()) {
+    bufsize = number(it->second);
+  }
+  if (auto it = m.global_.tune_.find("tune.maxrewrite"); it != m.global_.tune_.end()) {
+    maxrewrite = number(it->second);
+  } else {
+    maxrewrite = std::min<std::size_t>(1024, bufsize / 2);
+  }
+  if (auto it = m.global_.tune_.find("tune.http.maxhdr"); it != m.global_.tune_.end()) {
+    l.max_headers_ = number(it->second);
+  }
+  l.max_head_bytes_ = bufsize > maxrewrite ? bufsize - maxrewrite : bufsize;
+}
+
+}  // namespace
+
+haproxy_result assemble_haproxy(const model::config_model& m) {
+  haproxy_result result;
+  context c{result};
+  auto set = std::make_unique<proxy_set>();
+  set->global_maxconn_ = m.global_.maxconn_.value_or(0);
+  set->threads_ = m.global_.nbthread_.value_or(0);
+
+  // Backends first: frontends name them.
+  std::map<const model::proxy*, backend*> backend_of_proxy;
+  for (const model::proxy& p : m.proxies_) {
+    if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
+    auto be = backend_of(p, c);
+    backend_of_proxy[&p] = be.get();
+    set->backends_.push_back(std::move(be));
+  }
+  // Each backend's own rules (ACLs are per proxy).
+  std::map<const model::proxy*, acl::acl_set> acl_sets;
+  for (const model::proxy& p : m.proxies_) {
+    if (p.disabled_) continue;
+    acl::acl_set& acls = acl_sets[&p];
+    for (const model::acl& a : p.acls_) {
+      std::string error;
+      if (!acls.add(a.name_, a.criterion_, error)) c.error(a.position_, error);
+    }
+  }
+  for (const model::proxy& p : m.proxies_) {
+    if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
+    backend& be = *backend_of_proxy[&p];
+    if ((p.capabilities_ & model::cap_frontend) == 0) {
+      rules_of(p, acl_sets[&p], be.error_pages_, be.request_rules_, be.response_rules_, nullptr,
+               nullptr, c);
+    }
+  }
+  for (const model::proxy& p : m.proxies_) {
+    if ((p.capabilities_ & model::cap_frontend) == 0 || p.disabled_) continue;
+    auto fe = std::make_unique<frontend>();
+    fe->name_ = p.name_;
+    fe->mode_ = p.mode_ == model::proxy_mode::http ? mode::http : mode::tcp;
+    fe->timeouts_ = timeouts_of(p);
+    fe->forwardfor_ = forwardfor_of(p, c);
+    fe->connection_mode_ = connection_mode_of(p);
+    fe->error_pages_ = error_pages_of(p, c);
+    fe->maxconn_ = p.maxconn_.value_or(0);
+    limits_of(m, fe->limits_);
+    listeners_of(p, *fe, c);
+    fe->acls_ = std::move(acl_sets[&p]);
+    rules_of(p, fe->acls_, fe->error_pages_, fe->request_rules_, fe->response_rules_,
+             &fe->tcp_rules_, &fe->inspect_delay_, c);
+    if (p.mode_ != model::proxy_mode::http && p.mode_ != model::proxy_mode::tcp) {
+      c.error(p.position_, "mode of '" + p.name_ + "' is not supported by Tandem's proxy yet");
+    }
+    for (const model::backend_switch& sw : p.use_backends_) {
+      backend_switch s;
+      if (sw.backend_.find("%[") != std::string::npos) {
+        s.dynamic_ = format_of(sw.backend_, sw.position_, c);
+      } else {
+        s.backend_ = sw.backend_;
+      }
+      s.condition_ = condition_of(sw.condition_, fe->acls_, sw.position_, c);
+      fe->switches_.push_back(std::move(s));
+    }
+    if (p.default_backend_) {
+      fe->default_backend_ = set->find_backend(*p.default_backend_);
+    } else if ((p.capabilities_ & model::cap_backend) != 0) {
+      fe->default_backend_ = backend_of_proxy[&p];
+    }
+    set->frontends_.push_back(std::move(fe));
+  }
+  result.proxies_ = std::move(set);
+  return result;
+}
+
+}  // namespace tandem::runtime::assemble

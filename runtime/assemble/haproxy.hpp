@@ -1,0 +1,37 @@
+// The one place where an HAProxy configuration model (parsers/haproxy/model.hpp) becomes the
+// proxy's run-time objects (runtime/proxy/objects.hpp): addresses resolved, conditions and
+// expressions compiled, errorfiles read, balancers built. What the runtime cannot run yet is
+// reported as an error with the line that asks for it, never ignored.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "parsers/common/position.hpp"
+#include "parsers/haproxy/model.hpp"
+#include "runtime/proxy/objects.hpp"
+
+namespace tandem::runtime::assemble {
+
+struct problem {
+  parsers::source_position position_;
+  std::string message_;
+  bool error_ = true;  // false: a warning, the proxy still starts
+};
+
+struct haproxy_result {
+  std::unique_ptr<proxy::proxy_set> proxies_;
+  std::vector<problem> problems_;
+  bool ok() const {
+    for (const problem& p : problems_) {
+      if (p.error_) return false;
+    }
+    return proxies_ != nullptr;
+  }
+};
+
+// `threads_override` (0: none) replaces global nbthread, e.g. for tests.
+haproxy_result assemble_haproxy(const parsers::haproxy::config_model& model);
+
+}  // namespace tandem::runtime::assemble

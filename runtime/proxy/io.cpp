@@ -1,0 +1,169 @@
+// See io.hpp.
+#include "runtime/proxy/io.hpp"
+
+#include <boost/asio/connect.hpp>
+
+namespace tandem::runtime::proxy {
+
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+io_result from(const error_code& ec, std::size_t n) {
+  io_result r;
+  r.bytes_ = n;
+  r.error_ = ec;
+  if (!ec) {
+    r.status_ = io_status::ok;
+  } else if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+             ec == asio::error::broken_pipe) {
+    r.status_ = io_status::closed;
+  } else {
+    r.status_ = io_status::error;
+  }
+  return r;
+}
+
+}  // namespace
+
+awaitable<io_result> read_some(tcp::socket& s, std::string& buffer, std::size_t max_bytes,
+                               milliseconds limit) {
+  const std::size_t old = buffer.size();
+  std::size_t room = max_bytes > old ? max_bytes - old : 0;
+  if (room == 0) {
+    co_return io_result{io_status::error, 0, asio::error::no_buffer_space};
+  }
+  room = std::min<std::size_t>(room, 16384);
+  buffer.resize(old + room);
+  auto into = asio::buffer(buffer.data() + old, room);
+  if (limit.count() == 0) {
+    auto [ec, n] = co_await s.async_read_some(into, use_tuple);
+    buffer.resize(old + n);
+    co_return from(ec, n);
+  }
+  asio::steady_timer timer(s.get_executor(), limit);
+  auto outcome = co_await (s.async_read_some(into, use_tuple) || timer.async_wait(use_tuple));
+  if (outcome.index() == 1) {
+    buffer.resize(old);
+    co_return io_result{io_status::timeout, 0, asio::error::timed_out};
+  }
+  auto [ec, n] = std::get<0>(outcome);
+  buffer.resize(old + n);
+  co_return from(ec, n);
+}
+
+awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit) {
+  if (limit.count() == 0) {
+    auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), use_tuple);
+    co_return from(ec, n);
+  }
+  asio::steady_timer timer(s.get_executor(), limit);
+  auto outcome =
+      co_await (asio::async_write(s, asio::buffer(data), use_tuple) || timer.async_wait(use_tuple));
+  if (outcome.index() == 1) {
+    co_return io_result{io_status::timeout, 0, asio::error::timed_out};
+  }
+  auto [ec, n] = std::get<0>(outcome);
+  co_return from(ec, n);
+}
+
+tcp::endpoint to_endpoint(const sockaddr_storage& address, socklen_t length) {
+  tcp::endpoint e;
+  std::memcpy(e.data(), &address, length);
+  e.resize(length);
+  return e;
+}
+
+namespace {
+
+tcp::endpoint server_endpoint(const server& s, const tcp::endpoint& client_destination) {
+  tcp::endpoint e = to_endpoint(s.address_, s.address_length_);
+  if (s.port_from_client_) {
+    e.port(static_cast<unsigned short>(client_destination.port() + s.port_offset_));
+  }
+  return e;
+}
+
+server* pick(backend& be, const balance::request_keys& keys) {
+  if (!be.balancer_) {
+    return nullptr;
+  }
+  const std::optional<std::uint32_t> id = be.balancer_->pick(keys);
+  if (!id || *id >= be.servers_.size()) {
+    return nullptr;
+  }
+  return be.servers_[*id].get();
+}
+
+// One attempt, bounded by timeout connect.
+awaitable<error_code> try_connect(tcp::socket& out, const tcp::endpoint& to, milliseconds limit) {
+  error_code ignored;
+  if (out.is_open()) {
+    out.close(ignored);
+  }
+  out.open(to.protocol(), ignored);
+  if (limit.count() == 0) {
+    auto [ec] = co_await out.async_connect(to, use_tuple);
+    co_return ec;
+  }
+  asio::steady_timer timer(out.get_executor(), limit);
+  auto outcome = co_await (out.async_connect(to, use_tuple) || timer.async_wait(use_tuple));
+  if (outcome.index() == 1) {
+    co_return asio::error::timed_out;
+  }
+  co_return std::get<0>(std::get<0>(outcome));
+}
+
+}  // namespace
+
+awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* first,
+                                         const balance::request_keys& keys,
+                                         const tcp::endpoint& client_destination) {
+  connect_result result;
+  server* target = first != nullptr ? first : pick(be, keys);
+  if (target == nullptr) {
+    result.no_server_ = true;
+    co_return result;
+  }
+  const unsigned attempts = be.retries_ + 1;
+  for (unsigned attempt = 0; attempt < attempts; ++attempt) {
+    if (attempt > 0 && attempt + 1 == attempts && be.redispatch_) {
+      // HAProxy's redispatch: the last retry goes to whichever server the balancer picks now.
+      if (server* other = pick(be, keys)) {
+        target = other;
+      }
+    }
+    be.balancer_->connection_opened(target->id_);
+    target->current_.fetch_add(1, std::memory_order_relaxed);
+    const error_code ec =
+        co_await try_connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_);
+    if (!ec) {
+      target->total_.fetch_add(1, std::memory_order_relaxed);
+      error_code ignored;
+      out.set_option(tcp::no_delay(true), ignored);
+      result.server_ = target;
+      co_return result;
+    }
+    release_server(be, target);
+    result.timed_out_ = ec == asio::error::timed_out;
+    if (!result.timed_out_ && attempt + 1 < attempts) {
+      // HAProxy's turn-around: a connection refused at once is retried after
+      // min(timeout connect, 1s), not in a tight loop.
+      milliseconds pause(1000);
+      if (be.timeouts_.connect_.count() != 0) pause = std::min(pause, be.timeouts_.connect_);
+      asio::steady_timer timer(out.get_executor(), pause);
+      co_await timer.async_wait(use_tuple);
+    }
+  }
+  co_return result;
+}
+
+void release_server(backend& be, server* s) {
+  if (s == nullptr) {
+    return;
+  }
+  be.balancer_->connection_closed(s->id_);
+  s->current_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace tandem::runtime::proxy

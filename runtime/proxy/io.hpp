@@ -1,0 +1,83 @@
+// Internal to runtime/proxy: the Asio vocabulary the sessions share — coroutine types, socket
+// operations bounded by HAProxy's timeouts (a zero timeout is no limit), endpoints from
+// sockaddr_storage, and the server connection with retries and redispatch. Errors come back
+// as error codes, never as exceptions.
+#pragma once
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <variant>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "runtime/proxy/objects.hpp"
+#include "runtime/proxy/service.hpp"
+
+namespace tandem::runtime::proxy {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using error_code = boost::system::error_code;
+template <typename T>
+using awaitable = asio::awaitable<T>;
+inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Why an operation bounded by a timeout ended.
+enum class io_status : std::uint8_t { ok, timeout, closed, error };
+
+struct io_result {
+  io_status status_ = io_status::ok;
+  std::size_t bytes_ = 0;
+  error_code error_;
+};
+
+// Reads what is available into `buffer` (appended), waiting at most `limit` (0: no limit).
+awaitable<io_result> read_some(tcp::socket& s, std::string& buffer, std::size_t max_bytes,
+                               milliseconds limit);
+// Writes all of `data`, waiting at most `limit` (0: no limit).
+awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit);
+
+tcp::endpoint to_endpoint(const sockaddr_storage& address, socklen_t length);
+
+// What one connection shares with its session: the proxies, the frontend it came in on, the
+// log, and the counters the stop logic waits on.
+struct session_env {
+  proxy_set& proxies_;
+  frontend& frontend_;
+  const log_sink& log_;
+  std::atomic<int>& active_;
+};
+
+// Connects `out` to a server of `be` for a request: `first` when persistence chose one, else
+// the balancer's pick; retries the same server `retries` times on failure and, with option
+// redispatch, takes another for the last attempt (HAProxy's behaviour). nullptr when no server
+// is usable or every attempt failed; `no_server` says which.
+struct connect_result {
+  server* server_ = nullptr;
+  bool no_server_ = false;
+  bool timed_out_ = false;
+};
+awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* first,
+                                         const balance::request_keys& keys,
+                                         const tcp::endpoint& client_destination);
+
+// A server connection ends: the balancer's counts and the server's.
+void release_server(backend& be, server* s);
+
+awaitable<void> run_tcp_session(tcp::socket client, session_env env);
+awaitable<void> run_http_session(tcp::socket client, session_env env);
+
+}  // namespace tandem::runtime::proxy

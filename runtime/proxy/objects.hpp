@@ -1,0 +1,220 @@
+// The proxy's run-time objects: frontends, backends and servers as the sessions use them,
+// built once from the configuration by runtime/assemble and then shared, read-only but for
+// the atomic counters and states, by every thread. No configuration types here.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "runtime/proxy/acl/condition.hpp"
+#include "runtime/proxy/balance/balancer.hpp"
+#include "runtime/proxy/http/message.hpp"
+
+namespace tandem::runtime::proxy {
+
+using milliseconds = std::chrono::milliseconds;
+
+enum class mode : std::uint8_t { tcp, http };
+
+// HAProxy's timeouts; zero means not set (no limit), as in HAProxy.
+struct timeouts {
+  milliseconds client_{0};
+  milliseconds server_{0};
+  milliseconds connect_{0};
+  milliseconds http_request_{0};
+  milliseconds http_keep_alive_{0};
+  milliseconds queue_{0};
+  milliseconds tunnel_{0};
+  milliseconds client_fin_{0};
+  milliseconds server_fin_{0};
+};
+
+// What happens to connections after a response (HAProxy 2.x's default is keep-alive on both
+// sides).
+enum class http_connection_mode : std::uint8_t { keep_alive, server_close, close };
+
+struct forwardfor_settings {
+  bool enabled_ = false;
+  std::string header_ = "x-forwarded-for";
+  std::optional<std::pair<sockaddr_storage, unsigned>> except_;  // network, prefix length
+  bool if_none_ = false;
+};
+
+enum class cookie_mode : std::uint8_t { insert, rewrite, prefix };
+
+struct cookie_settings {
+  std::string name_;
+  cookie_mode mode_ = cookie_mode::rewrite;
+  bool indirect_ = false;
+  bool nocache_ = false;
+  bool postonly_ = false;
+  bool preserve_ = false;
+  bool httponly_ = false;
+  bool secure_ = false;
+  std::vector<std::string> domains_;
+  std::optional<std::string> attributes_;  // attr values, joined
+};
+
+// An http-request / http-response rule (and the legacy req*/rsp* lines lowered to them).
+enum class http_action : std::uint8_t {
+  allow,
+  deny,
+  tarpit,
+  auth,
+  redirect,
+  add_header,
+  set_header,
+  del_header,
+  replace_header,
+  replace_value,
+  set_path,
+  set_uri,
+  set_query,
+  set_method,
+  replace_path,
+  return_,
+  set_var,
+  set_status,
+};
+
+enum class redirect_kind : std::uint8_t { location, prefix, scheme };
+
+struct regex;  // PCRE2, compiled (rules.cpp)
+
+struct http_rule {
+  http_action action_ = http_action::allow;
+  std::string name_;                           // header name (lower-case), variable name
+  std::unique_ptr<acl::format_string> value_;  // header value, path, location, …
+  std::shared_ptr<const regex> regex_;         // replace-header, replace-value, replace-path
+  unsigned status_ = 0;                        // deny_status, redirect code, return status
+  std::string realm_;                          // auth
+  redirect_kind redirect_ = redirect_kind::location;
+  bool drop_query_ = false;
+  bool append_slash_ = false;
+  std::string content_type_;  // return
+  std::string body_;          // return (string / errorfile content)
+  std::unique_ptr<acl::condition> condition_;  // nullptr: always
+};
+
+// `use_backend NAME [if COND]`; the name may be a log-format string.
+struct backend_switch {
+  std::string backend_;                         // a fixed name, or
+  std::unique_ptr<acl::format_string> dynamic_;  // a %[…] name
+  std::unique_ptr<acl::condition> condition_;
+};
+
+enum class tcp_rule_action : std::uint8_t { accept, reject };
+
+struct tcp_rule {
+  bool content_ = false;  // tcp-request content (else connection)
+  tcp_rule_action action_ = tcp_rule_action::accept;
+  std::unique_ptr<acl::condition> condition_;
+};
+
+struct server {
+  std::string name_;
+  std::uint32_t id_ = 0;  // index in the backend
+  sockaddr_storage address_{};
+  socklen_t address_length_ = 0;
+  bool port_from_client_ = false;  // no port: the client's destination port (+ offset_)
+  int port_offset_ = 0;
+  std::uint32_t weight_ = 1;
+  std::uint32_t maxconn_ = 0;
+  bool backup_ = false;
+  bool check_ = false;
+  bool send_proxy_ = false;
+  std::string cookie_;  // the value persistence cookies carry
+  // Run-time state, shared by threads.
+  std::atomic<bool> up_{true};
+  std::atomic<bool> maintenance_{false};
+  std::atomic<std::uint32_t> current_{0};
+  std::atomic<std::uint64_t> total_{0};
+};
+
+struct backend {
+  std::string name_;
+  mode mode_ = mode::tcp;
+  std::vector<std::unique_ptr<server>> servers_;
+  std::unique_ptr<balance::balancer> balancer_;
+  std::optional<cookie_settings> cookie_;
+  timeouts timeouts_;
+  unsigned retries_ = 3;
+  bool redispatch_ = false;
+  forwardfor_settings forwardfor_;
+  http_connection_mode connection_mode_ = http_connection_mode::keep_alive;
+  std::vector<http_rule> request_rules_;
+  std::vector<http_rule> response_rules_;
+  std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
+  bool hash_balance_needs_headers_ = false;
+
+  server* find_server(std::string_view name) const {
+    for (const auto& s : servers_) {
+      if (s->name_ == name) return s.get();
+    }
+    return nullptr;
+  }
+  int usable_servers() const {
+    int n = 0;
+    for (const auto& s : servers_) {
+      if (s->up_.load(std::memory_order_relaxed) && !s->maintenance_.load() && !s->backup_) ++n;
+    }
+    return n;
+  }
+};
+
+struct listen_address {
+  sockaddr_storage address_{};
+  socklen_t length_ = 0;
+  std::string text_;  // for messages
+  int backlog_ = 0;
+  std::string interface_;
+  bool transparent_ = false;
+  bool v6only_ = false;
+};
+
+struct frontend {
+  std::string name_;
+  mode mode_ = mode::tcp;
+  std::vector<listen_address> listeners_;
+  timeouts timeouts_;
+  acl::acl_set acls_;
+  std::vector<tcp_rule> tcp_rules_;
+  milliseconds inspect_delay_{0};
+  std::vector<http_rule> request_rules_;
+  std::vector<http_rule> response_rules_;
+  std::vector<backend_switch> switches_;
+  backend* default_backend_ = nullptr;
+  forwardfor_settings forwardfor_;
+  http_connection_mode connection_mode_ = http_connection_mode::keep_alive;
+  std::map<unsigned, std::string> error_pages_;
+  http::limits limits_;
+  std::uint32_t maxconn_ = 0;
+  std::atomic<std::uint32_t> current_{0};
+};
+
+// Everything one configuration runs.
+struct proxy_set {
+  std::vector<std::unique_ptr<backend>> backends_;
+  std::vector<std::unique_ptr<frontend>> frontends_;
+  std::uint32_t global_maxconn_ = 0;
+  unsigned threads_ = 0;
+  std::atomic<std::uint32_t> current_{0};
+
+  backend* find_backend(std::string_view name) const {
+    for (const auto& b : backends_) {
+      if (b->name_ == name) return b.get();
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace tandem::runtime::proxy

@@ -1,0 +1,329 @@
+// See rules.hpp. Responses built here (redirect, auth, return, deny) are byte for byte what
+// HAProxy 2.6 sends, measured on the wire: lower-case header names, content-length first.
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "runtime/proxy/rules.hpp"
+
+#include <pcre2.h>
+
+#include <algorithm>
+
+namespace tandem::runtime::proxy {
+
+struct regex {
+  pcre2_code* code_ = nullptr;
+  ~regex() {
+    if (code_ != nullptr) pcre2_code_free(code_);
+  }
+};
+
+std::shared_ptr<const regex> compile_regex(std::string_view pattern, bool ignore_case,
+                                           std::string& error) {
+  int code = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* compiled =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                    ignore_case ? PCRE2_CASELESS : 0, &code, &offset, nullptr);
+  if (compiled == nullptr) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(code, message, sizeof message);
+    error = "regex '" + std::string(pattern) + "': " + reinterpret_cast<char*>(message) +
+            " at offset " + std::to_string(offset);
+    return nullptr;
+  }
+  pcre2_jit_compile(compiled, PCRE2_JIT_COMPLETE);
+  auto r = std::make_shared<regex>();
+  r->code_ = compiled;
+  return r;
+}
+
+namespace {
+
+// Replaces what `re` matches in `subject` by `replacement` (\1 … \9 back-references, as
+// HAProxy's replace-header); false when it does not match.
+bool regex_replace(const regex& re, std::string_view subject, std::string_view replacement,
+                   std::string& out) {
+  pcre2_match_data* md = pcre2_match_data_create_from_pattern(re.code_, nullptr);
+  const int rc = pcre2_match(re.code_, reinterpret_cast<PCRE2_SPTR>(subject.data()),
+                             subject.size(), 0, 0, md, nullptr);
+  if (rc < 0) {
+    pcre2_match_data_free(md);
+    return false;
+  }
+  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+  // HAProxy's replace-header/replace-value match the whole value: the replacement is built
+  // from the back-references only, text outside the match is dropped.
+  out.clear();
+  for (std::size_t i = 0; i < replacement.size(); ++i) {
+    const char c = replacement[i];
+    if (c == '\\' && i + 1 < replacement.size() && replacement[i + 1] >= '0' &&
+        replacement[i + 1] <= '9') {
+      const int n = replacement[i + 1] - '0';
+      if (n < rc && ov[2 * n] != PCRE2_UNSET) {
+        out.append(subject.substr(ov[2 * n], ov[2 * n + 1] - ov[2 * n]));
+      }
+      ++i;
+    } else {
+      out.push_back(c);
+    }
+  }
+  pcre2_match_data_free(md);
+  return true;
+}
+
+std::string_view reason_of(unsigned status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Time-out";
+    case 410: return "Gone";
+    case 413: return "Payload Too Large";
+    case 425: return "Too Early";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Time-out";
+    default: return "Unknown";
+  }
+}
+
+std::string redirect_response(const http_rule& rule, const http::request_head& request,
+                              session_source& source) {
+  std::string target = rule.value_ ? rule.value_->evaluate(source) : std::string();
+  std::string_view path = request.target_;
+  if (rule.drop_query_) {
+    path = path.substr(0, path.find('?'));
+  }
+  std::string location;
+  switch (rule.redirect_) {
+    case redirect_kind::location:
+      location = target;
+      break;
+    case redirect_kind::prefix:
+      location = target == "/" ? std::string(path) : target + std::string(path);
+      break;
+    case redirect_kind::scheme: {
+      const http::header* host = http::find_header(request.headers_, "host");
+      location = target + "://" + (host != nullptr ? host->value_ : std::string()) +
+                 std::string(path);
+      break;
+    }
+  }
+  if (rule.append_slash_ && !location.empty() && location.back() != '/' &&
+      location.find('?') == std::string::npos) {
+    location.push_back('/');
+  }
+  const unsigned code = rule.status_ == 0 ? 302 : rule.status_;
+  std::string out = "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason_of(code)) +
+                    "\r\ncontent-length: 0\r\nlocation: " + location + "\r\n";
+  // Measured on 2.6: temporary redirects forbid caching, permanent ones leave it.
+  if (code != 301 && code != 308) {
+    out += "cache-control: no-cache\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
+std::string auth_response(std::string_view realm) {
+  static constexpr std::string_view body =
+      "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this "
+      "content.\n</body></html>\n";
+  std::string out = "HTTP/1.1 401 Unauthorized\r\ncontent-length: " + std::to_string(body.size()) +
+                    "\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"
+                    "www-authenticate: Basic realm=\"" +
+                    std::string(realm) + "\"\r\n\r\n";
+  out += body;
+  return out;
+}
+
+std::string return_response(const http_rule& rule) {
+  const unsigned code = rule.status_ == 0 ? 200 : rule.status_;
+  std::string out = "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason_of(code)) +
+                    "\r\ncontent-length: " + std::to_string(rule.body_.size()) + "\r\n";
+  if (!rule.content_type_.empty()) {
+    out += "content-type: " + rule.content_type_ + "\r\n";
+  }
+  out += "\r\n";
+  out += rule.body_;
+  return out;
+}
+
+template <typename Head>
+void apply_header_rule(const http_rule& rule, Head& head, session_source& source) {
+  switch (rule.action_) {
+    case http_action::add_header:
+      head.headers_.push_back({rule.name_, rule.value_ ? rule.value_->evaluate(source) : ""});
+      break;
+    case http_action::set_header: {
+      std::string value = rule.value_ ? rule.value_->evaluate(source) : "";
+      http::remove_headers(head.headers_, rule.name_);
+      head.headers_.push_back({rule.name_, std::move(value)});
+      break;
+    }
+    case http_action::del_header:
+      http::remove_headers(head.headers_, rule.name_);
+      break;
+    case http_action::replace_header:
+    case http_action::replace_value: {
+      if (!rule.regex_) break;
+      const std::string replacement = rule.value_ ? rule.value_->evaluate(source) : "";
+      std::string replaced;
+      for (http::header& h : head.headers_) {
+        if (h.name_ != rule.name_) continue;
+        if (rule.action_ == http_action::replace_header) {
+          if (regex_replace(*rule.regex_, h.value_, replacement, replaced)) h.value_ = replaced;
+          continue;
+        }
+        // replace-value: each comma-separated value on its own.
+        std::string result;
+        std::string_view rest = h.value_;
+        bool first = true;
+        while (true) {
+          const std::size_t comma = rest.find(',');
+          std::string_view part = rest.substr(0, comma);
+          while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
+          while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
+          if (!first) result += ", ";
+          first = false;
+          if (regex_replace(*rule.regex_, part, replacement, replaced)) {
+            result += replaced;
+          } else {
+            result += part;
+          }
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+        h.value_ = result;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+std::string error_response(unsigned status, const std::map<unsigned, std::string>* first,
+                           const std::map<unsigned, std::string>* second) {
+  for (const auto* pages : {first, second}) {
+    if (pages != nullptr) {
+      if (auto it = pages->find(status); it != pages->end()) return it->second;
+    }
+  }
+  if (const std::optional<std::string_view> builtin = http::builtin_error(status)) {
+    return std::string(*builtin);
+  }
+  return std::string(*http::builtin_error(500));
+}
+
+rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::request_head& request,
+                               session_source& source,
+                               const std::map<unsigned, std::string>& error_pages) {
+  rule_outcome outcome;
+  for (const http_rule& rule : rules) {
+    if (rule.condition_ != nullptr && !rule.condition_->evaluate(source)) {
+      continue;
+    }
+    switch (rule.action_) {
+      case http_action::allow:
+        outcome.stop_ = true;
+        return outcome;
+      case http_action::deny:
+        outcome.response_ = rule.body_.empty()
+                                ? error_response(rule.status_ == 0 ? 403 : rule.status_,
+                                                 &error_pages, nullptr)
+                                : rule.body_;
+        return outcome;
+      case http_action::tarpit:
+        outcome.tarpit_ = true;
+        outcome.response_ =
+            error_response(rule.status_ == 0 ? 500 : rule.status_, &error_pages, nullptr);
+        return outcome;
+      case http_action::auth:
+        outcome.response_ = auth_response(rule.realm_);
+        return outcome;
+      case http_action::redirect:
+        outcome.response_ = redirect_response(rule, request, source);
+        return outcome;
+      case http_action::return_:
+        outcome.response_ = return_response(rule);
+        return outcome;
+      case http_action::set_path:
+      case http_action::set_query:
+      case http_action::set_uri:
+      case http_action::replace_path: {
+        std::string value = rule.value_ ? rule.value_->evaluate(source) : "";
+        std::string& target = request.target_;
+        const std::size_t q = target.find('?');
+        if (rule.action_ == http_action::set_uri) {
+          target = value;
+        } else if (rule.action_ == http_action::set_path) {
+          target = value + (q == std::string::npos ? "" : target.substr(q));
+        } else if (rule.action_ == http_action::set_query) {
+          target = target.substr(0, q) + "?" + value;
+        } else if (rule.regex_) {
+          std::string path = target.substr(0, q);
+          std::string replaced;
+          if (regex_replace(*rule.regex_, path, value, replaced)) {
+            target = replaced + (q == std::string::npos ? "" : target.substr(q));
+          }
+        }
+        break;
+      }
+      case http_action::set_method:
+        request.method_ = rule.value_ ? rule.value_->evaluate(source) : request.method_;
+        break;
+      default:
+        apply_header_rule(rule, request, source);
+        break;
+    }
+  }
+  return outcome;
+}
+
+rule_outcome run_response_rules(const std::vector<http_rule>& rules,
+                                http::response_head& response, session_source& source,
+                                const std::map<unsigned, std::string>& error_pages) {
+  rule_outcome outcome;
+  for (const http_rule& rule : rules) {
+    if (rule.condition_ != nullptr && !rule.condition_->evaluate(source)) {
+      continue;
+    }
+    switch (rule.action_) {
+      case http_action::allow:
+        outcome.stop_ = true;
+        return outcome;
+      case http_action::deny:
+        outcome.response_ =
+            error_response(rule.status_ == 0 ? 502 : rule.status_, &error_pages, nullptr);
+        return outcome;
+      case http_action::return_:
+        outcome.response_ = return_response(rule);
+        return outcome;
+      case http_action::set_status:
+        response.status_ = rule.status_;
+        response.reason_ = rule.realm_.empty() ? std::string(reason_of(rule.status_)) : rule.realm_;
+        break;
+      default:
+        apply_header_rule(rule, response, source);
+        break;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace tandem::runtime::proxy

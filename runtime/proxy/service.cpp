@@ -1,0 +1,155 @@
+// See service.hpp.
+#include "runtime/proxy/service.hpp"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <boost/asio/ip/v6_only.hpp>
+
+#include "runtime/proxy/io.hpp"
+
+namespace tandem::runtime::proxy {
+
+struct service::impl {
+  proxy_set& proxies_;
+  event_loop& loop_;
+  log_sink log_;
+  // One acceptor per listener per thread.
+  struct acceptor_slot {
+    frontend* frontend_;
+    unsigned thread_;
+    std::unique_ptr<tcp::acceptor> acceptor_;
+  };
+  std::vector<acceptor_slot> acceptors_;
+  std::atomic<int> active_{0};
+  std::atomic<bool> stopping_{false};
+
+  impl(proxy_set& p, event_loop& l, log_sink log) : proxies_(p), loop_(l), log_(std::move(log)) {}
+
+  bool open_one(frontend& fe, const listen_address& a, unsigned thread, std::string& error) {
+    auto acc = std::make_unique<tcp::acceptor>(loop_.context(thread));
+    const tcp::endpoint e = to_endpoint(a.address_, a.length_);
+    error_code ec;
+    acc->open(e.protocol(), ec);
+    if (!ec) {
+      acc->set_option(asio::socket_base::reuse_address(true), ec);
+      const int one = 1;
+      ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+      if (a.transparent_) {
+        ::setsockopt(acc->native_handle(), SOL_IP, IP_TRANSPARENT, &one, sizeof one);
+      }
+      if (e.protocol() == tcp::v6()) {
+        acc->set_option(asio::ip::v6_only(a.v6only_), ec);
+      }
+      if (!a.interface_.empty()) {
+        ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_BINDTODEVICE, a.interface_.c_str(),
+                     static_cast<socklen_t>(a.interface_.size()));
+      }
+      acc->bind(e, ec);
+    }
+    if (!ec) {
+      acc->listen(a.backlog_ > 0 ? a.backlog_ : SOMAXCONN, ec);
+    }
+    if (ec) {
+      error = "Starting " + std::string(fe.mode_ == mode::http ? "frontend " : "proxy ") +
+              fe.name_ + ": cannot bind socket (" + ec.message() + ") [" + a.text_ + "]";
+      return false;
+    }
+    acceptors_.push_back({&fe, thread, std::move(acc)});
+    return true;
+  }
+
+  awaitable<void> accept_loop(acceptor_slot& slot) {
+    frontend& fe = *slot.frontend_;
+    for (;;) {
+      // maxconn: stop accepting while full, as HAProxy pauses its listeners; the kernel's
+      // backlog holds the waiting connections.
+      while ((proxies_.global_maxconn_ != 0 &&
+              proxies_.current_.load(std::memory_order_relaxed) >= proxies_.global_maxconn_) ||
+             (fe.maxconn_ != 0 && fe.current_.load(std::memory_order_relaxed) >= fe.maxconn_)) {
+        asio::steady_timer pause(slot.acceptor_->get_executor(), milliseconds(5));
+        co_await pause.async_wait(use_tuple);
+        if (stopping_) co_return;
+      }
+      auto [ec, socket] = co_await slot.acceptor_->async_accept(use_tuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || stopping_ || !slot.acceptor_->is_open()) {
+          co_return;
+        }
+        // EMFILE and friends: wait a little rather than spin.
+        asio::steady_timer pause(slot.acceptor_->get_executor(), milliseconds(10));
+        co_await pause.async_wait(use_tuple);
+        continue;
+      }
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      proxies_.current_.fetch_add(1, std::memory_order_relaxed);
+      fe.current_.fetch_add(1, std::memory_order_relaxed);
+      active_.fetch_add(1);
+      session_env env{proxies_, fe, log_, active_};
+      auto on_end = [this, &fe](std::exception_ptr) {
+        proxies_.current_.fetch_sub(1, std::memory_order_relaxed);
+        fe.current_.fetch_sub(1, std::memory_order_relaxed);
+        if (active_.fetch_sub(1) == 1 && stopping_) {
+          loop_.stop();  // every session has ended: nothing else to wait for
+        }
+      };
+      if (fe.mode_ == mode::http) {
+        asio::co_spawn(slot.acceptor_->get_executor(), run_http_session(std::move(socket), env),
+                       on_end);
+      } else {
+        asio::co_spawn(slot.acceptor_->get_executor(), run_tcp_session(std::move(socket), env),
+                       on_end);
+      }
+    }
+  }
+};
+
+service::service(proxy_set& proxies, event_loop& loop, log_sink log)
+    : impl_(std::make_unique<impl>(proxies, loop, std::move(log))) {}
+
+service::~service() = default;
+
+bool service::open_listeners(std::string& error) {
+  for (auto& fe : impl_->proxies_.frontends_) {
+    for (const listen_address& a : fe->listeners_) {
+      for (unsigned t = 0; t < impl_->loop_.size(); ++t) {
+        if (!impl_->open_one(*fe, a, t, error)) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+void service::start() {
+  for (auto& slot : impl_->acceptors_) {
+    asio::co_spawn(slot.acceptor_->get_executor(), impl_->accept_loop(slot), asio::detached);
+  }
+}
+
+void service::soft_stop() {
+  impl_->stopping_ = true;
+  for (auto& slot : impl_->acceptors_) {
+    tcp::acceptor* acc = slot.acceptor_.get();
+    asio::post(acc->get_executor(), [acc] {
+      error_code ignored;
+      acc->close(ignored);
+    });
+  }
+  if (impl_->active_.load() == 0) {
+    impl_->loop_.stop();  // every session has ended: nothing else to wait for
+  }
+}
+
+void service::hard_stop() {
+  impl_->stopping_ = true;
+  impl_->loop_.stop();
+}
+
+}  // namespace tandem::runtime::proxy

@@ -1,0 +1,671 @@
+// mode http: one client connection, requests read one after another (keep-alive and
+// pipelining), each checked, passed through the frontend's and the backend's rules, sent to a
+// server chosen by cookie persistence or the balancer, and its response passed back — with
+// HAProxy 2.6's error responses, timeouts, connection handling and header forms.
+#include <array>
+#include <charconv>
+
+#include "runtime/proxy/io.hpp"
+#include "runtime/proxy/rules.hpp"
+#include "runtime/proxy/session_source.hpp"
+
+namespace tandem::runtime::proxy {
+
+using namespace asio::experimental::awaitable_operators;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t read_chunk = 16384;
+
+milliseconds first_of(milliseconds a, milliseconds b, milliseconds c = milliseconds(0)) {
+  if (a.count() != 0) return a;
+  if (b.count() != 0) return b;
+  return c;
+}
+
+milliseconds remaining(clock::time_point deadline) {
+  if (deadline == clock::time_point::max()) return milliseconds(0);
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
+  return std::max(left, milliseconds(1));
+}
+
+bool server_usable(const server& s) {
+  return s.up_.load(std::memory_order_relaxed) && !s.maintenance_.load(std::memory_order_relaxed) &&
+         s.weight_ != 0;
+}
+
+// The value of cookie `name` in the request's Cookie headers, and where it is.
+struct found_cookie {
+  http::header* header_ = nullptr;
+  std::size_t begin_ = 0;  // of "name=value" in the header value
+  std::size_t end_ = 0;
+  std::string value_;
+};
+
+std::optional<found_cookie> find_cookie(std::vector<http::header>& headers, std::string_view name) {
+  for (http::header& h : headers) {
+    if (h.name_ != "cookie") continue;
+    std::string_view v = h.value_;
+    std::size_t pos = 0;
+    while (pos < v.size()) {
+      std::size_t end = v.find(';', pos);
+      if (end == std::string_view::npos) end = v.size();
+      std::size_t b = pos;
+      while (b < end && (v[b] == ' ' || v[b] == '\t')) ++b;
+      const std::string_view item = v.substr(b, end - b);
+      const std::size_t eq = item.find('=');
+      if (eq != std::string_view::npos && item.substr(0, eq) == name) {
+        found_cookie f;
+        f.header_ = &h;
+        f.begin_ = b;
+        f.end_ = end;
+        f.value_ = std::string(item.substr(eq + 1));
+        while (!f.value_.empty() && (f.value_.back() == ' ' || f.value_.back() == '\t')) {
+          f.value_.pop_back();
+        }
+        return f;
+      }
+      pos = end + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+// Removes one "name=value" from a Cookie header (and the header when it was the only one).
+void remove_cookie(std::vector<http::header>& headers, const found_cookie& f) {
+  std::string& v = f.header_->value_;
+  std::size_t b = f.begin_;
+  std::size_t e = f.end_;
+  if (e < v.size()) {
+    ++e;  // the ';'
+    while (e < v.size() && (v[e] == ' ' || v[e] == '\t')) ++e;
+  } else {
+    while (b > 0 && (v[b - 1] == ' ' || v[b - 1] == '\t')) --b;
+    if (b > 0 && v[b - 1] == ';') --b;
+  }
+  v.erase(b, e - b);
+  if (v.empty()) {
+    const http::header* gone = f.header_;
+    std::erase_if(headers, [gone](const http::header& h) { return &h == gone; });
+  }
+}
+
+bool in_network(const sockaddr_storage& a, const sockaddr_storage& net, unsigned bits) {
+  if (a.ss_family != net.ss_family) return false;
+  const std::uint8_t* x;
+  const std::uint8_t* y;
+  unsigned total;
+  if (a.ss_family == AF_INET) {
+    x = reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr);
+    y = reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in&>(net).sin_addr);
+    total = 32;
+  } else {
+    x = reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr);
+    y = reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in6&>(net).sin6_addr);
+    total = 128;
+  }
+  bits = std::min(bits, total);
+  for (unsigned i = 0; i < bits; ++i) {
+    const unsigned byte = i / 8;
+    const unsigned mask = 0x80u >> (i % 8);
+    if ((x[byte] & mask) != (y[byte] & mask)) return false;
+  }
+  return true;
+}
+
+std::string address_text(const tcp::endpoint& e) {
+  auto a = e.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
+class http_session {
+ public:
+  http_session(tcp::socket client, session_env env)
+      : client_(std::move(client)),
+        upstream_(client_.get_executor()),
+        env_(env),
+        fe_(env.frontend_),
+        source_(env.proxies_, env.frontend_) {
+    error_code ec;
+    peer_ = client_.remote_endpoint(ec);
+    local_ = client_.local_endpoint(ec);
+    source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
+    if (peer_.address().is_v4()) {
+      const auto b = peer_.address().to_v4().to_bytes();
+      std::copy(b.begin(), b.end(), address_bytes_.begin());
+      keys_.source_address_ = std::span<const std::uint8_t>(address_bytes_.data(), 4);
+    } else {
+      const auto b = peer_.address().to_v6().to_bytes();
+      std::copy(b.begin(), b.end(), address_bytes_.begin());
+      keys_.source_address_ = std::span<const std::uint8_t>(address_bytes_.data(), 16);
+    }
+    keys_.header_ = [this](std::string_view name) -> std::optional<std::string_view> {
+      const http::header* h = http::find_header(request_.headers_, name);
+      if (h == nullptr) return std::nullopt;
+      return std::string_view(h->value_);
+    };
+    in_.reserve(read_chunk);
+  }
+
+  awaitable<void> run() {
+    bool first = true;
+    for (;;) {
+      const bool more = co_await one_request(first);
+      first = false;
+      if (!more) break;
+    }
+    drop_upstream();
+    error_code ignored;
+    client_.shutdown(tcp::socket::shutdown_both, ignored);
+    client_.close(ignored);
+  }
+
+ private:
+  // Sends a response HAProxy made itself (an error, a redirect …) and says the connection
+  // ends: HAProxy closes after its own responses, adding "connection: close" when the client
+  // asked to close.
+  awaitable<bool> send_own(std::string response, bool client_asked_close) {
+    if (client_asked_close) {
+      const std::size_t end = response.find("\r\n\r\n");
+      if (end != std::string::npos) response.insert(end + 2, "connection: close\r\n");
+    }
+    co_await write_all(client_, response, fe_.timeouts_.client_);
+    co_return false;
+  }
+
+  awaitable<bool> send_error(unsigned status, bool client_asked_close = false) {
+    co_return co_await send_own(
+        error_response(status, backend_ ? &backend_->error_pages_ : nullptr, &fe_.error_pages_),
+        client_asked_close);
+  }
+
+  void drop_upstream() {
+    if (upstream_server_ != nullptr) {
+      release_server(*upstream_backend_, upstream_server_);
+      upstream_server_ = nullptr;
+      upstream_backend_ = nullptr;
+    }
+    error_code ignored;
+    if (upstream_.is_open()) upstream_.close(ignored);
+    out_.clear();
+  }
+
+  // Reads a request head; false when the connection ends (error sent if one is due).
+  awaitable<std::optional<bool>> read_head(bool first) {
+    const milliseconds wait =
+        first ? first_of(fe_.timeouts_.http_request_, fe_.timeouts_.client_)
+              : first_of(fe_.timeouts_.http_keep_alive_, fe_.timeouts_.http_request_,
+                         fe_.timeouts_.client_);
+    const clock::time_point deadline =
+        wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
+    const std::size_t max_bytes = fe_.limits_.max_head_bytes_;
+    for (;;) {
+      if (!in_.empty()) {
+        request_ = http::request_head{};
+        parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
+        if (parsed_.state_ == http::parse_state::done) co_return true;
+        if (parsed_.state_ == http::parse_state::error) {
+          co_return co_await send_error(parsed_.status_ == 0 ? 400 : parsed_.status_);
+        }
+        if (in_.size() >= max_bytes) {
+          co_return co_await send_error(400);
+        }
+      }
+      const io_result r = co_await read_some(client_, in_, max_bytes + 1, remaining(deadline));
+      if (r.status_ == io_status::timeout) {
+        // An idle keep-alive connection ends silently; a request that does not arrive in time
+        // gets HAProxy's 408.
+        if (in_.empty() && !first) co_return false;
+        co_return co_await send_error(408);
+      }
+      if (r.status_ != io_status::ok) {
+        co_return false;
+      }
+    }
+  }
+
+  backend* choose_backend() {
+    for (const backend_switch& sw : fe_.switches_) {
+      if (sw.condition_ == nullptr || sw.condition_->evaluate(source_)) {
+        backend* chosen = sw.dynamic_ ? env_.proxies_.find_backend(sw.dynamic_->evaluate(source_))
+                                      : env_.proxies_.find_backend(sw.backend_);
+        if (chosen != nullptr) return chosen;
+      }
+    }
+    return fe_.default_backend_;
+  }
+
+  // Persistence: the server the request's cookie names, when usable; the cookie is taken off
+  // the request when the server must not see it (insert indirect, prefix).
+  server* persistent_server() {
+    cookie_server_ = nullptr;
+    if (!backend_->cookie_) return nullptr;
+    const cookie_settings& c = *backend_->cookie_;
+    std::optional<found_cookie> f = find_cookie(request_.headers_, c.name_);
+    if (!f) return nullptr;
+    std::string value = f->value_;
+    if (c.mode_ == cookie_mode::prefix) {
+      const std::size_t tilde = value.find('~');
+      std::string id = value.substr(0, tilde);
+      for (const auto& s : backend_->servers_) {
+        if (!s->cookie_.empty() && s->cookie_ == id) {
+          cookie_server_ = s.get();
+          break;
+        }
+      }
+      if (cookie_server_ != nullptr && tilde != std::string::npos) {
+        // The server sees its own cookie value, without Tandem's prefix.
+        std::string& hv = f->header_->value_;
+        hv.erase(f->begin_ + c.name_.size() + 1, tilde + 1);
+      }
+    } else {
+      for (const auto& s : backend_->servers_) {
+        if (!s->cookie_.empty() && s->cookie_ == value) {
+          cookie_server_ = s.get();
+          break;
+        }
+      }
+      if (c.mode_ == cookie_mode::insert && c.indirect_) {
+        remove_cookie(request_.headers_, *f);
+      }
+    }
+    if (cookie_server_ != nullptr && !server_usable(*cookie_server_)) {
+      return nullptr;
+    }
+    return cookie_server_;
+  }
+
+  void add_forwarded_for() {
+    const forwardfor_settings* ff = nullptr;
+    // The backend's option wins over the frontend's for the header name, as in HAProxy.
+    if (backend_->forwardfor_.enabled_) ff = &backend_->forwardfor_;
+    else if (fe_.forwardfor_.enabled_) ff = &fe_.forwardfor_;
+    if (ff == nullptr) return;
+    if (ff->except_ && in_network(source_.source(), ff->except_->first, ff->except_->second)) {
+      return;
+    }
+    if (ff->if_none_ && http::find_header(request_.headers_, ff->header_) != nullptr) return;
+    request_.headers_.push_back({ff->header_, address_text(peer_)});
+  }
+
+  // Forwards the body announced by `f` from `from` to `to`, starting with the bytes already
+  // in `pending` (anything after the body stays there: the next pipelined message).
+  awaitable<bool> forward_body(tcp::socket& from, tcp::socket& to, std::string& pending,
+                               const http::framing& f, milliseconds read_limit,
+                               milliseconds write_limit) {
+    switch (f.kind_) {
+      case http::body_kind::none:
+        co_return true;
+      case http::body_kind::length: {
+        std::uint64_t left = f.length_;
+        for (;;) {
+          const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left, pending.size()));
+          if (take != 0) {
+            const io_result w = co_await write_all(to, std::string_view(pending).substr(0, take), write_limit);
+            pending.erase(0, take);
+            if (w.status_ != io_status::ok) co_return false;
+            left -= take;
+          }
+          if (left == 0) co_return true;
+          const io_result r = co_await read_some(from, pending, read_chunk, read_limit);
+          if (r.status_ != io_status::ok) co_return false;
+        }
+      }
+      case http::body_kind::chunked: {
+        http::chunked_reader reader;
+        for (;;) {
+          if (!pending.empty()) {
+            const http::chunked_reader::step s = reader.feed(pending);
+            if (s.error_) co_return false;
+            if (s.consumed_ != 0) {
+              const io_result w =
+                  co_await write_all(to, std::string_view(pending).substr(0, s.consumed_), write_limit);
+              pending.erase(0, s.consumed_);
+              if (w.status_ != io_status::ok) co_return false;
+            }
+            if (s.done_) co_return true;
+          }
+          const io_result r = co_await read_some(from, pending, read_chunk, read_limit);
+          if (r.status_ != io_status::ok) co_return false;
+        }
+      }
+      case http::body_kind::until_close: {
+        for (;;) {
+          if (!pending.empty()) {
+            const io_result w = co_await write_all(to, pending, write_limit);
+            pending.clear();
+            if (w.status_ != io_status::ok) co_return false;
+          }
+          const io_result r = co_await read_some(from, pending, read_chunk, read_limit);
+          if (r.status_ == io_status::closed) co_return true;
+          if (r.status_ != io_status::ok) co_return false;
+        }
+      }
+    }
+    co_return false;
+  }
+
+  // The request as the server gets it.
+  std::string request_bytes(bool close_server) {
+    http::remove_headers(request_.headers_, "connection");
+    if (close_server) {
+      request_.headers_.push_back({"connection", "close"});
+    } else if (request_.version_minor_ == 0) {
+      request_.headers_.push_back({"connection", "keep-alive"});
+    }
+    std::string out;
+    out.reserve(512);
+    http::write_request_head(request_, out);
+    return out;
+  }
+
+  // Reads a response head from the server; nullopt on error with the status to answer.
+  awaitable<unsigned> read_response_head(http::response_head& head, http::framing& f) {
+    const milliseconds wait = backend_->timeouts_.server_;
+    for (;;) {
+      if (!out_.empty()) {
+        head = http::response_head{};
+        const http::parse_result pr =
+            http::parse_response_head(out_, fe_.limits_, request_.method_, head, f);
+        if (pr.state_ == http::parse_state::done) {
+          response_consumed_ = pr.consumed_;
+          co_return 0;
+        }
+        if (pr.state_ == http::parse_state::error) co_return 502;
+        if (out_.size() >= fe_.limits_.max_head_bytes_) co_return 502;
+      }
+      const io_result r = co_await read_some(upstream_, out_, fe_.limits_.max_head_bytes_ + 1, wait);
+      if (r.status_ == io_status::timeout) co_return 504;
+      if (r.status_ != io_status::ok) co_return out_.empty() ? 1 : 502;  // 1: closed before any byte
+    }
+  }
+
+  void apply_cookie(http::response_head& response, server* chosen) {
+    if (!backend_->cookie_ || chosen == nullptr || chosen->cookie_.empty()) return;
+    const cookie_settings& c = *backend_->cookie_;
+    if (c.mode_ == cookie_mode::insert) {
+      if (cookie_server_ == chosen) return;  // the client already holds the right cookie
+      if (c.postonly_ && request_.method_ != "POST") return;
+      std::string value = c.name_ + "=" + chosen->cookie_ + "; path=/";
+      for (const std::string& d : c.domains_) value += "; domain=" + d;
+      if (c.httponly_) value += "; HttpOnly";
+      if (c.secure_) value += "; Secure";
+      if (c.attributes_) value += "; " + *c.attributes_;
+      response.headers_.push_back({"set-cookie", value});
+      if (c.nocache_) {
+        // A response that sets a persistence cookie must not be cached for other users.
+        bool has = false;
+        for (http::header& h : response.headers_) {
+          if (h.name_ == "cache-control") {
+            has = true;
+          }
+        }
+        if (!has) response.headers_.push_back({"cache-control", "private"});
+      }
+      return;
+    }
+    for (http::header& h : response.headers_) {
+      if (h.name_ != "set-cookie") continue;
+      const std::size_t eq = h.value_.find('=');
+      if (eq == std::string::npos || std::string_view(h.value_).substr(0, eq) != c.name_) continue;
+      if (c.mode_ == cookie_mode::rewrite) {
+        const std::size_t semi = h.value_.find(';', eq);
+        h.value_.replace(eq + 1, (semi == std::string::npos ? h.value_.size() : semi) - eq - 1,
+                         chosen->cookie_);
+      } else {
+        h.value_.insert(eq + 1, chosen->cookie_ + "~");
+      }
+    }
+  }
+
+  // One request and its response; false when the client connection ends.
+  awaitable<bool> one_request(bool first) {
+    const std::optional<bool> head = co_await read_head(first);
+    if (!head || !*head) co_return false;
+    in_.erase(0, parsed_.consumed_);
+    const bool client_close = !request_framing_.keep_alive_;
+    backend_ = nullptr;
+    source_.request_ = &request_;
+    source_.response_ = nullptr;
+    source_.backend_ = nullptr;
+
+    rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
+    if (o.response_) co_return co_await send_own(std::move(*o.response_), client_close);
+
+    backend_ = choose_backend();
+    if (backend_ == nullptr) {
+      co_return co_await send_error(503, client_close);
+    }
+    source_.backend_ = backend_;
+    if (backend_ != nullptr && &backend_->request_rules_ != &fe_.request_rules_) {
+      o = run_request_rules(backend_->request_rules_, request_, source_, backend_->error_pages_);
+      if (o.response_) co_return co_await send_own(std::move(*o.response_), client_close);
+    }
+
+    server* persistent = persistent_server();
+    add_forwarded_for();
+    keys_.uri_ = request_.target_;
+
+    const http_connection_mode mode = std::max(fe_.connection_mode_, backend_->connection_mode_);
+    const bool close_server = mode != http_connection_mode::keep_alive || client_close;
+    const std::string head_bytes = request_bytes(close_server);
+
+    // Reuse the idle server connection when the request goes to the same server.
+    bool reused = false;
+    if (upstream_server_ != nullptr && upstream_backend_ == backend_ && upstream_.is_open()) {
+      server* wanted = persistent;
+      if (wanted == nullptr && backend_->balancer_) {
+        const std::optional<std::uint32_t> id = backend_->balancer_->pick(keys_);
+        wanted = id ? backend_->servers_[*id].get() : nullptr;
+      }
+      if (wanted == upstream_server_) {
+        reused = true;
+      } else {
+        drop_upstream();
+        persistent = wanted != nullptr ? wanted : persistent;
+      }
+    } else {
+      drop_upstream();
+    }
+
+    server* chosen = upstream_server_;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (!reused) {
+        const connect_result c =
+            co_await connect_server(upstream_, *backend_, persistent, keys_, local_);
+        if (c.server_ == nullptr) {
+          co_return co_await send_error(503, client_close);
+        }
+        chosen = c.server_;
+        upstream_server_ = chosen;
+        upstream_backend_ = backend_;
+        out_.clear();
+      }
+      const io_result w = co_await write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+      if (w.status_ == io_status::ok) break;
+      // A reused connection the server had closed: one new connection, as HAProxy retries.
+      drop_upstream();
+      if (!reused) co_return co_await send_error(502, client_close);
+      reused = false;
+    }
+
+    http::response_head response;
+    http::framing response_framing;
+    bool body_sent = false;
+    if (!request_framing_.expect_continue_) {
+      if (!co_await forward_body(client_, upstream_, in_, request_framing_,
+                                 fe_.timeouts_.client_, backend_->timeouts_.server_)) {
+        drop_upstream();
+        co_return false;
+      }
+      body_sent = true;
+    }
+
+    for (;;) {
+      unsigned status = co_await read_response_head(response, response_framing);
+      if (status == 1 && reused && request_framing_.kind_ == http::body_kind::none) {
+        // The idle connection was closed under us before any response byte: retry once on a
+        // new connection, as HAProxy does for a reused connection.
+        drop_upstream();
+        const connect_result c = co_await connect_server(upstream_, *backend_, chosen, keys_, local_);
+        if (c.server_ == nullptr) co_return co_await send_error(503, client_close);
+        chosen = upstream_server_ = c.server_;
+        upstream_backend_ = backend_;
+        reused = false;
+        const io_result w2 = co_await write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+        if (w2.status_ != io_status::ok) {
+          drop_upstream();
+          co_return co_await send_error(502, client_close);
+        }
+        continue;
+      }
+      if (status != 0) {
+        drop_upstream();
+        co_return co_await send_error(status == 1 ? 502 : status, client_close);
+      }
+      if (response.status_ >= 100 && response.status_ < 200 && response.status_ != 101) {
+        // Interim responses (100 Continue) go to the client as they are, then the body.
+        std::string interim;
+        http::write_response_head(response, interim);
+        out_.erase(0, response_consumed_);
+        if ((co_await write_all(client_, interim, fe_.timeouts_.client_)).status_ != io_status::ok) {
+          drop_upstream();
+          co_return false;
+        }
+        if (!body_sent) {
+          if (!co_await forward_body(client_, upstream_, in_, request_framing_,
+                                     fe_.timeouts_.client_, backend_->timeouts_.server_)) {
+            drop_upstream();
+            co_return false;
+          }
+          body_sent = true;
+        }
+        continue;
+      }
+      break;
+    }
+    out_.erase(0, response_consumed_);
+    source_.response_ = &response;
+
+    rule_outcome ro =
+        run_response_rules(backend_->response_rules_, response, source_, backend_->error_pages_);
+    if (!ro.response_ && !ro.stop_ && &backend_->response_rules_ != &fe_.response_rules_) {
+      ro = run_response_rules(fe_.response_rules_, response, source_, fe_.error_pages_);
+    }
+    if (ro.response_) {
+      drop_upstream();
+      co_return co_await send_own(std::move(*ro.response_), client_close);
+    }
+    apply_cookie(response, chosen);
+
+    const bool tunnel = response.status_ == 101 ||
+                        (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
+    bool keep_client = !client_close && mode != http_connection_mode::close &&
+                       response_framing.keep_alive_ &&
+                       response_framing.kind_ != http::body_kind::until_close && body_sent;
+    if (tunnel) keep_client = true;
+    http::remove_headers(response.headers_, "connection");
+    if (tunnel) {
+      response.headers_.push_back({"connection", "upgrade"});
+    } else if (!keep_client && request_.version_minor_ == 1) {
+      response.headers_.push_back({"connection", "close"});
+    } else if (keep_client && request_.version_minor_ == 0) {
+      response.headers_.push_back({"connection", "keep-alive"});
+    }
+    std::string response_bytes;
+    response_bytes.reserve(512);
+    http::write_response_head(response, response_bytes);
+    if ((co_await write_all(client_, response_bytes, fe_.timeouts_.client_)).status_ != io_status::ok) {
+      drop_upstream();
+      co_return false;
+    }
+    if (tunnel) {
+      co_await tunnel_both();
+      co_return false;
+    }
+    if (!co_await forward_body(upstream_, client_, out_, response_framing,
+                               backend_->timeouts_.server_, fe_.timeouts_.client_)) {
+      drop_upstream();
+      co_return false;
+    }
+    if (close_server || !response_framing.keep_alive_ ||
+        response_framing.kind_ == http::body_kind::until_close || !out_.empty()) {
+      drop_upstream();
+    }
+    co_return keep_client;
+  }
+
+  awaitable<void> tunnel_both() {
+    const milliseconds idle = first_of(backend_->timeouts_.tunnel_, fe_.timeouts_.client_);
+    // Bytes already read beyond the heads go first.
+    if (!in_.empty()) {
+      co_await write_all(upstream_, in_, idle);
+      in_.clear();
+    }
+    if (!out_.empty()) {
+      co_await write_all(client_, out_, idle);
+      out_.clear();
+    }
+    co_await (pump(client_, upstream_, idle) && pump(upstream_, client_, idle));
+    drop_upstream();
+  }
+
+  static awaitable<void> pump(tcp::socket& from, tcp::socket& to, milliseconds idle) {
+    std::string buffer;
+    for (;;) {
+      buffer.clear();
+      const io_result r = co_await read_some(from, buffer, read_chunk, idle);
+      error_code ignored;
+      if (r.status_ != io_status::ok) {
+        if (r.error_ == asio::error::eof) {
+          to.shutdown(tcp::socket::shutdown_send, ignored);
+        } else {
+          from.close(ignored);
+          to.close(ignored);
+        }
+        co_return;
+      }
+      if ((co_await write_all(to, buffer, idle)).status_ != io_status::ok) {
+        from.close(ignored);
+        to.close(ignored);
+        co_return;
+      }
+    }
+  }
+
+  tcp::socket client_;
+  tcp::socket upstream_;
+  session_env env_;
+  frontend& fe_;
+  session_source source_;
+  tcp::endpoint peer_;
+  tcp::endpoint local_;
+  std::array<std::uint8_t, 16> address_bytes_{};
+  balance::request_keys keys_;
+
+  std::string in_;   // bytes from the client not yet handled
+  std::string out_;  // bytes from the server not yet handled
+  http::request_head request_;
+  http::framing request_framing_;
+  http::parse_result parsed_;
+  std::size_t response_consumed_ = 0;
+
+  backend* backend_ = nullptr;
+  server* cookie_server_ = nullptr;
+  // The open server connection kept between requests (keep-alive), and whose it is.
+  server* upstream_server_ = nullptr;
+  backend* upstream_backend_ = nullptr;
+};
+
+}  // namespace
+
+awaitable<void> run_http_session(tcp::socket client, session_env env) {
+  http_session s(std::move(client), env);
+  co_await s.run();
+}
+
+}  // namespace tandem::runtime::proxy

@@ -1,0 +1,48 @@
+// Internal to runtime/proxy: the sample_source a session offers the ACL engine — the
+// connection's addresses, the request and response being handled, and the proxies' state.
+#pragma once
+
+#include <cstring>
+
+#include "runtime/proxy/acl/condition.hpp"
+#include "runtime/proxy/objects.hpp"
+
+namespace tandem::runtime::proxy {
+
+class session_source final : public acl::sample_source {
+ public:
+  session_source(const proxy_set& proxies, const frontend& fe) : proxies_(proxies), frontend_(fe) {}
+
+  const http::request_head* request() const override { return request_; }
+  const http::response_head* response() const override { return response_; }
+  const sockaddr_storage& source() const override { return source_; }
+  const sockaddr_storage& destination() const override { return destination_; }
+  int usable_servers(std::string_view backend_name) const override {
+    const backend* b = proxies_.find_backend(backend_name);
+    return b == nullptr ? -1 : b->usable_servers();
+  }
+  std::string_view backend_name() const override {
+    return backend_ == nullptr ? std::string_view() : std::string_view(backend_->name_);
+  }
+  std::string_view frontend_name() const override { return frontend_.name_; }
+  std::string_view tcp_payload() const override { return payload_; }
+
+  void set_addresses(const sockaddr* source, std::size_t source_length,
+                     const sockaddr* destination, std::size_t destination_length) {
+    std::memcpy(&source_, source, std::min(source_length, sizeof source_));
+    std::memcpy(&destination_, destination, std::min(destination_length, sizeof destination_));
+  }
+
+  const http::request_head* request_ = nullptr;
+  const http::response_head* response_ = nullptr;
+  const backend* backend_ = nullptr;
+  std::string_view payload_;
+
+ private:
+  const proxy_set& proxies_;
+  const frontend& frontend_;
+  sockaddr_storage source_{};
+  sockaddr_storage destination_{};
+};
+
+}  // namespace tandem::runtime::proxy
