@@ -158,7 +158,8 @@ class common_balancer final : public balancer {
   std::optional<std::uint32_t> first_backup_;
 };
 
-// HAProxy gives servers without an `id` the lowest ids nobody took, in declaration order.
+// HAProxy numbers the servers without an `id` in declaration order: the n-th server gets the
+// first id from n on that nobody took (so s1 id 7, s2, s3 id 3 gives s2 the id 2, not 1).
 bool assign_puids(std::span<const server_entry> servers, std::vector<server_state>& out,
                   std::string& error) {
   std::set<std::uint32_t> taken;
@@ -174,8 +175,10 @@ bool assign_puids(std::span<const server_entry> servers, std::vector<server_stat
       while (taken.contains(next)) {
         ++next;
       }
-      s.puid_ = next++;
+      s.puid_ = next;
+      taken.insert(next);
     }
+    ++next;
   }
   return true;
 }
