@@ -1,6 +1,6 @@
 // Load balancing of one backend: which server takes the next request or connection, with
-// HAProxy 2.6's algorithms and their exact order (roundrobin's smooth weighted rotation,
-// static-rr, leastconn, first, source, uri, url_param, hdr(NAME), random, rdp-cookie),
+// HAProxy 2.6's algorithms and their exact order (roundrobin's weighted rotation as its fwrr
+// orders it, static-rr, leastconn, first, source, uri, url_param, hdr(NAME), random, rdp-cookie),
 // hash-type map-based|consistent, backup servers and option allbackups. One file per
 // algorithm behind `algorithm`, found by name in a registry. Thread-safe: the proxy's threads
 // share a backend's balancer. Randomness is passed in.
@@ -22,16 +22,23 @@ struct server_entry {
   std::uint32_t id_ = 0;
   std::uint32_t weight_ = 1;  // user weight, 0..256; 0 takes no new traffic
   bool backup_ = false;
+  std::uint32_t maxconn_ = 0;  // connection slots (`first` and skipping full servers); 0: no limit
+  // HAProxy's numeric server id (the `id` keyword); 0: the next free one in declaration order,
+  // as HAProxy assigns it. `first` orders by it and consistent hashing places servers by it.
+  std::uint32_t puid_ = 0;
 };
 
 // What hash-based algorithms read from a request; a session fills what it has.
 struct request_keys {
   std::span<const std::uint8_t> source_address_;  // 4 (IPv4) or 16 (IPv6) bytes
-  std::string_view uri_;                          // the request target as received
-  // Header value by name (first occurrence), nullptr when absent (hdr(NAME), rdp-cookie
-  // reads the RDP cookie from the TCP payload instead: rdp_cookie_).
+  std::string_view uri_;  // the request target as received; empty outside HTTP
+  // Header value by name (first occurrence; the name as hdr(NAME) wrote it, to be matched
+  // without case), nullopt when absent; may be left empty outside HTTP. rdp-cookie reads
+  // rdp_cookie_ instead.
   std::function<std::optional<std::string_view>(std::string_view)> header_;
-  std::string_view rdp_cookie_;  // "mstshash" value, when the session found one
+  // Value of the RDP cookie that `balance rdp-cookie(NAME)` names ("mstshash" by default), when
+  // the session found one.
+  std::string_view rdp_cookie_;
 };
 
 // HAProxy's `balance` and `hash-type` lines as written ("roundrobin"; "hdr(host)";
@@ -42,7 +49,7 @@ struct settings {
   bool all_backups_ = false;            // option allbackups
 };
 
-// A source of random 32-bit numbers (random, and consistent hashing's ties).
+// A source of random 32-bit numbers (the draws of balance random; nothing else uses it).
 using random_source = std::function<std::uint32_t()>;
 
 class balancer {
@@ -51,14 +58,20 @@ class balancer {
 
   // A server enters or leaves the rotation (health checks, maintenance, disabled).
   virtual void set_usable(std::uint32_t id, bool usable) = 0;
-  // A new user weight (set weight, or a check's agent); 0 stops new traffic to it.
+  // A new user weight (set weight, or a check's agent); 0 stops new traffic to it. Above 256 is
+  // taken as 256. Static algorithms (static-rr, hash-type map-based) only take 0 and the initial
+  // weight, as HAProxy's "set weight" (it refuses other values; here they change nothing).
   virtual void set_weight(std::uint32_t id, std::uint32_t weight) = 0;
-  // The server for the next request; nullopt when no server is usable (HAProxy's 503).
+  // The server for the next request; nullopt when no server is usable (HAProxy's 503), or when
+  // the algorithm found its candidates at their maxconn (HAProxy then queues the request in
+  // the backend). A hash pick, and the first backup alone, come back even when full: HAProxy
+  // queues on that server.
   // Active servers first; when none is usable, the first usable backup (declaration order),
-  // or all usable backups balanced when option allbackups.
+  // or all usable backups balanced when option allbackups. A hashing algorithm whose key is
+  // missing from `keys` (no such header, parameter or cookie) takes servers in turn instead.
   virtual std::optional<std::uint32_t> pick(const request_keys& keys) = 0;
-  // Connection accounting for leastconn/first (and the stats): a connection to `id` opened,
-  // and closed.
+  // Connection accounting for leastconn, random and maxconn: a connection to `id` opened, and
+  // closed.
   virtual void connection_opened(std::uint32_t id) = 0;
   virtual void connection_closed(std::uint32_t id) = 0;
 };
