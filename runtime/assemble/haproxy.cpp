@@ -437,6 +437,7 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
     s->name_ = ms.name_;
     s->id_ = static_cast<std::uint32_t>(be->servers_.size());
     bool disabled = ms.disabled_;
+    std::uint32_t puid = 0;
     for (const auto& [name, value] : server_options(p, ms)) {
       if (name == "weight") s->weight_ = number(value);
       else if (name == "maxconn") s->maxconn_ = number(value);
@@ -446,6 +447,7 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       else if (name == "no-check") s->check_ = false;
       else if (name == "cookie") s->cookie_ = value;
       else if (name == "disabled") disabled = true;
+      else if (name == "id") puid = number(value);
       else if (name == "enabled") disabled = false;
       else if (name == "send-proxy" || name == "send-proxy-v2") {
         c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": '" + name +
@@ -468,7 +470,13 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       s->port_offset_ = a.port_offset_ ? static_cast<int>(static_cast<std::int16_t>(*a.port_)) : 0;
     }
     s->maintenance_ = disabled;
-    entries.push_back({s->id_, s->weight_, s->backup_});
+    balance::server_entry entry;
+    entry.id_ = s->id_;
+    entry.weight_ = s->weight_;
+    entry.backup_ = s->backup_;
+    entry.maxconn_ = s->maxconn_;
+    entry.puid_ = puid;
+    entries.push_back(entry);
     be->servers_.push_back(std::move(s));
   }
   balance::settings bs;

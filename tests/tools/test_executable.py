@@ -182,20 +182,22 @@ class loading(temp_dir_case):
         self.assertIsNone(report[0]['file'])
 
     def test_haproxy_directory_and_trailing_files(self):
+        # -f DIR reads DIR's *.cfg files in name order (no hidden files, no directories), then
+        # the files after "--": each file's unknown keyword is reported in that order.
         conf_d = os.path.join(self.dir, 'conf.d')
-        self.write('conf.d/b.cfg')
-        self.write('conf.d/a.cfg')
-        self.write('conf.d/.hidden.cfg')
-        self.write('conf.d/notes.txt')
+        self.write('conf.d/b.cfg', 'bogus-b\n')
+        self.write('conf.d/a.cfg', 'bogus-a\n')
+        self.write('conf.d/.hidden.cfg', 'bogus-hidden\n')
+        self.write('conf.d/notes.txt', 'bogus-notes\n')
         os.makedirs(os.path.join(conf_d, 'sub.cfg'))
-        last = self.write('last.cfg')
-        status, out, err = run('haproxy', '-f', conf_d, '--', last)
-        self.assertEqual(status, 2, err)
+        last = self.write('last.cfg', 'bogus-last\n')
+        status, out, err = run('haproxy', '-c', '-f', conf_d, '--', last)
+        self.assertEqual(status, 1, err)
         self.assertEqual(out, '')
-        self.assertIn(f'haproxy: loaded 3 configuration files: {conf_d}/a.cfg, {conf_d}/b.cfg, '
-                      f'{last}\n', err)
-        self.assertIn('haproxy: not implemented yet: running a configuration needs the proxy '
-                      'runtime (issue 5)\n', err)
+        named = re.findall(r'parsing \[([^:\]]+):1\]', err)
+        self.assertEqual(named, [f'{conf_d}/a.cfg', f'{conf_d}/b.cfg', last], err)
+        self.assertNotIn('hidden', err)
+        self.assertNotIn('notes', err)
 
     def test_haproxy_change_dir_before_loading(self):
         self.write('rel.cfg', 'frontend f\n  bind 127.0.0.1:8080\n  timeout client 1s\n')
@@ -302,7 +304,8 @@ class loading(temp_dir_case):
 class fifo_process_name(temp_dir_case):
     """The loader blocks on a FIFO config; meanwhile the process must already be named."""
 
-    def blocked_process(self, argv, expected_name, expected_message, extra=(), loaded=True):
+    def blocked_process(self, argv, expected_name, expected_message, extra=(), loaded=True,
+                        status=2):
         fifo = os.path.join(self.dir, 'config.fifo')
         os.mkfifo(fifo)
         flag = '-f'
@@ -337,16 +340,19 @@ class fifo_process_name(temp_dir_case):
             # keepalived -t on a file holding only a comment: nothing to say, exit 0.
             self.assertEqual((proc.returncode, err), (0, ''))
             return
-        self.assertEqual(proc.returncode, 2, err)
+        self.assertEqual(proc.returncode, status, err)
         if loaded:
             self.assertIn(f'loaded 1 configuration file: {fifo}\n', err)
         self.assertIn(expected_message, out + err)
 
+    # A comment only: nothing to listen on, so HAProxy refuses to start (exit 1).
     def test_haproxy_link(self):
-        self.blocked_process(['haproxy'], 'haproxy', 'the proxy runtime (issue 5)')
+        self.blocked_process(['haproxy'], 'haproxy', 'No enabled listener found', loaded=False,
+                             status=1)
 
     def test_tandem_haproxy(self):
-        self.blocked_process(['tandem', 'haproxy'], 'haproxy', 'the proxy runtime (issue 5)')
+        self.blocked_process(['tandem', 'haproxy'], 'haproxy', 'No enabled listener found',
+                             loaded=False, status=1)
 
     def test_tandem_haproxy_check(self):
         # A comment only: valid, but nothing listens, so HAProxy's -c exits 2.
