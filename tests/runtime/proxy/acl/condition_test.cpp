@@ -16,7 +16,7 @@ using testing::fake_source;
 using testing::temp_dir;
 using testing::words;
 
-class conditions : public ::testing::Test {
+class acl_conditions : public ::testing::Test {
  protected:
   void acl(std::string_view line) {
     std::vector<std::string> w = words(line);
@@ -57,7 +57,7 @@ fake_source get(std::string_view path, std::string_view headers = "Host: www.exa
                            "\r\n");
 }
 
-TEST_F(conditions, if_unless_and_juxtaposition) {
+TEST_F(acl_conditions, if_unless_and_juxtaposition) {
   acl("is_api path_beg /api");
   acl("is_www hdr(host) -i www.example.com");
   EXPECT_TRUE(holds("if is_api is_www", get("/api/x")));
@@ -66,7 +66,7 @@ TEST_F(conditions, if_unless_and_juxtaposition) {
   EXPECT_TRUE(holds("unless is_api", get("/x")));
 }
 
-TEST_F(conditions, or_and_negation) {
+TEST_F(acl_conditions, or_and_negation) {
   acl("a path /a");
   acl("b path /b");
   EXPECT_TRUE(holds("if a or b", get("/b")));
@@ -85,14 +85,14 @@ TEST_F(conditions, or_and_negation) {
   EXPECT_FALSE(holds("if a or", get("/z")));
 }
 
-TEST_F(conditions, anonymous_acls) {
+TEST_F(acl_conditions, anonymous_acls) {
   EXPECT_TRUE(holds("if { path_beg /static } { method GET }", get("/static/a.css")));
   EXPECT_FALSE(holds("if !{ path_beg /static }", get("/static/a.css")));
   EXPECT_TRUE(holds("if { path /x } || { path /y }", get("/y")));
   EXPECT_EQ(cond_error("if { path /x"), "missing closing '}' in condition");
 }
 
-TEST_F(conditions, acl_lines_with_one_name_are_ored_also_after_use) {
+TEST_F(acl_conditions, acl_lines_with_one_name_are_ored_also_after_use) {
   acl("static path_end .css");
   std::string error;
   const auto c = compile_condition(words("if static"), acls_, error);
@@ -104,7 +104,7 @@ TEST_F(conditions, acl_lines_with_one_name_are_ored_also_after_use) {
   EXPECT_TRUE(c->evaluate(get("/a.css")));
 }
 
-TEST_F(conditions, missing_samples_are_false_and_their_negation_true) {
+TEST_F(acl_conditions, missing_samples_are_false_and_their_negation_true) {
   EXPECT_FALSE(holds("if { req.hdr(x-none) foo }", get("/")));
   EXPECT_TRUE(holds("if !{ req.hdr(x-none) foo }", get("/")));
   EXPECT_FALSE(holds("if { req.hdr(x-none) -m found }", get("/")));
@@ -115,7 +115,7 @@ TEST_F(conditions, missing_samples_are_false_and_their_negation_true) {
   EXPECT_TRUE(holds("unless { method GET }", tcp));
 }
 
-TEST_F(conditions, predefined_acls) {
+TEST_F(acl_conditions, predefined_acls) {
   const fake_source head = fake_source::http("HEAD / HTTP/1.0\r\n\r\n");
   EXPECT_TRUE(holds("if TRUE", head));
   EXPECT_FALSE(holds("if FALSE", head));
@@ -153,7 +153,7 @@ TEST_F(conditions, predefined_acls) {
   EXPECT_FALSE(holds("if TRUE", head));
 }
 
-TEST_F(conditions, acl_keywords_imply_their_match) {
+TEST_F(acl_conditions, acl_keywords_imply_their_match) {
   const fake_source r =
       get("/img/Logo.PNG?v=2", "Host: static.example.com:81\r\nCookie: lang=fr\r\n");
   EXPECT_TRUE(holds("if { path_beg /img/ }", r));
@@ -184,7 +184,7 @@ TEST_F(conditions, acl_keywords_imply_their_match) {
   EXPECT_FALSE(holds("if { ssl_fc }", r));
 }
 
-TEST_F(conditions, nbsrv_and_proxy_names) {
+TEST_F(acl_conditions, nbsrv_and_proxy_names) {
   fake_source r = get("/");
   EXPECT_TRUE(holds("if { nbsrv(bk_down) lt 1 }", r));
   EXPECT_FALSE(holds("if { nbsrv(bk_up) lt 1 }", r));
@@ -192,7 +192,7 @@ TEST_F(conditions, nbsrv_and_proxy_names) {
   EXPECT_TRUE(holds("if { be_name bk_up } { fe_name fe }", r));
 }
 
-TEST_F(conditions, ssl_and_tcp_content) {
+TEST_F(acl_conditions, ssl_and_tcp_content) {
   fake_source r = get("/");
   r.ssl_ = true;
   r.sni_ = "Shop.Example.com";
@@ -214,7 +214,7 @@ std::string tls12_hello() {
   return std::string("\x16\x03\x01\x00", 4) + static_cast<char>(body.size()) + body;
 }
 
-TEST_F(conditions, ssl_versions_are_dotted) {
+TEST_F(acl_conditions, ssl_versions_are_dotted) {
   const fake_source tls = fake_source::tcp(tls12_hello());
   EXPECT_TRUE(holds("if { req.ssl_ver 3.3 }", tls));
   EXPECT_TRUE(holds("if { req_ssl_ver 3.1:3.3 }", tls));
@@ -225,7 +225,7 @@ TEST_F(conditions, ssl_versions_are_dotted) {
   EXPECT_EQ(acl_error("x req.ssl_ver 3.x"), "'3.x' is not a valid dotted number range");
 }
 
-TEST_F(conditions, match_flags) {
+TEST_F(acl_conditions, match_flags) {
   const fake_source r = get("/Admin/x", "Host: www.example.com\r\nx-n: 42\r\nx-ip: 10.1.2.3\r\n");
   EXPECT_FALSE(holds("if { path_beg /admin }", r));
   EXPECT_TRUE(holds("if { path_beg -i /admin }", r));
@@ -251,7 +251,7 @@ TEST_F(conditions, match_flags) {
   EXPECT_EQ(acl_error("x path -u seven /"), "the argument of -u must be an integer");
 }
 
-TEST_F(conditions, pattern_files_and_the_order_of_i) {
+TEST_F(acl_conditions, pattern_files_and_the_order_of_i) {
   temp_dir d;
   const std::string paths = d.write("paths.lst", "/one\n# comment\n  /two\n");
   const std::string map = d.write("keys.map", "/k1 v1\n/k2 v2\n");
@@ -278,7 +278,7 @@ TEST_F(conditions, pattern_files_and_the_order_of_i) {
                                                 "': '/one' is not a valid IPv4 or IPv6 address");
 }
 
-TEST_F(conditions, converters_in_acls) {
+TEST_F(acl_conditions, converters_in_acls) {
   const fake_source r = get("/", "Host: WWW.Example.COM\r\nx-a: FOObar\r\n");
   EXPECT_TRUE(holds("if { hdr(host),lower www.example.com }", r));
   // An ACL keyword with a converter matches with the converter's type: exact string.
@@ -292,7 +292,7 @@ TEST_F(conditions, converters_in_acls) {
   EXPECT_FALSE(holds("if q", get("/", "x-a: bar\r\n")));
 }
 
-TEST_F(conditions, every_value_of_a_header_is_tried) {
+TEST_F(acl_conditions, every_value_of_a_header_is_tried) {
   const fake_source r =
       get("/", "X-Forwarded-For: 192.0.2.1, 10.0.0.7\r\nX-Forwarded-For: 198.51.100.2\r\n");
   EXPECT_TRUE(holds("if { hdr_ip(x-forwarded-for) 10.0.0.0/8 }", r));
@@ -303,7 +303,7 @@ TEST_F(conditions, every_value_of_a_header_is_tried) {
   EXPECT_TRUE(holds("if { hdr_cnt(x-forwarded-for) eq 3 }", r));
 }
 
-TEST_F(conditions, compile_errors) {
+TEST_F(acl_conditions, compile_errors) {
   EXPECT_EQ(cond_error("when a"), "conditions must start with either 'if' or 'unless'");
   EXPECT_EQ(cond_error("if nosuch"), "no such ACL : 'nosuch'");
   EXPECT_EQ(cond_error("if { }"), "missing fetch method");
@@ -329,14 +329,14 @@ TEST_F(conditions, compile_errors) {
   EXPECT_TRUE(holds("unless", get("/")));
 }
 
-TEST_F(conditions, var_with_a_match) {
+TEST_F(acl_conditions, var_with_a_match) {
   fake_source r = get("/");
   r.variables_["txn.role"] = "admin";
   EXPECT_TRUE(holds("if { var(txn.role) -m str admin }", r));
   EXPECT_FALSE(holds("if { var(txn.other) -m found }", r));
 }
 
-TEST_F(conditions, evaluation_is_thread_safe) {
+TEST_F(acl_conditions, evaluation_is_thread_safe) {
   temp_dir d;
   const std::string map = d.write("m.map", "/a A\n/b B\n");
   acl("api path_reg -i ^/API/[0-9]+$");

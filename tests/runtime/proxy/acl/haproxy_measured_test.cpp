@@ -261,7 +261,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
   }
 }
 
-class haproxy_measured : public ::testing::TestWithParam<measured> {
+class acl_haproxy_measured : public ::testing::TestWithParam<measured> {
  protected:
   static void SetUpTestSuite() {
     dir_ = new temp_dir();
@@ -276,9 +276,9 @@ class haproxy_measured : public ::testing::TestWithParam<measured> {
   static temp_dir* dir_;
 };
 
-temp_dir* haproxy_measured::dir_ = nullptr;
+temp_dir* acl_haproxy_measured::dir_ = nullptr;
 
-TEST_P(haproxy_measured, same_answer_as_haproxy) {
+TEST_P(acl_haproxy_measured, same_answer_as_haproxy) {
   const measured& m = GetParam();
   const std::string text = replace_dir(m.text_, dir_->path());
   fake_source src = fake_source::http(std::string(m.request_) + "\r\n");
@@ -310,7 +310,7 @@ TEST_P(haproxy_measured, same_answer_as_haproxy) {
   EXPECT_EQ(c->evaluate(src) ? "yes" : "no", std::string(m.expected_));
 }
 
-INSTANTIATE_TEST_SUITE_P(acl, haproxy_measured, ::testing::ValuesIn(cases),
+INSTANTIATE_TEST_SUITE_P(measured, acl_haproxy_measured, ::testing::ValuesIn(cases),
                          [](const ::testing::TestParamInfo<measured>& i) {
                            return std::string(i.param.name_);
                          });

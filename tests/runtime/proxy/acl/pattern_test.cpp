@@ -26,7 +26,7 @@ bool matches(const pattern_list& l, std::string_view text) {
   return matches(l, sample::owned(std::string(text)));
 }
 
-TEST(pattern, str_is_exact_and_case_sensitive_unless_i) {
+TEST(acl_pattern, str_is_exact_and_case_sensitive_unless_i) {
   const pattern_list l = make(match_kind::str, {"/login", "/a b"});
   EXPECT_TRUE(matches(l, "/login"));
   EXPECT_TRUE(matches(l, "/a b"));
@@ -36,13 +36,13 @@ TEST(pattern, str_is_exact_and_case_sensitive_unless_i) {
   EXPECT_TRUE(matches(i, "/LoGiN"));
 }
 
-TEST(pattern, str_casts_integers_to_text) {
+TEST(acl_pattern, str_casts_integers_to_text) {
   const pattern_list l = make(match_kind::str, {"42"});
   EXPECT_TRUE(matches(l, sample::integer(42)));
   EXPECT_FALSE(matches(l, sample::integer(4)));
 }
 
-TEST(pattern, beg_end_sub) {
+TEST(acl_pattern, beg_end_sub) {
   const pattern_list beg = make(match_kind::beg, {"/static/", "/img"});
   EXPECT_TRUE(matches(beg, "/static/x.css"));
   EXPECT_TRUE(matches(beg, "/img/a.png"));
@@ -61,7 +61,7 @@ TEST(pattern, beg_end_sub) {
   EXPECT_TRUE(matches(make(match_kind::sub, {"ADMIN"}, true), "/x/admin/y"));
 }
 
-TEST(pattern, beg_without_i_picks_the_longest_prefix_like_haproxys_tree) {
+TEST(acl_pattern, beg_without_i_picks_the_longest_prefix_like_haproxys_tree) {
   pattern_list l(match_kind::beg);
   std::string error;
   ASSERT_TRUE(l.add("/a", false, error, 0));
@@ -76,7 +76,7 @@ TEST(pattern, beg_without_i_picks_the_longest_prefix_like_haproxys_tree) {
   EXPECT_EQ(i.match(t), 0u);
 }
 
-TEST(pattern, dir_matches_slash_delimited_words) {
+TEST(acl_pattern, dir_matches_slash_delimited_words) {
   const pattern_list l = make(match_kind::dir, {"/api/"});
   EXPECT_TRUE(matches(l, "/api"));
   EXPECT_TRUE(matches(l, "/v1/api/x"));
@@ -86,7 +86,7 @@ TEST(pattern, dir_matches_slash_delimited_words) {
   EXPECT_TRUE(matches(make(match_kind::dir, {"a/b"}), "/x/a/b/c"));
 }
 
-TEST(pattern, dom_matches_dot_delimited_words) {
+TEST(acl_pattern, dom_matches_dot_delimited_words) {
   const pattern_list l = make(match_kind::dom, {"example.com"});
   EXPECT_TRUE(matches(l, "www.example.com"));
   EXPECT_TRUE(matches(l, "example.com:8080"));
@@ -97,7 +97,7 @@ TEST(pattern, dom_matches_dot_delimited_words) {
   EXPECT_TRUE(matches(make(match_kind::dom, {"example.com"}, true), "www.Example.com"));
 }
 
-TEST(pattern, reg_uses_pcre_and_i_makes_it_caseless) {
+TEST(acl_pattern, reg_uses_pcre_and_i_makes_it_caseless) {
   const pattern_list l = make(match_kind::reg, {"^/api/v[0-9]+/", "\\.php$"});
   EXPECT_TRUE(matches(l, "/api/v2/users"));
   EXPECT_TRUE(matches(l, "/x/index.php"));
@@ -111,7 +111,7 @@ TEST(pattern, reg_uses_pcre_and_i_makes_it_caseless) {
   EXPECT_NE(error.find("(unclosed"), std::string::npos) << error;
 }
 
-TEST(pattern, len_and_int_take_ranges) {
+TEST(acl_pattern, len_and_int_take_ranges) {
   const pattern_list len = make(match_kind::len, {"0:3", "10"});
   EXPECT_TRUE(matches(len, "abc"));
   EXPECT_TRUE(matches(len, "0123456789"));
@@ -133,7 +133,7 @@ TEST(pattern, len_and_int_take_ranges) {
   EXPECT_FALSE(bad.add("9:1", false, error));
 }
 
-TEST(pattern, ip_takes_addresses_networks_and_both_families) {
+TEST(acl_pattern, ip_takes_addresses_networks_and_both_families) {
   const pattern_list l = make(
       match_kind::ip, {"10.0.0.0/8", "192.168.1.1", "2001:db8::/32", "172.16.0.0/255.240.0.0"});
   const auto ip = [&](const char* text) {
@@ -160,7 +160,7 @@ TEST(pattern, ip_takes_addresses_networks_and_both_families) {
   EXPECT_EQ(error, "'localhostx' is not a valid IPv4 or IPv6 address");
 }
 
-TEST(pattern, ip_maps_prefer_the_longest_network) {
+TEST(acl_pattern, ip_maps_prefer_the_longest_network) {
   pattern_list l(match_kind::ip);
   std::string error;
   ASSERT_TRUE(l.add("127.0.0.0/8", false, error, 0));
@@ -175,7 +175,7 @@ TEST(pattern, ip_maps_prefer_the_longest_network) {
   EXPECT_EQ(l.match(s), 2u);
 }
 
-TEST(pattern, bin_compares_bytes_given_in_hex) {
+TEST(acl_pattern, bin_compares_bytes_given_in_hex) {
   const pattern_list l = make(match_kind::bin, {"160301", "00ff"});
   EXPECT_TRUE(matches(l, sample::owned(std::string("\x16\x03\x01", 3), smp_type::bin_)));
   EXPECT_TRUE(matches(l, sample::owned(std::string("\x00\xff", 2), smp_type::bin_)));
@@ -186,7 +186,7 @@ TEST(pattern, bin_compares_bytes_given_in_hex) {
   EXPECT_FALSE(bad.add("zz", false, error));
 }
 
-TEST(pattern, bool_and_found) {
+TEST(acl_pattern, bool_and_found) {
   const pattern_list b(match_kind::bool_);
   EXPECT_TRUE(matches(b, sample::boolean(true)));
   EXPECT_FALSE(matches(b, sample::boolean(false)));
@@ -198,7 +198,7 @@ TEST(pattern, bool_and_found) {
   EXPECT_TRUE(matches(f, sample::integer(0)));
 }
 
-TEST(pattern, meth_compares_known_methods_by_name_and_others_by_text) {
+TEST(acl_pattern, meth_compares_known_methods_by_name_and_others_by_text) {
   const pattern_list l = make(match_kind::meth, {"GET", "PURGE"});
   EXPECT_TRUE(matches(l, sample::view("GET", smp_type::meth_)));
   EXPECT_TRUE(matches(l, sample::view("PURGE", smp_type::meth_)));
@@ -212,13 +212,13 @@ TEST(pattern, meth_compares_known_methods_by_name_and_others_by_text) {
       matches(make(match_kind::meth, {"purge"}, true), sample::view("PURGE", smp_type::meth_)));
 }
 
-TEST(pattern, match_kind_names) {
+TEST(acl_pattern, match_kind_names) {
   EXPECT_EQ(match_kind_named("beg"), match_kind::beg);
   EXPECT_EQ(match_kind_named("found"), match_kind::found);
   EXPECT_EQ(match_kind_named("regx"), std::nullopt);
 }
 
-TEST(pattern_file, one_pattern_per_line_comments_in_the_first_column) {
+TEST(acl_pattern_file, one_pattern_per_line_comments_in_the_first_column) {
   temp_dir d;
   const std::string p =
       d.write("p.lst", "/a\n#comment\n  /indented\n\n/crlf\r\n/trailing  \n #x\n");
@@ -228,7 +228,7 @@ TEST(pattern_file, one_pattern_per_line_comments_in_the_first_column) {
   EXPECT_EQ(out, (std::vector<std::string>{"/a", "/indented", "/crlf", "/trailing  ", "#x"}));
 }
 
-TEST(pattern_file, missing_files_and_directories_are_errors) {
+TEST(acl_pattern_file, missing_files_and_directories_are_errors) {
   temp_dir d;
   std::vector<std::string> out;
   std::string error;
@@ -237,7 +237,7 @@ TEST(pattern_file, missing_files_and_directories_are_errors) {
   EXPECT_FALSE(read_pattern_file(d.path(), out, error));
 }
 
-TEST(map_file, key_then_value_to_the_end_of_the_line) {
+TEST(acl_map_file, key_then_value_to_the_end_of_the_line) {
   temp_dir d;
   const std::string p = d.write("m.map", "# c\n  k1   value one  \nk2\tv2\r\nk3\n\n#k4 v4\n");
   std::vector<std::pair<std::string, std::string>> out;

@@ -41,7 +41,7 @@ const fake_source req = fake_source::http(
     "Content-Length: 12\r\n"
     "\r\n");
 
-TEST(fetch, request_line) {
+TEST(acl_fetch, request_line) {
   EXPECT_EQ(eval("method", req), "GET");
   EXPECT_EQ(eval("path", req), "/shop/cart.php");
   EXPECT_EQ(eval("pathq", req), "/shop/cart.php?id=7&lang=fr&id=8");
@@ -56,7 +56,7 @@ TEST(fetch, request_line) {
   EXPECT_EQ(eval("urlp_val(id)", req), "7");
 }
 
-TEST(fetch, paths_of_other_target_forms) {
+TEST(acl_fetch, paths_of_other_target_forms) {
   const fake_source connect = fake_source::http("CONNECT host:443 HTTP/1.1\r\n\r\n");
   EXPECT_EQ(eval("path", connect), std::nullopt);
   EXPECT_EQ(eval("url", connect), "host:443");
@@ -66,7 +66,7 @@ TEST(fetch, paths_of_other_target_forms) {
   EXPECT_EQ(eval("path", bare), std::nullopt);
 }
 
-TEST(fetch, headers) {
+TEST(acl_fetch, headers) {
   EXPECT_EQ(eval("req.hdr(host)", req), "www.Example.com:8080");
   EXPECT_EQ(eval("hdr(HOST)", req), "www.Example.com:8080");
   EXPECT_EQ(eval("req.hdr(accept)", req), "*/*");
@@ -85,7 +85,7 @@ TEST(fetch, headers) {
   EXPECT_EQ(eval("req.hdr(x-none)", req), std::nullopt);
 }
 
-TEST(fetch, cookies) {
+TEST(acl_fetch, cookies) {
   EXPECT_EQ(eval("req.cook(sid)", req), "def");
   EXPECT_EQ(eval("cook(theme)", req), "dark");
   EXPECT_EQ(eval("req.cook_cnt(sid)", req), "2");
@@ -95,7 +95,7 @@ TEST(fetch, cookies) {
   EXPECT_EQ(eval("req.cook_val(n)", n), "42");
 }
 
-TEST(fetch, response_headers_and_status) {
+TEST(acl_fetch, response_headers_and_status) {
   fake_source r = req;
   http::response_head head;
   head.status_ = 302;
@@ -110,7 +110,7 @@ TEST(fetch, response_headers_and_status) {
   EXPECT_EQ(eval("status", req), std::nullopt);
 }
 
-TEST(fetch, connection_and_tls) {
+TEST(acl_fetch, connection_and_tls) {
   fake_source s = req;
   EXPECT_EQ(eval("src", s), "127.0.0.1");
   EXPECT_EQ(eval("src_port", s), "40000");
@@ -125,7 +125,7 @@ TEST(fetch, connection_and_tls) {
   EXPECT_EQ(eval("ssl_fc_sni", s), "api.example.com");
 }
 
-TEST(fetch, proxy_state_constants_and_variables) {
+TEST(acl_fetch, proxy_state_constants_and_variables) {
   fake_source s = req;
   s.variables_["txn.user"] = "bob";
   EXPECT_EQ(eval("nbsrv(bk_down)", s), "0");
@@ -180,7 +180,7 @@ std::string client_hello(std::string_view sni) {
   return record + hs;
 }
 
-TEST(fetch, tcp_payload) {
+TEST(acl_fetch, tcp_payload) {
   const fake_source tls = fake_source::tcp(client_hello("example.com"));
   EXPECT_EQ(eval("req.ssl_hello_type", tls), "1");
   EXPECT_EQ(eval("req_ssl_sni", tls), "example.com");
@@ -207,7 +207,7 @@ TEST(fetch, tcp_payload) {
   EXPECT_EQ(eval("method", tls), std::nullopt);
 }
 
-TEST(converter, case_and_encodings) {
+TEST(acl_converter, case_and_encodings) {
   EXPECT_EQ(eval("req.hdr(host),lower", req), "www.example.com:8080");
   EXPECT_EQ(eval("req.hdr(host),upper", req), "WWW.EXAMPLE.COM:8080");
   EXPECT_EQ(eval("str(hello),base64", req), "aGVsbG8=");
@@ -225,7 +225,7 @@ TEST(converter, case_and_encodings) {
   EXPECT_EQ(eval("str(\xc3\xa9),json(utf8)", req), "\xc3\xa9");
 }
 
-TEST(converter, fields_words_bytes_regsub) {
+TEST(acl_converter, fields_words_bytes_regsub) {
   EXPECT_EQ(eval("str(a:b::c),field(3,:)", req), "");
   EXPECT_EQ(eval("str(a:b:c),field(-2,:)", req), "b");
   EXPECT_EQ(eval("str(a:b:c),field(4,:)", req), std::nullopt);
@@ -244,7 +244,7 @@ TEST(converter, fields_words_bytes_regsub) {
   EXPECT_NE(compile_error("str(a),regsub(\"(\",b)").find("is invalid"), std::string::npos);
 }
 
-TEST(converter, addresses_hosts_and_arithmetic) {
+TEST(acl_converter, addresses_hosts_and_arithmetic) {
   fake_source s = req;
   s.variables_["txn.n"] = "10";
   EXPECT_EQ(eval("req.hdr_ip(x-forwarded-for,1),ipmask(16)", s), "10.1.0.0");
@@ -270,7 +270,7 @@ TEST(converter, addresses_hosts_and_arithmetic) {
   EXPECT_NE(compile_error("int(1),add(x)").find("integer or a variable name"), std::string::npos);
 }
 
-TEST(converter, maps_from_files) {
+TEST(acl_converter, maps_from_files) {
   temp_dir d;
   const std::string hosts =
       d.write("hosts.map", "# hosts\nwww.example.com be_www\napi.example.com be_api\n");
@@ -294,7 +294,7 @@ TEST(converter, maps_from_files) {
             std::string::npos);
 }
 
-TEST(sample, unknown_and_unsupported_keywords_are_compile_errors) {
+TEST(acl_sample, unknown_and_unsupported_keywords_are_compile_errors) {
   EXPECT_EQ(compile_error("nosuch"),
             "failed to parse sample expression <nosuch> : unknown fetch method 'nosuch'");
   EXPECT_EQ(compile_error("http_auth(users)"), "the fetch 'http_auth' is not supported yet");
@@ -305,7 +305,7 @@ TEST(sample, unknown_and_unsupported_keywords_are_compile_errors) {
   EXPECT_EQ(compile_error("src,lua.bar"), "the converter 'lua.bar' is not supported yet");
 }
 
-TEST(format, literals_expressions_and_variables) {
+TEST(acl_format, literals_expressions_and_variables) {
   std::string error;
   const auto f = compile_format("%[req.hdr(host),lower]-x 100%% %ci:%cp>%fi:%fp %f/%b", error);
   ASSERT_NE(f, nullptr) << error;
@@ -324,7 +324,7 @@ TEST(format, literals_expressions_and_variables) {
   EXPECT_EQ(h->evaluate(req), "plain text");
 }
 
-TEST(format, errors) {
+TEST(acl_format, errors) {
   std::string error;
   EXPECT_EQ(compile_format("%[req.hdr(host)", error), nullptr);
   EXPECT_NE(error.find("missing ']'"), std::string::npos) << error;
