@@ -346,9 +346,16 @@ std::optional<std::size_t> pattern_list::match(sample& s) const {
     return 0;
   }
   if (kind_ == match_kind::ip) {
-    if (s.type_ != smp_type::ipv4_ && s.type_ != smp_type::ipv6_ && !cast(s, smp_type::ipv4_) &&
-        !cast(s, smp_type::ipv6_)) {
-      return std::nullopt;
+    // Addresses are matched in their own family; anything else is read as one (c_str2addr()).
+    if (s.type_ == smp_type::sint_ && !cast(s, smp_type::ipv4_)) {
+      return std::nullopt;  // c_int2ip(): the integer is an IPv4 address in host order
+    }
+    if (s.type_ != smp_type::ipv4_ && s.type_ != smp_type::ipv6_) {
+      sample a;
+      if (!cast(s, smp_type::str_) || !parse_address(s.text(), a)) {
+        return std::nullopt;
+      }
+      return match_ip(a);
     }
     return match_ip(s);
   }

@@ -151,8 +151,10 @@ TEST(acl_pattern, ip_takes_addresses_networks_and_both_families) {
   EXPECT_TRUE(matches(l, ip("::ffff:10.9.9.9")));
   EXPECT_TRUE(matches(make(match_kind::ip, {"::ffff:127.0.0.1"}), ip("127.0.0.1")));
   EXPECT_FALSE(matches(make(match_kind::ip, {"::1"}), ip("127.0.0.1")));
-  // A string is read as an address.
+  // A string is read as an address, an integer is an IPv4 address in host order.
   EXPECT_TRUE(matches(l, "10.0.0.1"));
+  EXPECT_TRUE(matches(l, sample::integer(0x0a000001)));
+  EXPECT_FALSE(matches(l, sample::integer(0x0b000001)));
   EXPECT_FALSE(matches(l, "not-an-ip"));
   pattern_list bad(match_kind::ip);
   std::string error;
