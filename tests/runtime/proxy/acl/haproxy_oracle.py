@@ -3,7 +3,7 @@
 
 For each case a config line pair answers 200 "yes" when the condition holds and 404 "no"
 otherwise (selected by the request's x-case header), or 200 with a log-format string's value.
-The findings are recorded as test cases in condition_test.cpp ("measured on haproxy 2.6.12").
+The same cases run against Tandem in haproxy_measured_test.cpp; keep the two lists in step.
 
 Usage: haproxy_oracle.py [--haproxy /usr/sbin/haproxy]   exit 1 if a case differs
 """
@@ -253,7 +253,7 @@ def main():
             with open(os.path.join(directory, name), "w") as f:
                 f.write(content)
         port, backend_port = free_port(), free_port()
-        # A listening socket so that bk_up's server counts as usable (no health checks).
+        # Without health checks bk_up's server counts as usable; nothing needs to listen there.
         cfg = os.path.join(directory, "haproxy.cfg")
         with open(cfg, "w") as f:
             f.write(config(port, backend_port, directory))
