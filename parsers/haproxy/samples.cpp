@@ -261,7 +261,7 @@ bool predefined_acl(std::string_view name) {
          std::end(predefined_acls);
 }
 
-sample_result parse_sample(std::string_view text, bool closing, bool acl) {
+sample_result parse_sample(std::string_view text, bool closing, bool acl, sample_parts* parts) {
   sample_result r;
   std::size_t at = 0;
   while (at < text.size() && idchar(text[at])) {
@@ -274,13 +274,19 @@ sample_result parse_sample(std::string_view text, bool closing, bool acl) {
   }
   if (name.starts_with("lua.")) {
     // Registered by a Lua file at run time: its arguments are the script's business.
+    if (parts != nullptr) {
+      parts->fetch_ = {std::string(name), {}};
+      parts->fetch_keyword_ = nullptr;
+    }
     r.end_ = closing ? std::min(text.find(']'), text.size()) : text.size();
     return r;
   }
   const sample_keyword* fetch = nullptr;
+  bool is_acl_keyword = false;
   if (acl) {
     if (const acl_keyword* k = find_acl_keyword(name)) {
       fetch = find_fetch(k->fetch_);
+      is_acl_keyword = fetch != nullptr;
     }
   }
   if (fetch == nullptr) {
@@ -313,6 +319,12 @@ sample_result parse_sample(std::string_view text, bool closing, bool acl) {
     r.error_ = "fetch method " + single_quoted(name) + " : " + e;
     return r;
   }
+  if (parts != nullptr) {
+    parts->fetch_ = {std::string(name), args};
+    parts->fetch_keyword_ = fetch;
+    parts->acl_keyword_ = is_acl_keyword;
+    parts->converters_.clear();
+  }
   sample_type previous = fetch->output_;
   std::string_view last = name;
   bool after_converter = false;
@@ -338,6 +350,9 @@ sample_result parse_sample(std::string_view text, bool closing, bool acl) {
     const std::string_view converter = text.substr(begin, at - begin);
     const sample_keyword* conv = find_converter(converter);
     if (conv == nullptr && converter.starts_with("lua.")) {
+      if (parts != nullptr) {
+        parts->converters_.push_back({std::string(converter), {}});
+      }
       r.end_ = closing ? std::min(text.find(']'), text.size()) : text.size();
       return r;
     }
@@ -379,6 +394,9 @@ sample_result parse_sample(std::string_view text, bool closing, bool acl) {
     }
     if (names_map_file(converter) && !args.empty() && !args[0].empty()) {
       r.files_.push_back({args[0], "map file"});
+    }
+    if (parts != nullptr) {
+      parts->converters_.push_back({std::string(converter), args});
     }
   }
   r.end_ = at;

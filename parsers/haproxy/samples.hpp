@@ -68,10 +68,25 @@ struct sample_result {
   std::size_t end_ = 0;                  // offset in the text where the expression ended
 };
 
+// A keyword of a parsed expression and its arguments (quotes and escapes removed), for the run
+// time, which compiles what the checks accepted (runtime/proxy/acl).
+struct sample_call {
+  std::string name_;
+  std::vector<std::string> arguments_;
+};
+struct sample_parts {
+  sample_call fetch_;  // as written: an ACL keyword ("hdr_beg") when one was used
+  const sample_keyword* fetch_keyword_ = nullptr;  // the fetch it runs ("req.hdr"); none for Lua
+  bool acl_keyword_ = false;
+  std::vector<sample_call> converters_;
+};
+
 // Parses the sample expression starting at `text`. `closing`: the expression ends at the first
 // character that cannot continue it (a log-format `%[…]`, which the caller checks for `]`);
 // otherwise the whole text must be the expression. `acl`: ACL keywords are tried first.
-sample_result parse_sample(std::string_view text, bool closing, bool acl);
+// `parts`, when given, receives the keywords and arguments of an expression that parsed.
+sample_result parse_sample(std::string_view text, bool closing, bool acl,
+                           sample_parts* parts = nullptr);
 
 // The ACL names of the proxy being read, so conditions can check theirs (an ACL must be
 // declared above the line that uses it).

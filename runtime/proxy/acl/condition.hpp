@@ -69,7 +69,7 @@ class acl_set {
   acl_set& operator=(acl_set&&) noexcept;
   // Adds `acl NAME criterion…`: the words after the name (fetch, flags, patterns). False with
   // `error` set when the criterion cannot be compiled (unknown fetch, bad regex, missing -f
-  // file). `base_dir` resolves relative -f files.
+  // file). Relative -f and map files are opened from the working directory, as HAProxy does.
   bool add(std::string_view name, std::span<const std::string> criterion, std::string& error);
 
   struct impl;
