@@ -21,22 +21,30 @@ enum : std::uint8_t {
 
 constexpr std::array<std::uint8_t, 256> make_table() {
   std::array<std::uint8_t, 256> t{};
-  for (int c = '0'; c <= '9'; ++c)
+  for (int c = '0'; c <= '9'; ++c) {
     t[c] |= token | version | hex;
-  for (int c = 'a'; c <= 'z'; ++c)
+  }
+  for (int c = 'a'; c <= 'z'; ++c) {
     t[c] |= token;
-  for (int c = 'A'; c <= 'Z'; ++c)
+  }
+  for (int c = 'A'; c <= 'Z'; ++c) {
     t[c] |= token;
-  for (int c = 'a'; c <= 'f'; ++c)
+  }
+  for (int c = 'a'; c <= 'f'; ++c) {
     t[c] |= hex;
-  for (int c = 'A'; c <= 'F'; ++c)
+  }
+  for (int c = 'A'; c <= 'F'; ++c) {
     t[c] |= hex;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~"))
+  }
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) {
     t[static_cast<unsigned char>(c)] |= token;
-  for (char c : std::string_view("HTP/."))
+  }
+  for (char c : std::string_view("HTP/.")) {
     t[static_cast<unsigned char>(c)] |= version;
-  for (int c = 0x21; c <= 0x7e; ++c)
+  }
+  for (int c = 0x21; c <= 0x7e; ++c) {
     t[c] |= target;
+  }
   t['#'] &= static_cast<std::uint8_t>(~target);
   t[' '] |= spht;
   t['\t'] |= spht;
@@ -52,16 +60,28 @@ inline bool is(char c, std::uint8_t what) {
   return (table[static_cast<unsigned char>(c)] & what) != 0;
 }
 
+constexpr std::array<char, 256> make_lower() {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  return t;
+}
+
+inline constexpr std::array<char, 256> lower_table = make_lower();
+
 inline char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  return lower_table[static_cast<unsigned char>(c)];
 }
 
 inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
+  if (a.size() != b.size()) {
     return false;
+  }
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i]))
+    if (lower(a[i]) != lower(b[i])) {
       return false;
+    }
   }
   return true;
 }
@@ -72,10 +92,12 @@ inline bool is_lws(char c) {
 }
 
 inline std::string_view trim_lws(std::string_view s) {
-  while (!s.empty() && is_lws(s.front()))
+  while (!s.empty() && is_lws(s.front())) {
     s.remove_prefix(1);
-  while (!s.empty() && is_lws(s.back()))
+  }
+  while (!s.empty() && is_lws(s.back())) {
     s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -89,19 +111,22 @@ inline const char* find_value_stop(const char* p, const char* end) {
     while (end - p >= 8) {
       std::uint64_t w;
       std::memcpy(&w, p, 8);
-      if (((w - ones * 0x0e) & ~w & highs) != 0)
+      if (((w - ones * 0x0e) & ~w & highs) != 0) {
         break;  // some byte is below 0x0e
+      }
       p += 8;
     }
     // Look at the flagged eight bytes (or the tail) one by one, then go back to words: control
     // bytes other than NUL, CR and LF are allowed in values.
     const char* stop = end - p >= 8 ? p + 8 : end;
     for (; p < stop; ++p) {
-      if (is(*p, value_stop))
+      if (is(*p, value_stop)) {
         return p;
+      }
     }
-    if (p == end)
+    if (p == end) {
       return end;
+    }
   }
 }
 

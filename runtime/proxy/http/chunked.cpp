@@ -35,12 +35,15 @@ enum state : std::uint8_t {
 constexpr std::uint64_t size_limit = std::uint64_t{1} << 52;
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9')
+  if (c >= '0' && c <= '9') {
     return c - '0';
-  if (c >= 'a' && c <= 'f')
+  }
+  if (c >= 'a' && c <= 'f') {
     return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
+  }
+  if (c >= 'A' && c <= 'F') {
     return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -61,8 +64,9 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
     out.done_ = true;
     return out;
   }
-  if (state_ == failed)
+  if (state_ == failed) {
     return fail();
+  }
   auto end_size_line = [&] {
     if (size_ == 0) {
       state_ = trailer_first;
@@ -77,8 +81,9 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
     switch (state_) {
       case size_first: {
         const int d = hex_value(c);
-        if (d < 0)
+        if (d < 0) {
           return fail();
+        }
         size_ = static_cast<std::uint64_t>(d);
         state_ = size_digits;
         ++i;
@@ -88,8 +93,9 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
         const int d = hex_value(c);
         if (d >= 0) {
           size_ = (size_ << 4) | static_cast<std::uint64_t>(d);
-          if (size_ >= size_limit)
+          if (size_ >= size_limit) {
             return fail();
+          }
           ++i;
           break;
         }
@@ -114,14 +120,17 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
         break;
       case extension:
         // Anything up to the end of the line; then the line must end properly.
-        while (i < n && !chars::is(bytes[i], chars::crlf))
+        while (i < n && !chars::is(bytes[i], chars::crlf)) {
           ++i;
-        if (i < n)
+        }
+        if (i < n) {
           state_ = size_blanks;
+        }
         break;
       case size_lf:
-        if (c != '\n')
+        if (c != '\n') {
           return fail();
+        }
         ++i;
         end_size_line();
         break;
@@ -129,8 +138,9 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
         const std::uint64_t take = std::min<std::uint64_t>(remaining_, n - i);
         i += static_cast<std::size_t>(take);
         remaining_ -= take;
-        if (remaining_ == 0)
+        if (remaining_ == 0) {
           state_ = data_end;
+        }
         break;
       }
       case data_end:
@@ -144,8 +154,9 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
         ++i;
         break;
       case data_lf:
-        if (c != '\n')
+        if (c != '\n') {
           return fail();
+        }
         state_ = size_first;
         ++i;
         break;
@@ -181,33 +192,38 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
         const std::size_t stop = static_cast<std::size_t>(p - bytes.data());
         line_bytes_ += stop - i;
         i = stop;
-        if (i == n)
+        if (i == n) {
           break;
-        if (bytes[i] == '\0')
+        }
+        if (bytes[i] == '\0') {
           return fail();
+        }
         state_ = bytes[i] == '\r' ? trailer_value_lf : trailer_line;
         ++i;
         ++line_bytes_;
         break;
       }
       case trailer_value_lf:
-        if (c != '\n')
+        if (c != '\n') {
           return fail();
+        }
         state_ = trailer_line;
         ++i;
         ++line_bytes_;
         break;
       case final_lf:
-        if (c != '\n')
+        if (c != '\n') {
           return fail();
+        }
         state_ = finished;
         ++i;
         break;
       default:
         return fail();
     }
-    if (line_bytes_ > trailer_limit)
+    if (line_bytes_ > trailer_limit) {
       return fail();
+    }
     if (state_ == finished) {
       out.done_ = true;
       out.consumed_ = i;

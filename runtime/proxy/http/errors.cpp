@@ -98,8 +98,9 @@ std::string connection_form(const message& m) {
   std::string s = status_line(m);
   s += "Content-length: " + std::to_string(m.body_.size()) + "\r\n";
   s += "Cache-Control: no-cache\r\n";
-  if (m.closes_)
+  if (m.closes_) {
     s += "Connection: close\r\n";
+  }
   s += "Content-Type: text/html\r\n\r\n";
   s += m.body_;
   return s;
@@ -111,8 +112,9 @@ std::string stream_form(const message& m) {
   s += "content-length: " + std::to_string(m.body_.size()) + "\r\n";
   s += "cache-control: no-cache\r\n";
   s += "content-type: text/html\r\n";
-  if (m.closes_)
+  if (m.closes_) {
     s += "connection: close\r\n";
+  }
   s += "\r\n";
   s += m.body_;
   return s;

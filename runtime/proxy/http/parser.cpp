@@ -96,8 +96,9 @@ void for_each_element(std::string_view v, F&& f) {
     }
     const std::size_t end = element_end(v, i);
     std::string_view word = v.substr(i, end - i);
-    while (!word.empty() && chars::is_lws(word.back()))
+    while (!word.empty() && chars::is_lws(word.back())) {
       word.remove_suffix(1);
+    }
     f(word, end);
     i = end + 1;
   }
@@ -109,8 +110,9 @@ void for_each_element(std::string_view v, F&& f) {
 bool parse_content_length(std::string_view v, context& c, std::string_view& cleaned) {
   std::size_t i = 0;
   for (;;) {
-    if (i >= v.size())
+    if (i >= v.size()) {
       return false;  // empty value or empty last element
+    }
     if (chars::is_lws(v[i])) {
       ++i;
       continue;
@@ -120,25 +122,31 @@ bool parse_content_length(std::string_view v, context& c, std::string_view& clea
     constexpr std::uint64_t max = std::numeric_limits<std::int64_t>::max();
     for (; i < v.size(); ++i) {
       const unsigned d = static_cast<unsigned char>(v[i]) - '0';
-      if (d > 9)
+      if (d > 9) {
         break;
-      if (n > (max - d) / 10)
+      }
+      if (n > (max - d) / 10) {
         return false;
+      }
       n = n * 10 + d;
     }
-    if (i == start)
+    if (i == start) {
       return false;
+    }
     cleaned = v.substr(start, i - start);
     for (; i < v.size() && v[i] != ','; ++i) {
-      if (!chars::is_lws(v[i]))
+      if (!chars::is_lws(v[i])) {
         return false;
+      }
     }
-    if ((c.flags_ & f_content_length) && n != c.content_length_)
+    if ((c.flags_ & f_content_length) && n != c.content_length_) {
       return false;
+    }
     c.flags_ |= f_content_length;
     c.content_length_ = n;
-    if (i == v.size())
+    if (i == v.size()) {
       return true;
+    }
     ++i;  // the comma
   }
 }
@@ -151,12 +159,14 @@ bool parse_transfer_encoding(std::string_view v, context& c) {
   for_each_element(v, [&](std::string_view word, std::size_t) {
     c.flags_ &= ~f_chunked_last;
     if (chars::iequals(word, "chunked")) {
-      if (c.flags_ & f_chunked_seen)
+      if (c.flags_ & f_chunked_seen) {
         ok = false;
+      }
       c.flags_ |= f_chunked_seen | f_chunked_last;
     } else {
-      if (c.request_ && (c.flags_ & f_chunked_seen))
+      if (c.request_ && (c.flags_ & f_chunked_seen)) {
         ok = false;
+      }
       c.flags_ |= f_other_coding;
     }
   });
@@ -177,8 +187,9 @@ std::string_view clean_connection(std::string_view v, context& c, std::string& s
     } else if (chars::iequals(word, "close")) {
       c.flags_ |= f_close;
     } else {
-      if (chars::iequals(word, "upgrade"))
+      if (chars::iequals(word, "upgrade")) {
         c.flags_ |= f_connection_upgrade;
+      }
       if (!rewriting && kept_prefix == last_end) {
         kept_prefix = end;
       } else {
@@ -186,27 +197,35 @@ std::string_view clean_connection(std::string_view v, context& c, std::string& s
           scratch.assign(v.substr(0, kept_prefix));
           rewriting = true;
         }
-        if (!scratch.empty())
+        if (!scratch.empty()) {
           scratch.push_back(',');
+        }
         scratch.append(word);
       }
     }
     last_end = end;
   });
-  return rewriting ? std::string_view(scratch) : v.substr(0, kept_prefix);
+  std::string_view kept = rewriting ? std::string_view(scratch) : v.substr(0, kept_prefix);
+  // HAProxy leaves all but the last of several trailing commas; Tandem drops them all, so that
+  // cleaning a cleaned value changes nothing.
+  while (!kept.empty() && (kept.back() == ',' || chars::is_lws(kept.back()))) {
+    kept.remove_suffix(1);
+  }
+  return kept;
 }
 
 void store(context& c, std::string_view name, std::string_view value) {
-  if (c.kept_ < c.headers_.size()) {
-    header& h = c.headers_[c.kept_];
-    h.name_.assign(name);
-    h.value_.assign(value);
-  } else {
-    c.headers_.push_back(header{std::string(name), std::string(value)});
+  if (c.kept_ == c.headers_.size()) {
+    c.headers_.emplace_back();
   }
-  std::string& n = c.headers_[c.kept_].name_;
-  for (char& ch : n)
-    ch = chars::lower(ch);
+  header& h = c.headers_[c.kept_];
+  // Reused strings keep their buffers: no allocation once a connection's heads look alike.
+  h.name_.resize(name.size());
+  char* out = h.name_.data();
+  for (char ch : name) {
+    *out++ = chars::lower(ch);
+  }
+  h.value_.assign(value);
   ++c.kept_;
 }
 
@@ -220,22 +239,25 @@ outcome take_field(context& c, std::string_view name, std::string_view value, st
     case 14:
       if (named("content-length")) {
         const bool first = !(c.flags_ & f_content_length);
-        if (!parse_content_length(value, c, kept))
+        if (!parse_content_length(value, c, kept)) {
           return c.fail(offset, "bad Content-Length");
+        }
         keep = first;
       }
       break;
     case 17:
       if (named("transfer-encoding")) {
-        if (!parse_transfer_encoding(value, c))
+        if (!parse_transfer_encoding(value, c)) {
           return c.fail(offset, "bad Transfer-Encoding");
+        }
       } else if (c.request_ && named("sec-websocket-key")) {
         c.flags_ |= f_websocket_key;
       }
       break;
     case 20:
-      if (!c.request_ && named("sec-websocket-accept"))
+      if (!c.request_ && named("sec-websocket-accept")) {
         c.flags_ |= f_websocket_accept;
+      }
       break;
     case 10:
       if (named("connection")) {
@@ -248,8 +270,9 @@ outcome take_field(context& c, std::string_view name, std::string_view value, st
       if (named("upgrade")) {
         c.flags_ = (c.flags_ | f_upgrade) & ~f_websocket;
         for_each_element(value, [&](std::string_view word, std::size_t) {
-          if (chars::iequals(word, "websocket"))
+          if (chars::iequals(word, "websocket")) {
             c.flags_ |= f_websocket;
+          }
         });
       }
       break;
@@ -272,27 +295,35 @@ outcome take_field(context& c, std::string_view name, std::string_view value, st
     default:
       break;
   }
-  if (!keep)
+  if (!keep) {
     return outcome::done;
-  if (c.kept_ + 1 >= c.limits_.max_headers_)
+  }
+  if (c.kept_ + 1 >= c.limits_.max_headers_) {
     return c.fail(offset, "too many header fields");
+  }
   store(c, name, kept);
   return outcome::done;
 }
 
 // The fields from `pos` to the blank line that ends the head; `pos` ends past that line.
 outcome parse_fields(context& c, std::size_t& pos) {
+  if (c.headers_.capacity() < 16) {
+    c.headers_.reserve(16);
+  }
   const std::string_view s = c.s_;
   const std::size_t n = s.size();
   thread_local std::string folded;
   for (;;) {
-    if (pos >= n)
+    if (pos >= n) {
       return outcome::incomplete;
+    }
     if (s[pos] == '\r') {
-      if (pos + 1 >= n)
+      if (pos + 1 >= n) {
         return outcome::incomplete;
-      if (s[pos + 1] != '\n')
+      }
+      if (s[pos + 1] != '\n') {
         return c.fail(pos + 1, "CR without LF");
+      }
       pos += 2;
       return outcome::done;
     }
@@ -301,41 +332,50 @@ outcome parse_fields(context& c, std::size_t& pos) {
       return outcome::done;
     }
     const std::size_t name_start = pos;
-    while (pos < n && is(s[pos], chars::token))
+    while (pos < n && is(s[pos], chars::token)) {
       ++pos;
-    if (pos >= n)
+    }
+    if (pos >= n) {
       return outcome::incomplete;
+    }
     // A blank before the colon, a byte outside tchar, an empty name, a missing colon, or a
     // folded line right after the start line.
-    if (s[pos] != ':' || pos == name_start)
+    if (s[pos] != ':' || pos == name_start) {
       return c.fail(pos, "bad header name");
+    }
     const std::string_view name = s.substr(name_start, pos - name_start);
     ++pos;
-    while (pos < n && is(s[pos], chars::spht))
+    while (pos < n && is(s[pos], chars::spht)) {
       ++pos;
+    }
     const std::size_t value_start = pos;
     std::size_t value_end = 0;
     bool has_fold = false;
     for (;;) {
       pos =
           static_cast<std::size_t>(chars::find_value_stop(s.data() + pos, s.data() + n) - s.data());
-      if (pos >= n)
+      if (pos >= n) {
         return outcome::incomplete;
-      if (s[pos] == '\0')
+      }
+      if (s[pos] == '\0') {
         return c.fail(pos, "NUL in a header value");
+      }
       const std::size_t line_end = pos;
       if (s[pos] == '\r') {
-        if (pos + 1 >= n)
+        if (pos + 1 >= n) {
           return outcome::incomplete;
-        if (s[pos + 1] != '\n')
+        }
+        if (s[pos + 1] != '\n') {
           return c.fail(pos + 1, "CR without LF");
+        }
         pos += 2;
       } else {
         ++pos;
       }
       // Whether the next line continues this one (obs-fold) needs its first byte.
-      if (pos >= n)
+      if (pos >= n) {
         return outcome::incomplete;
+      }
       if (is(s[pos], chars::spht)) {
         has_fold = true;
         continue;
@@ -348,14 +388,16 @@ outcome parse_fields(context& c, std::size_t& pos) {
       // HAProxy turns each CR and LF of a folded line into a space.
       folded.assign(value);
       for (char& ch : folded) {
-        if (ch == '\r' || ch == '\n')
+        if (ch == '\r' || ch == '\n') {
           ch = ' ';
+        }
       }
       value = folded;
     }
     value = chars::trim_lws(value);
-    if (take_field(c, name, value, name_start) == outcome::error)
+    if (take_field(c, name, value, name_start) == outcome::error) {
       return outcome::error;
+    }
   }
 }
 
@@ -366,10 +408,12 @@ outcome skip_empty_lines(context& c, std::size_t& pos) {
     if (s[pos] == '\n') {
       ++pos;
     } else if (s[pos] == '\r') {
-      if (pos + 1 >= s.size())
+      if (pos + 1 >= s.size()) {
         return outcome::incomplete;
-      if (s[pos + 1] != '\n')
+      }
+      if (s[pos + 1] != '\n') {
         return c.fail(pos + 1, "CR without LF");
+      }
       pos += 2;
     } else {
       return outcome::done;
@@ -382,10 +426,12 @@ outcome skip_empty_lines(context& c, std::size_t& pos) {
 outcome end_of_line(context& c, std::size_t& pos) {
   const std::string_view s = c.s_;
   if (s[pos] == '\r') {
-    if (pos + 1 >= s.size())
+    if (pos + 1 >= s.size()) {
       return outcome::incomplete;
-    if (s[pos + 1] != '\n')
+    }
+    if (s[pos + 1] != '\n') {
       return c.fail(pos + 1, "CR without LF");
+    }
     pos += 2;
   } else {
     ++pos;
@@ -424,10 +470,12 @@ std::size_t htx_cost(const context& c, std::size_t start_line) {
 void drop_fields(context& c, std::string_view name) {
   std::size_t out = 0;
   for (std::size_t i = 0; i < c.kept_; ++i) {
-    if (c.headers_[i].name_ == name)
+    if (c.headers_[i].name_ == name) {
       continue;
-    if (out != i)
+    }
+    if (out != i) {
       std::swap(c.headers_[out], c.headers_[i]);
+    }
     ++out;
   }
   c.kept_ = out;
@@ -443,10 +491,12 @@ struct host_port {
 
 host_port split_port(std::string_view authority) {
   std::size_t i = authority.size();
-  while (i > 0 && authority[i - 1] >= '0' && authority[i - 1] <= '9')
+  while (i > 0 && authority[i - 1] >= '0' && authority[i - 1] <= '9') {
     --i;
-  if (i == 0 || authority[i - 1] != ':')
+  }
+  if (i == 0 || authority[i - 1] != ':') {
     return {authority, {}, false};
+  }
   return {authority.substr(0, i - 1), authority.substr(i), true};
 }
 
@@ -478,19 +528,32 @@ uri_parts split_uri(std::string_view target) {
   }
   std::size_t start = i;
   while (i < target.size() && target[i] != '/') {
-    if (target[i++] == '@')
+    if (target[i++] == '@') {
       start = i;
+    }
   }
   u.authority_ = target.substr(start, i - start);
   u.authority_at_ = start;
   return u;
 }
 
+// Whether `host` (an authority without its port) is a plain name or a bracketed IPv6 address:
+// only then is a default port taken out, so that doing it again changes nothing ("a:80:80"
+// stays as it is).
+bool is_plain_host(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    return host.back() == ']';
+  }
+  return host.find(':') == std::string_view::npos;
+}
+
 bool is_default_port(std::string_view scheme, std::string_view port) {
-  if (port.empty())
+  if (port.empty()) {
     return true;
-  if (scheme.empty())
+  }
+  if (scheme.empty()) {
     return port == "443" || port == "80";
+  }
   return (port == "443" && chars::iequals(scheme, "https://")) ||
          (port == "80" && chars::iequals(scheme, "http://"));
 }
@@ -501,49 +564,60 @@ outcome check_target(context& c, request_head& head, bool connect) {
   const bool origin_or_asterisk = !target.empty() && (target[0] == '/' || target[0] == '*');
   header* host = c.host_ != SIZE_MAX ? &c.headers_[c.host_] : nullptr;
   if (connect) {
-    if (origin_or_asterisk)
+    if (origin_or_asterisk) {
       return c.fail(0, "CONNECT needs host:port");
+    }
     const uri_parts u = split_uri(target);
     const host_port up = split_port(u.authority_);
-    if (up.port_.empty())
+    if (up.port_.empty()) {
       return c.fail(0, "CONNECT needs host:port");
-    if (host == nullptr)
+    }
+    if (host == nullptr) {
       return outcome::done;
+    }
     const host_port hp = split_port(host->value_);
     if (!hp.port_.empty()) {
       if (!chars::iequals(hp.host_, up.host_) || hp.port_ != up.port_) {
         return c.fail(0, "CONNECT target and Host differ");
       }
-      if (is_default_port({}, up.port_))
+      if (is_default_port({}, up.port_) && is_plain_host(hp.host_)) {
         host->value_.resize(hp.host_.size());
+      }
     } else if (!is_default_port({}, up.port_) || !chars::iequals(hp.host_, up.host_)) {
       return c.fail(0, "CONNECT target and Host differ");
     }
     return outcome::done;
   }
-  if (origin_or_asterisk)
+  if (origin_or_asterisk) {
     return outcome::done;
+  }
   const uri_parts u = split_uri(target);
   if (host != nullptr && !chars::iequals(u.authority_, host->value_)) {
     // Equal but for a default port on one side is fine.
     const host_port up = split_port(u.authority_);
     const host_port hp = split_port(host->value_);
     bool mismatch = u.scheme_.empty() || (!up.has_port_ && !hp.has_port_);
-    if (!mismatch && up.has_port_ && !is_default_port(u.scheme_, up.port_))
+    if (!mismatch && up.has_port_ && !is_default_port(u.scheme_, up.port_)) {
       mismatch = true;
-    if (!mismatch && hp.has_port_ && !is_default_port(u.scheme_, hp.port_))
+    }
+    if (!mismatch && hp.has_port_ && !is_default_port(u.scheme_, hp.port_)) {
       mismatch = true;
-    if (!mismatch && !chars::iequals(up.host_, hp.host_))
+    }
+    if (!mismatch && !chars::iequals(up.host_, hp.host_)) {
       mismatch = true;
-    if (mismatch)
+    }
+    if (mismatch) {
       return c.fail(0, "target authority and Host differ");
+    }
   }
   // http://a:80/ becomes http://a/ (and a Host of exactly "a:80" becomes "a").
-  if (u.scheme_.empty())
+  if (u.scheme_.empty()) {
     return outcome::done;
+  }
   const host_port up = split_port(u.authority_);
-  if (!up.has_port_ || !is_default_port(u.scheme_, up.port_))
+  if (!up.has_port_ || !is_default_port(u.scheme_, up.port_) || !is_plain_host(up.host_)) {
     return outcome::done;
+  }
   if (!chars::iequals(u.scheme_, "http://") && !chars::iequals(u.scheme_, "https://")) {
     return outcome::done;
   }
@@ -552,8 +626,9 @@ outcome check_target(context& c, request_head& head, bool connect) {
   head.target_.erase(port_at, up.port_.size() + 1);
   for (std::size_t i = 0; i < c.kept_; ++i) {
     header& h = c.headers_[i];
-    if (h.name_ == "host" && h.value_ == authority)
+    if (h.name_ == "host" && h.value_ == authority) {
       h.value_.resize(up.host_.size());
+    }
   }
   return outcome::done;
 }
@@ -570,8 +645,9 @@ parse_result finish_incomplete(context& c, outcome o) {
 }
 
 bool keep_alive(int major, int minor, std::uint32_t flags) {
-  if (flags & f_close)
+  if (flags & f_close) {
     return false;
+  }
   return at_least_11(major, minor) || (flags & f_keep_alive);
 }
 
@@ -585,39 +661,48 @@ parse_result parse_request_head(std::string_view bytes, const limits& l, request
   const std::size_t n = s.size();
   std::size_t pos = 0;
   outcome o = skip_empty_lines(c, pos);
-  if (o != outcome::done)
+  if (o != outcome::done) {
     return finish_incomplete(c, o);
+  }
 
   const std::size_t method_at = pos;
-  while (pos < n && is(s[pos], chars::token))
+  while (pos < n && is(s[pos], chars::token)) {
     ++pos;
-  if (pos >= n)
+  }
+  if (pos >= n) {
     return finish_incomplete(c, outcome::incomplete);
+  }
   // A start line without target and version is HTTP/0.9, which HAProxy 2.6 refuses too.
   if (pos == method_at || !is(s[pos], chars::spht)) {
     c.fail(pos, "bad method");
     return result;
   }
   const std::string_view method = s.substr(method_at, pos - method_at);
-  while (pos < n && is(s[pos], chars::spht))
+  while (pos < n && is(s[pos], chars::spht)) {
     ++pos;
+  }
   const std::size_t target_at = pos;
-  while (pos < n && is(s[pos], chars::target))
+  while (pos < n && is(s[pos], chars::target)) {
     ++pos;
-  if (pos >= n)
+  }
+  if (pos >= n) {
     return finish_incomplete(c, outcome::incomplete);
+  }
   if (pos == target_at || !is(s[pos], chars::spht)) {
     c.fail(pos, "bad request target");
     return result;
   }
   const std::string_view target = s.substr(target_at, pos - target_at);
-  while (pos < n && is(s[pos], chars::spht))
+  while (pos < n && is(s[pos], chars::spht)) {
     ++pos;
+  }
   const std::size_t version_at = pos;
-  while (pos < n && is(s[pos], chars::version))
+  while (pos < n && is(s[pos], chars::version)) {
     ++pos;
-  if (pos >= n)
+  }
+  if (pos >= n) {
     return finish_incomplete(c, outcome::incomplete);
+  }
   const std::string_view version = s.substr(version_at, pos - version_at);
   int major = 1;
   int minor = 1;
@@ -626,12 +711,14 @@ parse_result parse_request_head(std::string_view bytes, const limits& l, request
     return result;
   }
   o = end_of_line(c, pos);
-  if (o != outcome::done)
+  if (o != outcome::done) {
     return finish_incomplete(c, o);
+  }
 
   o = parse_fields(c, pos);
-  if (o != outcome::done)
+  if (o != outcome::done) {
     return finish_incomplete(c, o);
+  }
   if (pos > l.max_raw_head_bytes_) {
     c.fail(pos, "head too large");
     return result;
@@ -652,8 +739,9 @@ parse_result parse_request_head(std::string_view bytes, const limits& l, request
     return result;
   }
   // Before any field is dropped: check_target holds the Host field's index.
-  if (check_target(c, head, method == "CONNECT") == outcome::error)
+  if (check_target(c, head, method == "CONNECT") == outcome::error) {
     return result;
+  }
   const bool v11 = at_least_11(major, minor);
   framing fr;
   fr.keep_alive_ = keep_alive(major, minor, f);
@@ -669,10 +757,12 @@ parse_result parse_request_head(std::string_view bytes, const limits& l, request
     }
     // With Content-Length as well, or in HTTP/1.0, HAProxy forwards the chunked body and
     // closes afterwards (RFC 9112 6.1: the message could be read two ways downstream).
-    if (f & f_content_length)
+    if (f & f_content_length) {
       drop_fields(c, "content-length");
-    if ((f & f_content_length) || !v11)
+    }
+    if ((f & f_content_length) || !v11) {
       fr.keep_alive_ = false;
+    }
     fr.kind_ = body_kind::chunked;
   } else if (f & f_content_length) {
     fr.kind_ = body_kind::length;
@@ -701,14 +791,17 @@ parse_result parse_response_head(std::string_view bytes, const limits& l,
   const std::size_t n = s.size();
   std::size_t pos = 0;
   outcome o = skip_empty_lines(c, pos);
-  if (o != outcome::done)
+  if (o != outcome::done) {
     return finish_incomplete(c, o);
+  }
 
   const std::size_t version_at = pos;
-  while (pos < n && is(s[pos], chars::version))
+  while (pos < n && is(s[pos], chars::version)) {
     ++pos;
-  if (pos >= n)
+  }
+  if (pos >= n) {
     return finish_incomplete(c, outcome::incomplete);
+  }
   const std::string_view version = s.substr(version_at, pos - version_at);
   int major = 1;
   int minor = 1;
@@ -716,8 +809,9 @@ parse_result parse_response_head(std::string_view bytes, const limits& l,
     c.fail(pos, "bad version");
     return result;
   }
-  while (pos < n && is(s[pos], chars::spht))
+  while (pos < n && is(s[pos], chars::spht)) {
     ++pos;
+  }
   const std::size_t status_at = pos;
   unsigned status = 0;
   while (pos < n && s[pos] >= '0' && s[pos] <= '9') {
@@ -728,31 +822,36 @@ parse_result parse_response_head(std::string_view bytes, const limits& l,
       return result;
     }
   }
-  if (pos >= n)
+  if (pos >= n) {
     return finish_incomplete(c, outcome::incomplete);
+  }
   if (pos == status_at || !chars::is_lws(s[pos])) {
     c.fail(pos, "bad status code");
     return result;
   }
   const std::size_t status_digits = pos - status_at;
-  while (pos < n && is(s[pos], chars::spht))
+  while (pos < n && is(s[pos], chars::spht)) {
     ++pos;
+  }
   const std::size_t reason_at = pos;
   pos = static_cast<std::size_t>(chars::find_value_stop(s.data() + pos, s.data() + n) - s.data());
-  if (pos >= n)
+  if (pos >= n) {
     return finish_incomplete(c, outcome::incomplete);
+  }
   if (s[pos] == '\0') {
     c.fail(pos, "NUL in the reason phrase");
     return result;
   }
   const std::string_view reason = s.substr(reason_at, pos - reason_at);
   o = end_of_line(c, pos);
-  if (o != outcome::done)
+  if (o != outcome::done) {
     return finish_incomplete(c, o);
+  }
 
   o = parse_fields(c, pos);
-  if (o != outcome::done)
+  if (o != outcome::done) {
     return finish_incomplete(c, o);
+  }
   if (pos > l.max_raw_head_bytes_) {
     c.fail(pos, "head too large");
     return result;
@@ -772,10 +871,12 @@ parse_result parse_response_head(std::string_view bytes, const limits& l,
       c.fail(0, "Transfer-Encoding other than chunked");
       return result;
     }
-    if (f & f_content_length)
+    if (f & f_content_length) {
       drop_fields(c, "content-length");
-    if ((f & f_content_length) || !v11)
+    }
+    if ((f & f_content_length) || !v11) {
       fr.keep_alive_ = false;
+    }
     fr.kind_ = body_kind::chunked;
   } else if (f & f_content_length) {
     fr.kind_ = body_kind::length;
@@ -809,8 +910,9 @@ parse_result parse_response_head(std::string_view bytes, const limits& l,
     fr.length_ = 0;
     fr.upgrade_ = true;
   }
-  if (fr.kind_ == body_kind::until_close)
+  if (fr.kind_ == body_kind::until_close) {
     fr.keep_alive_ = false;
+  }
   const std::size_t start_line = version.size() + status_digits + head.reason_.size();
   if (htx_cost(c, start_line) > l.max_head_bytes_) {
     c.fail(pos, "head too large");
@@ -825,8 +927,9 @@ parse_result parse_response_head(std::string_view bytes, const limits& l,
 
 const header* find_header(const std::vector<header>& headers, std::string_view name) {
   for (const header& h : headers) {
-    if (chars::iequals(h.name_, name))
+    if (chars::iequals(h.name_, name)) {
       return &h;
+    }
   }
   return nullptr;
 }
@@ -837,15 +940,18 @@ void remove_headers(std::vector<header>& headers, std::string_view name) {
 
 bool has_token(const std::vector<header>& headers, std::string_view name, std::string_view token) {
   for (const header& h : headers) {
-    if (!chars::iequals(h.name_, name))
+    if (!chars::iequals(h.name_, name)) {
       continue;
+    }
     bool found = false;
     for_each_element(h.value_, [&](std::string_view word, std::size_t) {
-      if (chars::iequals(word, token))
+      if (chars::iequals(word, token)) {
         found = true;
+      }
     });
-    if (found)
+    if (found) {
       return true;
+    }
   }
   return false;
 }

@@ -12,8 +12,9 @@ namespace {
 
 std::size_t fields_size(const std::vector<header>& headers) {
   std::size_t n = 2;  // the blank line
-  for (const header& h : headers)
+  for (const header& h : headers) {
     n += h.name_.size() + 2 + h.value_.size() + 2;
+  }
   return n;
 }
 
@@ -32,8 +33,9 @@ char* put_version(char* p, int major, int minor) {
 
 char* put_fields(char* p, const std::vector<header>& headers) {
   for (const header& h : headers) {
-    for (char c : h.name_)
+    for (char c : h.name_) {
       *p++ = chars::lower(c);
+    }
     p = put(p, ": ");
     p = put(p, h.value_);
     p = put(p, "\r\n");
@@ -79,8 +81,9 @@ void write_response_head(const response_head& head, std::string& out) {
   char* p = out.data() + at;
   p = put_version(p, clamp_digit(head.version_major_), clamp_digit(head.version_minor_));
   *p++ = ' ';
-  while (code_len > 0)
+  while (code_len > 0) {
     *p++ = code[--code_len];
+  }
   *p++ = ' ';
   p = put(p, head.reason_);
   p = put(p, "\r\n");

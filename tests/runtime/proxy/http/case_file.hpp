@@ -68,8 +68,9 @@ inline std::string expand(const std::string& text) {
         }
       }
       for (int k = 0; k < count; ++k) {
-        for (const std::string& p : parts)
+        for (const std::string& p : parts) {
           out += p.empty() ? std::to_string(k) : p;
+        }
       }
       i = j + 1;
     } else {
@@ -81,13 +82,15 @@ inline std::string expand(const std::string& text) {
 
 inline std::vector<file_case> read_cases(const std::string& name, std::size_t words) {
   std::ifstream in(std::string(TANDEM_HTTP_CASES) + "/" + name, std::ios::binary);
-  if (!in)
+  if (!in) {
     throw std::runtime_error("cannot read " + name);
+  }
   std::vector<file_case> cases;
   std::string line;
   while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#')
+    if (line.empty() || line[0] == '#') {
       continue;
+    }
     file_case c;
     std::size_t at = 0;
     for (std::size_t w = 0; w < words; ++w) {

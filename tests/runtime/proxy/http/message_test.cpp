@@ -76,8 +76,9 @@ void expect_same_when_incremental(std::string_view bytes, Parse parse) {
   for (std::size_t i = 0; i <= bytes.size() + stride - 1; i += stride) {
     const std::size_t n = std::min(i, bytes.size());
     const parse_result r = parse(bytes.substr(0, n));
-    if (r.state_ == parse_state::incomplete)
+    if (r.state_ == parse_state::incomplete) {
       continue;
+    }
     EXPECT_EQ(r.state_, whole.state_) << "after " << n << " bytes";
     EXPECT_EQ(r.status_, whole.status_) << "after " << n << " bytes";
     if (whole.state_ == parse_state::done) {
@@ -94,14 +95,17 @@ class request_case : public ::testing::TestWithParam<file_case> {};
 
 std::string request_verdict(std::string_view bytes, std::size_t chunk_piece) {
   const parsed_request p = parse_request(bytes);
-  if (p.result_.state_ == parse_state::error)
+  if (p.result_.state_ == parse_state::error) {
     return std::to_string(p.result_.status_);
-  if (p.result_.state_ == parse_state::incomplete)
+  }
+  if (p.result_.state_ == parse_state::incomplete) {
     return "incomplete";
+  }
   if (p.body_.kind_ == body_kind::chunked) {
     const chunked_reader::step s = read_chunked(bytes.substr(p.result_.consumed_), chunk_piece);
-    if (s.error_)
+    if (s.error_) {
       return "400";
+    }
   }
   return "ok";
 }
@@ -143,14 +147,17 @@ std::string response_verdict(const file_case& c) {
   const std::string& asked = c.words_[1];
   const std::string_view method = asked == "UPGRADE" ? "GET" : std::string_view(asked);
   const parsed_response p = parse_response(c.bytes_, method, asked == "UPGRADE");
-  if (p.result_.state_ == parse_state::error)
+  if (p.result_.state_ == parse_state::error) {
     return std::to_string(p.result_.status_);
-  if (p.result_.state_ == parse_state::incomplete)
+  }
+  if (p.result_.state_ == parse_state::incomplete) {
     return "incomplete";
+  }
   if (p.body_.kind_ == body_kind::chunked) {
     const std::string_view rest = std::string_view(c.bytes_).substr(p.result_.consumed_);
-    if (read_chunked(rest, 1).error_)
+    if (read_chunked(rest, 1).error_) {
       return "502";
+    }
   }
   return "ok";
 }
