@@ -583,6 +583,9 @@ void limits_of(const model::config_model& m, http::limits& l) {
     l.max_headers_ = number(it->second);
   }
   l.max_head_bytes_ = bufsize > maxrewrite ? bufsize - maxrewrite : bufsize;
+  // Measured on 2.6 (runtime/proxy/http/message.hpp): the raw head may take the buffer but
+  // for 64 bytes.
+  l.max_raw_head_bytes_ = bufsize > 64 ? bufsize - 64 : bufsize;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "runtime/proxy/acl/condition.hpp"
+#include "runtime/proxy/acl/regex.hpp"
 #include "runtime/proxy/balance/balancer.hpp"
 #include "runtime/proxy/http/message.hpp"
 
@@ -88,13 +89,11 @@ enum class http_action : std::uint8_t {
 
 enum class redirect_kind : std::uint8_t { location, prefix, scheme };
 
-struct regex;  // PCRE2, compiled (rules.cpp)
-
 struct http_rule {
   http_action action_ = http_action::allow;
   std::string name_;                           // header name (lower-case), variable name
   std::unique_ptr<acl::format_string> value_;  // header value, path, location, …
-  std::shared_ptr<const regex> regex_;         // replace-header, replace-value, replace-path
+  std::shared_ptr<const acl::regex> regex_;         // replace-header, replace-value, replace-path
   unsigned status_ = 0;                        // deny_status, redirect code, return status
   std::string realm_;                          // auth
   redirect_kind redirect_ = redirect_kind::location;

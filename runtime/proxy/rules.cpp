@@ -1,55 +1,31 @@
 // See rules.hpp. Responses built here (redirect, auth, return, deny) are byte for byte what
 // HAProxy 2.6 sends, measured on the wire: lower-case header names, content-length first.
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "runtime/proxy/rules.hpp"
-
-#include <pcre2.h>
 
 #include <algorithm>
 
 namespace tandem::runtime::proxy {
 
-struct regex {
-  pcre2_code* code_ = nullptr;
-  ~regex() {
-    if (code_ != nullptr) pcre2_code_free(code_);
-  }
-};
-
-std::shared_ptr<const regex> compile_regex(std::string_view pattern, bool ignore_case,
-                                           std::string& error) {
-  int code = 0;
-  PCRE2_SIZE offset = 0;
-  pcre2_code* compiled =
-      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                    ignore_case ? PCRE2_CASELESS : 0, &code, &offset, nullptr);
-  if (compiled == nullptr) {
-    PCRE2_UCHAR message[256];
-    pcre2_get_error_message(code, message, sizeof message);
-    error = "regex '" + std::string(pattern) + "': " + reinterpret_cast<char*>(message) +
-            " at offset " + std::to_string(offset);
+std::shared_ptr<const acl::regex> compile_regex(std::string_view pattern, bool ignore_case,
+                                                std::string& error) {
+  std::optional<acl::regex> r = acl::regex::compile(pattern, ignore_case, error);
+  if (!r) {
+    error = "regex '" + std::string(pattern) + "': " + error;
     return nullptr;
   }
-  pcre2_jit_compile(compiled, PCRE2_JIT_COMPLETE);
-  auto r = std::make_shared<regex>();
-  r->code_ = compiled;
-  return r;
+  return std::make_shared<const acl::regex>(std::move(*r));
 }
 
 namespace {
 
 // Replaces what `re` matches in `subject` by `replacement` (\1 … \9 back-references, as
 // HAProxy's replace-header); false when it does not match.
-bool regex_replace(const regex& re, std::string_view subject, std::string_view replacement,
+bool regex_replace(const acl::regex& re, std::string_view subject, std::string_view replacement,
                    std::string& out) {
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(re.code_, nullptr);
-  const int rc = pcre2_match(re.code_, reinterpret_cast<PCRE2_SPTR>(subject.data()),
-                             subject.size(), 0, 0, md, nullptr);
-  if (rc < 0) {
-    pcre2_match_data_free(md);
+  acl::regex::groups g;
+  if (!re.search(subject, 0, false, g)) {
     return false;
   }
-  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
   // HAProxy's replace-header/replace-value match the whole value: the replacement is built
   // from the back-references only, text outside the match is dropped.
   out.clear();
@@ -57,16 +33,15 @@ bool regex_replace(const regex& re, std::string_view subject, std::string_view r
     const char c = replacement[i];
     if (c == '\\' && i + 1 < replacement.size() && replacement[i + 1] >= '0' &&
         replacement[i + 1] <= '9') {
-      const int n = replacement[i + 1] - '0';
-      if (n < rc && ov[2 * n] != PCRE2_UNSET) {
-        out.append(subject.substr(ov[2 * n], ov[2 * n + 1] - ov[2 * n]));
+      const std::size_t n = static_cast<std::size_t>(replacement[i + 1] - '0');
+      if (n < g.count_ && g.begin_[n] != std::string_view::npos) {
+        out.append(subject.substr(g.begin_[n], g.end_[n] - g.begin_[n]));
       }
       ++i;
     } else {
       out.push_back(c);
     }
   }
-  pcre2_match_data_free(md);
   return true;
 }
 
@@ -218,13 +193,14 @@ void apply_header_rule(const http_rule& rule, Head& head, session_source& source
 }  // namespace
 
 std::string error_response(unsigned status, const std::map<unsigned, std::string>* first,
-                           const std::map<unsigned, std::string>* second) {
+                           const std::map<unsigned, std::string>* second,
+                           http::error_origin origin) {
   for (const auto* pages : {first, second}) {
     if (pages != nullptr) {
       if (auto it = pages->find(status); it != pages->end()) return it->second;
     }
   }
-  if (const std::optional<std::string_view> builtin = http::builtin_error(status)) {
+  if (const std::optional<std::string_view> builtin = http::builtin_error(status, origin)) {
     return std::string(*builtin);
   }
   return std::string(*http::builtin_error(500));

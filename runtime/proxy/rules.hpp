@@ -19,8 +19,11 @@ struct rule_outcome {
 };
 
 // The response HAProxy sends for an error status, with the proxy's errorfile overrides.
+// `origin`: HAProxy's HTTP/1 connection layer (requests it cannot read) words its answers
+// differently from its stream layer.
 std::string error_response(unsigned status, const std::map<unsigned, std::string>* first,
-                           const std::map<unsigned, std::string>* second);
+                           const std::map<unsigned, std::string>* second,
+                           http::error_origin origin = http::error_origin::stream);
 
 rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::request_head& request,
                                session_source& source,
@@ -29,8 +32,8 @@ rule_outcome run_response_rules(const std::vector<http_rule>& rules,
                                 http::response_head& response, session_source& source,
                                 const std::map<unsigned, std::string>& error_pages);
 
-// PCRE2, compiled once and matched by any thread.
-std::shared_ptr<const regex> compile_regex(std::string_view pattern, bool ignore_case,
+// A rule's regex (PCRE2 through the ACL engine), compiled once and matched by any thread.
+std::shared_ptr<const acl::regex> compile_regex(std::string_view pattern, bool ignore_case,
                                            std::string& error);
 
 }  // namespace tandem::runtime::proxy

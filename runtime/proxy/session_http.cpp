@@ -183,6 +183,15 @@ class http_session {
         client_asked_close);
   }
 
+  // An answer of the HTTP/1 layer to a request it could not read (400, 408, 422).
+  awaitable<bool> send_connection_error(unsigned status) {
+    co_await write_all(client_,
+                       error_response(status, nullptr, &fe_.error_pages_,
+                                      http::error_origin::connection),
+                       fe_.timeouts_.client_);
+    co_return false;
+  }
+
   void drop_upstream() {
     if (upstream_server_ != nullptr) {
       release_server(*upstream_backend_, upstream_server_);
@@ -202,17 +211,17 @@ class http_session {
                          fe_.timeouts_.client_);
     const clock::time_point deadline =
         wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
-    const std::size_t max_bytes = fe_.limits_.max_head_bytes_;
+    const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
     for (;;) {
       if (!in_.empty()) {
         request_ = http::request_head{};
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
         if (parsed_.state_ == http::parse_state::done) co_return true;
         if (parsed_.state_ == http::parse_state::error) {
-          co_return co_await send_error(parsed_.status_ == 0 ? 400 : parsed_.status_);
+          co_return co_await send_connection_error(parsed_.status_ == 0 ? 400 : parsed_.status_);
         }
         if (in_.size() >= max_bytes) {
-          co_return co_await send_error(400);
+          co_return co_await send_connection_error(400);
         }
       }
       const io_result r = co_await read_some(client_, in_, max_bytes + 1, remaining(deadline));
@@ -220,7 +229,7 @@ class http_session {
         // An idle keep-alive connection ends silently; a request that does not arrive in time
         // gets HAProxy's 408.
         if (in_.empty() && !first) co_return false;
-        co_return co_await send_error(408);
+        co_return co_await send_connection_error(408);
       }
       if (r.status_ != io_status::ok) {
         co_return false;
@@ -376,9 +385,9 @@ class http_session {
           co_return 0;
         }
         if (pr.state_ == http::parse_state::error) co_return 502;
-        if (out_.size() >= fe_.limits_.max_head_bytes_) co_return 502;
+        if (out_.size() >= fe_.limits_.max_raw_head_bytes_) co_return 502;
       }
-      const io_result r = co_await read_some(upstream_, out_, fe_.limits_.max_head_bytes_ + 1, wait);
+      const io_result r = co_await read_some(upstream_, out_, fe_.limits_.max_raw_head_bytes_ + 1, wait);
       if (r.status_ == io_status::timeout) co_return 504;
       if (r.status_ != io_status::ok) co_return out_.empty() ? 1 : 502;  // 1: closed before any byte
     }
