@@ -131,7 +131,6 @@ class Proxy:
         self.process_: subprocess.Popen | None = None
         self.log_path_ = workdir / "proxy.stderr"
         self.config_path_ = workdir / "haproxy.cfg"
-        self.starts_ = 0
 
     @property
     def impl(self) -> str:

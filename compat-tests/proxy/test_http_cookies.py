@@ -97,10 +97,16 @@ def test_nocache_leaves_uncacheable_answers_alone(proxy, http_server, port):
     r = get(fp, method="POST", body=b"x")
     assert cookie_headers(r) == [("cache-control", "max-age=60"),
                                  ("set-cookie", "SERVERID=c2; path=/")]
-    # Already private: left as it is.
+    # Already private, or no-cache: left as it is.
     s1.extra_headers = s2.extra_headers = [("Cache-Control", "private")]
     assert cookie_headers(get(fp)) == [("cache-control", "private"),
                                        ("set-cookie", "SERVERID=c1; path=/")]
+    s1.extra_headers = s2.extra_headers = [("Cache-Control", "no-cache"), ("Expires", "0")]
+    assert cookie_headers(get(fp)) == [("cache-control", "no-cache"),
+                                       ("set-cookie", "SERVERID=c2; path=/")]
+    s1.extra_headers = s2.extra_headers = [("Pragma", "no-cache"),
+                                           ("Last-Modified", "Tue, 01 Dec 2020 16:00:00 GMT")]
+    assert cookie_headers(get(fp)) == [("set-cookie", "SERVERID=c1; path=/")]
 
 
 def test_without_nocache_no_cache_control_is_added(proxy, http_server, port):
