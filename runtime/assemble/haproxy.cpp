@@ -101,6 +101,7 @@ timeouts timeouts_of(const model::proxy& p) {
   t.tunnel_ = get("tunnel");
   t.client_fin_ = get("client-fin");
   t.server_fin_ = get("server-fin");
+  t.tarpit_ = get("tarpit");
   return t;
 }
 

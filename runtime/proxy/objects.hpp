@@ -37,6 +37,7 @@ struct timeouts {
   milliseconds tunnel_{0};
   milliseconds client_fin_{0};
   milliseconds server_fin_{0};
+  milliseconds tarpit_{0};
 };
 
 // What happens to connections after a response (HAProxy 2.x's default is keep-alive on both

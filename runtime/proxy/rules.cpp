@@ -162,23 +162,27 @@ void apply_header_rule(const http_rule& rule, Head& head, session_source& source
           if (regex_replace(*rule.regex_, h.value_, replacement, replaced)) h.value_ = replaced;
           continue;
         }
-        // replace-value: each comma-separated value on its own.
+        // replace-value: each comma-separated value on its own, matched without its leading
+        // blanks. Measured on 2.6: a replaced value loses the blanks before it ("a, b, a" with
+        // ^a$ -> A gives "A, b,A"); the others are kept as they were.
         std::string result;
         std::string_view rest = h.value_;
-        bool first = true;
         while (true) {
           const std::size_t comma = rest.find(',');
           std::string_view part = rest.substr(0, comma);
-          while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
-          while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
-          if (!first) result += ", ";
-          first = false;
-          if (regex_replace(*rule.regex_, part, replacement, replaced)) {
+          std::size_t lead = 0;
+          while (lead < part.size() && (part[lead] == ' ' || part[lead] == '\t')) ++lead;
+          std::size_t trail = part.size();
+          while (trail > lead && (part[trail - 1] == ' ' || part[trail - 1] == '\t')) --trail;
+          const std::string_view value = part.substr(lead, trail - lead);
+          if (regex_replace(*rule.regex_, value, replacement, replaced)) {
             result += replaced;
+            result += part.substr(trail);
           } else {
             result += part;
           }
           if (comma == std::string_view::npos) break;
+          result += ',';
           rest.remove_prefix(comma + 1);
         }
         h.value_ = result;
