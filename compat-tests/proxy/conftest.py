@@ -73,7 +73,7 @@ def servers():
     started: list[ps._Server] = []
     yield started
     for s in started:
-        s.stop()
+        s.close()
 
 
 @pytest.fixture

@@ -275,8 +275,9 @@ def _dedent(text: str) -> str:
 
 class _Server:
     """A threaded loopback server: one thread accepts, one thread per connection. `stop`
-    closes the listener and every open connection (the port then refuses); `start` binds the
-    same port again."""
+    closes the listener and every open connection; the port then refuses connections but
+    stays reserved (bound, not listening), so that no other process on the machine picks it
+    up meanwhile. `start` binds the same port again; `close` stops and frees the port."""
 
     def __init__(self, name: str, host: str = LOCAL, port: int = 0):
         self.name = name
@@ -288,6 +289,7 @@ class _Server:
         self.accepted = 0  # connections accepted since creation
         self.running_ = False
         self.threads_: list[threading.Thread] = []
+        self.reserved_: socket.socket | None = None
 
     @property
     def addr(self) -> str:
@@ -295,6 +297,9 @@ class _Server:
 
     def start(self) -> "_Server":
         assert not self.running_
+        if self.reserved_:
+            self.reserved_.close()
+            self.reserved_ = None
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((self.host, self.port))
@@ -318,15 +323,23 @@ class _Server:
                 listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept at once
             except OSError:
                 pass
-        for t in self.threads_:
-            t.join(1)
-        self.threads_ = [t for t in self.threads_ if t.is_alive()]
-        if listener:
             listener.close()
+            self.reserved_ = socket.socket()
+            self.reserved_.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.reserved_.bind((self.host, self.port))  # refuses, and nobody else takes it
         with self.lock_:
             conns, self.conns_ = list(self.conns_), set()
         for c in conns:
             _hard_close(c)
+        for t in self.threads_:
+            t.join(1)
+        self.threads_ = [t for t in self.threads_ if t.is_alive()]
+
+    def close(self) -> None:
+        self.stop()
+        if self.reserved_:
+            self.reserved_.close()
+            self.reserved_ = None
 
     def _accept_loop(self, listener: socket.socket) -> None:
         while self.running_:

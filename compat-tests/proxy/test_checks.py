@@ -31,17 +31,30 @@ def checked_pair(proxy, http_server, port, opts: str, check_line="option httpchk
     return fp, s1, s2
 
 
-def checks_answered(server, status: int, since: float) -> int:
-    return sum(1 for c in list(server.checks) if c.status == status and c.at >= since)
+def answered_since_last_other(server, status: int) -> int:
+    """How many checks answered `status` since the last one that answered something else.
+    A status is recorded when the answer is chosen, so a check in flight during a switch is
+    counted by what it really answered."""
+    n = 0
+    for c in list(server.checks):
+        if c.status:  # 0: still being answered
+            n = n + 1 if c.status == status else 0
+    return n
+
+
+def wait_full_health(server, fall: int) -> None:
+    """A server starts UP with the least health that is still UP: one failed check takes it
+    down whatever `fall` says (see test_a_failing_server_falls_at_the_first_check). Only
+    after `fall` good checks does it take `fall` failures to go down."""
+    assert wait_until(lambda: answered_since_last_other(server, 200) >= fall), server.checks
 
 
 def watch_transition(proxy, server, line: str, status: int, count: int, timeout=3.0) -> int:
-    """Wait for `line` on stderr; assert it never shows before `count` checks answered
-    `status`, and does show soon after. The number answered when it was seen."""
-    since = time.monotonic()
-    deadline = since + timeout
+    """Wait for `line` on stderr; assert it never shows before `count` checks in a row
+    answered `status`, and does show soon after. The number answered when it was seen."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = checks_answered(server, status, since)  # read before the log: never too low
+        done = answered_since_last_other(server, status)  # read before the log: never too low
         if line in proxy.stderr:
             assert done >= count, f"{line!r} after {done} checks answering {status}"
             return done
@@ -78,6 +91,7 @@ def test_server_answering_500_leaves_after_fall_and_returns_after_rise(proxy, ht
                                                                        port):
     fp, s1, s2 = checked_pair(proxy, http_server, port, CHECK + " fall 3 rise 2")
     assert {get(fp).header("x-server") for _ in range(4)} == {"s1", "s2"}
+    wait_full_health(s1, 3)
     s1.check_status = 500
     watch_transition(proxy, s1, "Server b/s1 is DOWN", 500, 3)
     proxy.wait_stderr(r'^\[WARNING\] +\(\d+\) : Server b/s1 is DOWN, reason: Layer7 wrong status, '
@@ -93,8 +107,31 @@ def test_server_answering_500_leaves_after_fall_and_returns_after_rise(proxy, ht
     assert {get(fp).header("x-server") for _ in range(4)} == {"s1", "s2"}
 
 
+def test_a_failing_server_falls_at_the_first_check(proxy, http_server, port):
+    s1, s2 = http_server("s1"), http_server("s2")
+    s1.check_status = 500
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            default_backend b
+        backend b
+            option httpchk GET /health
+            server s1 {s1.addr} {CHECK} fall 3 rise 2
+            server s2 {s2.addr} {CHECK} fall 3 rise 2
+    """))
+    # Servers start UP at the lowest health that is still UP: one failure is enough.
+    watch_transition(proxy, s1, "Server b/s1 is DOWN", 500, 1)
+    assert answered_since_last_other(s1, 500) <= 2
+    s1.check_status = None
+    watch_transition(proxy, s1, "Server b/s1 is UP", 200, 2)
+
+
 def test_refused_connection_takes_the_server_down(proxy, http_server, port):
-    fp, s1, s2 = checked_pair(proxy, http_server, port, CHECK + " fall 2 rise 1")
+    # fall 3 from full health: a check caught in flight when the server stops fails
+    # otherwise (a reset); the third failure, 200 ms later, is a refusal for sure.
+    fp, s1, s2 = checked_pair(proxy, http_server, port, CHECK + " fall 3 rise 1")
+    wait_full_health(s1, 3)
     s1.stop()
     proxy.wait_stderr(r'Server b/s1 is DOWN, reason: Layer4 connection problem, '
                       r'info: "Connection refused", check duration: \d+ms\. '
@@ -135,8 +172,12 @@ def test_server_without_check_stays_in_rotation(proxy, http_server, port):
 
 
 def test_plain_tcp_check_follows_the_port(proxy, http_server, port):
-    fp, s1, s2 = checked_pair(proxy, http_server, port, CHECK + " fall 1 rise 1", "")
-    assert s1.checks == []  # a tcp check only connects
+    fp, s1, s2 = checked_pair(proxy, http_server, port, CHECK + " fall 3 rise 1", "")
+    # A tcp check aborts the connection as soon as the server's SYN-ACK comes back: the
+    # server never accepts it, so full health is waited for by time (3 checks, see
+    # wait_full_health).
+    time.sleep(0.45)
+    assert s1.accepted == 0 and s2.accepted == 0
     s2.stop()
     proxy.wait_stderr(r'Server b/s2 is DOWN, reason: Layer4 connection problem, '
                       r'info: "Connection refused"')
