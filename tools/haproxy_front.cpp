@@ -218,8 +218,16 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
   }
   runtime::event_loop loop(proxies.threads_);
   runtime::proxy::service svc(proxies, loop, [&err](std::string_view level, std::string_view m) {
-    err << "[" << level << "] (" << ::getpid() << ") : " << m << '\n';
+    // HAProxy's prefix: the tag padded to one width, then the PID.
+    std::string tag(1, '[');
+    tag += level;
+    tag += ']';
+    tag.resize(std::max<std::size_t>(tag.size(), 10), ' ');
+    err << tag << " (" << ::getpid() << ") : " << m << std::endl;
   });
+  for (runtime::assemble::check_binding& c : assembled.checks_) {
+    svc.add_check(*c.backend_, *c.server_, std::move(c.spec_));
+  }
   std::string error;
   if (!svc.open_listeners(error)) {
     err << haproxy_prefix(severity::error) << error << '\n';

@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "runtime/assemble/check_spec.hpp"
 #include "runtime/proxy/rules.hpp"
 
 namespace tandem::runtime::assemble {
@@ -605,6 +606,26 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     auto be = backend_of(p, c);
     backend_of_proxy[&p] = be.get();
     set->backends_.push_back(std::move(be));
+  }
+  // Health checks of every server that has `check`.
+  const unsigned spread = spread_checks(m);
+  for (const model::proxy& p : m.proxies_) {
+    if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
+    backend& be = *backend_of_proxy[&p];
+    const model::proxy* defaults = defaults_of(m, p);
+    for (const model::server& ms : p.servers_) {
+      if (!has_check(p, ms)) continue;
+      server* s = be.find_server(ms.name_);
+      if (s == nullptr) continue;  // its address failed, already reported
+      std::string error;
+      checks::check_spec spec = from_model(p, ms, defaults, error);
+      if (!error.empty()) {
+        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": " + error);
+        continue;
+      }
+      spec.spread_percent_ = spread;
+      result.checks_.push_back({&be, s, std::move(spec)});
+    }
   }
   // Each backend's own rules (ACLs are per proxy).
   std::map<const model::proxy*, acl::acl_set> acl_sets;

@@ -10,6 +10,7 @@
 
 #include "parsers/common/position.hpp"
 #include "parsers/haproxy/model.hpp"
+#include "runtime/checks/spec.hpp"
 #include "runtime/proxy/objects.hpp"
 
 namespace tandem::runtime::assemble {
@@ -20,8 +21,16 @@ struct problem {
   bool error_ = true;  // false: a warning, the proxy still starts
 };
 
+// A server's health check, ready to run (the objects belong to proxies_).
+struct check_binding {
+  proxy::backend* backend_ = nullptr;
+  proxy::server* server_ = nullptr;
+  checks::check_spec spec_;
+};
+
 struct haproxy_result {
   std::unique_ptr<proxy::proxy_set> proxies_;
+  std::vector<check_binding> checks_;
   std::vector<problem> problems_;
   bool ok() const {
     for (const problem& p : problems_) {

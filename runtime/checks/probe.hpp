@@ -54,8 +54,9 @@ class probe {
   };
   using time_point = std::chrono::steady_clock::time_point;
 
+  // `hold_ack`: the server is not expected to speak first (see probe.cpp).
   boost::asio::awaitable<io_result> connect_until(const boost::asio::ip::tcp::endpoint& to,
-                                                  time_point deadline);
+                                                  time_point deadline, bool hold_ack);
   boost::asio::awaitable<io_result> write_until(const std::string& bytes, time_point deadline);
   boost::asio::awaitable<io_result> read_until(std::string& buffer, time_point deadline);
   boost::asio::awaitable<std::optional<boost::asio::ip::address>> resolve(const std::string& host,

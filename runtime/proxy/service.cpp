@@ -10,6 +10,8 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 
+#include "runtime/checks/log_lines.hpp"
+#include "runtime/checks/server_check.hpp"
 #include "runtime/proxy/io.hpp"
 
 namespace tandem::runtime::proxy {
@@ -27,6 +29,29 @@ struct service::impl {
   std::vector<acceptor_slot> acceptors_;
   std::atomic<int> active_{0};
   std::atomic<bool> stopping_{false};
+  std::vector<std::unique_ptr<checks::server_check>> checks_;
+
+  // A check's result: a transition moves the server in or out of rotation and is logged as
+  // HAProxy logs it, with the counts after the change.
+  void on_check(backend& be, server& s, const checks::check_event& e) {
+    if (!e.change_.transition_) return;
+    const checks::server_health h = *e.change_.transition_;
+    const bool usable = h == checks::server_health::up;
+    s.up_.store(usable);
+    if (be.balancer_) be.balancer_->set_usable(s.id_, usable && !s.maintenance_.load());
+    checks::backend_counts counts;
+    for (const auto& other : be.servers_) {
+      if (!other->up_.load() || other->maintenance_.load()) continue;
+      if (other->backup_) ++counts.backup_servers_;
+      else ++counts.active_servers_;
+    }
+    counts.sessions_active_ = s.current_.load();
+    const checks::server_ref ref{be.name_, s.name_, s.backup_};
+    log_("WARNING", checks::server_state_line(ref, h, &e.result_, counts));
+    if (!usable && counts.active_servers_ == 0 && counts.backup_servers_ == 0) {
+      log_("ALERT", checks::no_server_alert("backend", be.name_));
+    }
+  }
 
   impl(proxy_set& p, event_loop& l, log_sink log) : proxies_(p), loop_(l), log_(std::move(log)) {}
 
@@ -127,7 +152,18 @@ bool service::open_listeners(std::string& error) {
   return true;
 }
 
+void service::add_check(backend& be, server& s, checks::check_spec spec) {
+  impl* self = impl_.get();
+  auto check = std::make_unique<checks::server_check>(
+      impl_->loop_.context(0).get_executor(), std::move(spec),
+      [self, &be, &s](const checks::check_event& e) { self->on_check(be, s, e); });
+  impl_->checks_.push_back(std::move(check));
+}
+
 void service::start() {
+  for (auto& check : impl_->checks_) {
+    check->start();
+  }
   for (auto& slot : impl_->acceptors_) {
     asio::co_spawn(slot.acceptor_->get_executor(), impl_->accept_loop(slot), asio::detached);
   }
@@ -135,6 +171,9 @@ void service::start() {
 
 void service::soft_stop() {
   impl_->stopping_ = true;
+  for (auto& check : impl_->checks_) {
+    check->stop();
+  }
   for (auto& slot : impl_->acceptors_) {
     tcp::acceptor* acc = slot.acceptor_.get();
     asio::post(acc->get_executor(), [acc] {

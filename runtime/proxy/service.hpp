@@ -9,6 +9,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "runtime/checks/spec.hpp"
 #include "runtime/core/event_loop.hpp"
 #include "runtime/proxy/objects.hpp"
 
@@ -27,7 +28,10 @@ class service {
   // Binds every listener on every thread; false with `error` set as HAProxy words it
   // ("Starting frontend f: cannot bind socket (Address already in use) [127.0.0.1:80]").
   bool open_listeners(std::string& error);
-  // Starts accepting (call before event_loop::run()).
+  // A server's health check; its transitions take the server out of rotation and back, with
+  // HAProxy's log lines. Call before start().
+  void add_check(backend& be, server& s, checks::check_spec spec);
+  // Starts accepting and checking (call before event_loop::run()).
   void start();
   // Stops accepting; the loop ends when the last session has ended.
   void soft_stop();
