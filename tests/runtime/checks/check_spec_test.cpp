@@ -245,6 +245,9 @@ TEST(checks_from_model_test, TcpCheckRulesWithCommentsAndBinary) {
   EXPECT_EQ(pong.min_recv_, 5);
   EXPECT_EQ(pong.error_status_, check_status::l7sts);
   EXPECT_EQ(pong.on_error_text_, "nope");
+  // Comment lines count as steps in HAProxy's "at step N" (measured: comment, connect,
+  // comment, send, expect times out "at step 5").
+  EXPECT_EQ(s.step_numbers_, (std::vector<int>{2, 3, 4, 5}));
   // Without `option tcp-check` the rules are not used.
   const configured unused(head +
                           "backend app\n  tcp-check send PING\\r\\n\n"
