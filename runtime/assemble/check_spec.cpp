@@ -4,8 +4,9 @@
 #include "runtime/assemble/check_spec.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
-#include <cstdlib>
+#include <limits>
 #include <string_view>
 #include <tuple>
 
