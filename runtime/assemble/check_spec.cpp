@@ -4,8 +4,9 @@
 #include "runtime/assemble/check_spec.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
-#include <cstdlib>
+#include <limits>
 #include <string_view>
 #include <tuple>
 
@@ -422,6 +423,7 @@ std::optional<http_send> parse_http_send(const std::vector<std::string>& words,
 // and ends it; sends and expects keep it for the following rules of the same action.
 struct parsed_rule {
   std::string action_;  // connect, send, expect, comment
+  int number_ = 0;      // HAProxy's step number: the line's rank among the keyword's lines
   check_step step_;
   parsers::source_position position_;
   std::optional<http_send> http_send_;
@@ -462,6 +464,7 @@ std::optional<std::vector<parsed_rule>> parse_rules(const hap::proxy& section,
                                                     std::string_view keyword, std::string& error) {
   const bool http = keyword == "http-check";
   std::vector<parsed_rule> out;
+  int number = 0;
   for (const hap::rule& rule : section.rules_) {
     if (rule.keyword_ != keyword || rule.words_.empty()) {
       continue;
@@ -472,6 +475,7 @@ std::optional<std::vector<parsed_rule>> parse_rules(const hap::proxy& section,
     }
     parsed_rule p;
     p.position_ = rule.position_;
+    p.number_ = ++number;
     p.action_ = action;
     if (action == "connect") {
       std::optional<connect_step> c = parse_connect(rule.words_, error);
@@ -634,6 +638,7 @@ std::optional<std::vector<check_step>> http_steps(const hap::proxy& backend,
 
 std::optional<std::vector<check_step>> tcp_check_steps(const hap::proxy& backend,
                                                        const hap::proxy* defaults,
+                                                       std::vector<int>& step_numbers,
                                                        std::string& error) {
   std::optional<std::vector<parsed_rule>> rules = parse_rules(backend, "tcp-check", error);
   if (rules && rules->empty() && defaults != nullptr) {
@@ -643,10 +648,16 @@ std::optional<std::vector<check_step>> tcp_check_steps(const hap::proxy& backend
     return std::nullopt;
   }
   std::vector<check_step> steps;
+  std::vector<int> numbers;
   for (parsed_rule& rule : *rules) {
     steps.push_back(std::move(rule.step_));
+    numbers.push_back(rule.number_);
+  }
+  if (steps.empty() || !std::holds_alternative<connect_step>(steps.front())) {
+    numbers.insert(numbers.begin(), 0);
   }
   add_implicit_connect(steps);
+  step_numbers = std::move(numbers);
   return steps;
 }
 
@@ -854,7 +865,7 @@ check_spec from_model(const hap::proxy& backend, const hap::server& server,
       steps = ldap_steps();
       break;
     case check_kind::tcp_check:
-      steps = tcp_check_steps(backend, defaults, error);
+      steps = tcp_check_steps(backend, defaults, spec.step_numbers_, error);
       break;
   }
   if (!steps) {

@@ -45,15 +45,19 @@ std::optional<std::string_view> next_line(std::string_view& rest) {
   return line;
 }
 
+bool digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
 bool parse_status_line(std::string_view line, http_response& out) {
   // HTTP/x.y SP ddd [SP reason]
-  if (line.size() < 12 || line.substr(0, 5) != "HTTP/" || !std::isdigit(line[5]) ||
-      line[6] != '.' || !std::isdigit(line[7]) || line[8] != ' ') {
+  if (line.size() < 12 || line.substr(0, 5) != "HTTP/" || !digit(line[5]) || line[6] != '.' ||
+      !digit(line[7]) || line[8] != ' ') {
     return false;
   }
   const std::string_view code = line.substr(9, 3);
   for (const char c : code) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) {
+    if (!digit(c)) {
       return false;
     }
   }

@@ -123,6 +123,9 @@ const regex* check_program::regex_of(std::size_t step) const {
 }
 
 int check_program::step_id(std::size_t step) const {
+  if (spec_.step_numbers_.size() == spec_.steps_.size()) {
+    return spec_.step_numbers_[step];
+  }
   const auto* first = std::get_if<connect_step>(&spec_.steps_.front());
   const bool implicit = first != nullptr && first->implicit_;
   return static_cast<int>(step) + (implicit ? 0 : 1);

@@ -115,6 +115,9 @@ struct check_spec {
 
   check_kind kind_ = check_kind::tcp;
   std::vector<check_step> steps_;
+  // HAProxy's "step N" of each step, when it is not the position: tcp-check comment lines
+  // count as steps (measured). Empty: 1-based positions, an implicit first connect being 0.
+  std::vector<int> step_numbers_;
   bool disable_on_404_ = false;  // http-check disable-on-404
 
   health_settings health_;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "parsers/haproxy/analyse.hpp"
@@ -245,6 +247,9 @@ TEST(checks_from_model_test, TcpCheckRulesWithCommentsAndBinary) {
   EXPECT_EQ(pong.min_recv_, 5);
   EXPECT_EQ(pong.error_status_, check_status::l7sts);
   EXPECT_EQ(pong.on_error_text_, "nope");
+  // Comment lines count as steps in HAProxy's "at step N" (measured: comment, connect,
+  // comment, send, expect times out "at step 5").
+  EXPECT_EQ(s.step_numbers_, (std::vector<int>{2, 3, 4, 5}));
   // Without `option tcp-check` the rules are not used.
   const configured unused(head +
                           "backend app\n  tcp-check send PING\\r\\n\n"
@@ -305,6 +310,67 @@ TEST(checks_from_model_test, SpreadChecksAndDefaultsLookup) {
   EXPECT_EQ(spread_checks(c.model()), 5U);
   EXPECT_EQ(defaults_of(c.model(), c.backend("app"))->name_, "first");
   EXPECT_EQ(defaults_of(c.model(), c.backend("other"))->name_, "second");
+}
+
+// Every checked server of the blog configurations (the acceptance examples) that HAProxy
+// accepts gets a spec.
+TEST(checks_from_model_test, BlogConfigurations) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& dir : fs::recursive_directory_iterator(fs::path(TANDEM_SOURCE_DIR) / "examples" /
+                                                          "blog-configs")) {
+    if (dir.path().extension() == ".cfg") {
+      files.push_back(dir.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_FALSE(files.empty());
+  int checked = 0;
+  std::vector<check_spec> found;
+  for (const std::string& path : files) {
+    parsers::source_registry sources;
+    parsers::diagnostics diags;
+    const std::vector<std::string> paths{path};
+    const hap::analysis a = hap::analyse_haproxy(sources, paths, hap::analysis_options{}, diags);
+    if (diags.has_errors()) {
+      continue;  // placeholders such as 10.224.155.xx: nothing to run
+    }
+    for (const hap::proxy& p : a.model_.proxies_) {
+      if ((p.capabilities_ & hap::cap_backend) == 0) {
+        continue;
+      }
+      for (const hap::server& server : p.servers_) {
+        if (!has_check(p, server)) {
+          continue;
+        }
+        std::string error;
+        found.push_back(from_model(p, server, defaults_of(a.model_, p), error));
+        EXPECT_EQ(error, "") << path << ": " << p.name_ << "/" << server.name_;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 20);
+  const auto find = [&](const std::string& server) -> const check_spec* {
+    for (const check_spec& s : found) {
+      if (s.server_ == server) {
+        return &s;
+      }
+    }
+    return nullptr;
+  };
+  // 000: option httpchk HEAD /check.txt HTTP/1.0.
+  const check_spec* web_a = find("webA");
+  ASSERT_NE(web_a, nullptr);
+  EXPECT_EQ(web_a->kind_, check_kind::http);
+  EXPECT_EQ(http_request_bytes(std::get<send_step>(web_a->steps_.at(1)).http_),
+            "HEAD /check.txt HTTP/1.0\r\n\r\n");
+  // 003: option smtpchk HELO haproxy, timeout check 10s.
+  const check_spec* smtp = find("dc1server01");
+  ASSERT_NE(smtp, nullptr);
+  EXPECT_EQ(smtp->kind_, check_kind::smtp);
+  EXPECT_EQ(std::get<send_step>(smtp->steps_.at(3)).data_, "HELO haproxy\r\n");
+  EXPECT_EQ(smtp->timeout_check_, 10s);
 }
 
 }  // namespace

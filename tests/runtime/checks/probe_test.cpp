@@ -201,6 +201,10 @@ TEST_F(checks_probe_test, TcpCheckRulesPassAndFailAsHaproxyWordsThem) {
   EXPECT_EQ(timeout.status_, check_status::l7tout);
   EXPECT_EQ(timeout.info_, " at step 2 of tcp-check (expect string '+PONG')");
 
+  check_spec commented = spec_for(silent.port(), check_kind::tcp_check, ping_pong({}, true));
+  commented.step_numbers_ = {2, 4, 5};  // comment, connect, comment, send, expect
+  EXPECT_EQ(probe_once(commented).info_, " at step 5 of tcp-check (expect string '+PONG')");
+
   const check_result refused =
       probe_once(spec_for(closed_port(io_), check_kind::tcp_check, ping_pong()));
   EXPECT_EQ(refused.status_, check_status::l4con);
