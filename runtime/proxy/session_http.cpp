@@ -392,18 +392,41 @@ class http_session {
         }
       }
       case http::body_kind::chunked: {
+        // HAProxy decodes chunked bodies and frames them anew: what has arrived goes on as one
+        // chunk, extensions are dropped, line ends become CRLF, trailer names lower-case.
         http::chunked_reader reader;
+        std::string data;
+        std::string trailers;
+        std::string framed;
         for (;;) {
           if (!pending.empty()) {
-            const http::chunked_reader::step s = reader.feed(pending);
-            if (s.error_) co_return false;
-            if (s.consumed_ != 0) {
-              const io_result w =
-                  co_await write_all(to, std::string_view(pending).substr(0, s.consumed_), write_limit);
-              pending.erase(0, s.consumed_);
+            data.clear();
+            const http::chunked_reader::step st = reader.feed(pending, data, trailers);
+            if (st.error_) co_return false;
+            pending.erase(0, st.consumed_);
+            framed.clear();
+            if (!data.empty()) {
+              char size[20];
+              const auto [end, ec] = std::to_chars(size, size + sizeof size, data.size(), 16);
+              (void)ec;
+              for (char* c = size; c != end; ++c) {
+                if (*c >= 'a' && *c <= 'f') *c = static_cast<char>(*c - 'a' + 'A');
+              }
+              framed.append(size, end);
+              framed += "\r\n";
+              framed += data;
+              framed += "\r\n";
+            }
+            if (st.done_) {
+              framed += "0\r\n";
+              append_trailers(trailers, framed);
+              framed += "\r\n";
+            }
+            if (!framed.empty()) {
+              const io_result w = co_await write_all(to, framed, write_limit);
               if (w.status_ != io_status::ok) co_return false;
             }
-            if (s.done_) co_return true;
+            if (st.done_) co_return true;
           }
           const io_result r = co_await read_some(from, pending, read_chunk, read_limit);
           if (r.status_ != io_status::ok) co_return false;
@@ -425,12 +448,43 @@ class http_session {
     co_return false;
   }
 
+  // Trailer lines as received ("X-T: y\r\n", the empty line included) as HAProxy writes them:
+  // "x-t: y\r\n" each, without the empty line.
+  static void append_trailers(std::string_view raw, std::string& out) {
+    while (!raw.empty()) {
+      const std::size_t lf = raw.find('\n');
+      std::string_view line = raw.substr(0, lf);
+      raw.remove_prefix(lf == std::string_view::npos ? raw.size() : lf + 1);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) break;
+      const std::size_t colon = line.find(':');
+      if (colon == std::string_view::npos) continue;
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      for (char c : line.substr(0, colon)) {
+        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+      }
+      out += ": ";
+      out += value;
+      out += "\r\n";
+    }
+  }
+
+  // Whether the chunked body bytes already received are well-formed so far: HAProxy parses
+  // all it has read before forwarding anything, so a bad chunk that came with the head never
+  // lets the head through.
+  static bool chunked_prefix_valid(std::string_view bytes) {
+    http::chunked_reader reader;
+    return !reader.feed(bytes).error_;
+  }
+
   // The request as the server gets it.
   std::string request_bytes(bool close_server) {
     // The parser has taken close/keep-alive out of Connection (other tokens stay in place).
     if (close_server) {
       request_.headers_.push_back({"connection", "close"});
-    } else if (request_.version_minor_ == 0) {
+    } else if (request_.version_minor_ == 0 && !request_framing_.force_close_) {
       request_.headers_.push_back({"connection", "keep-alive"});
     }
     std::string out;
@@ -537,6 +591,9 @@ class http_session {
     in_.erase(0, parsed_.consumed_);
     request_body_done_ = request_framing_.kind_ == http::body_kind::none;
     const bool client_close = !request_framing_.keep_alive_;
+    if (request_framing_.kind_ == http::body_kind::chunked && !chunked_prefix_valid(in_)) {
+      co_return co_await send_connection_error(400);
+    }
     backend_ = nullptr;
     source_.request_ = &request_;
     source_.response_ = nullptr;
@@ -669,6 +726,10 @@ class http_session {
       break;
     }
     out_.erase(0, response_consumed_);
+    if (response_framing.kind_ == http::body_kind::chunked && !chunked_prefix_valid(out_)) {
+      drop_upstream();
+      co_return co_await send_error(502, client_close);
+    }
     source_.response_ = &response;
 
     rule_outcome ro =
@@ -685,7 +746,7 @@ class http_session {
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
     bool keep_client = !client_close && mode != http_connection_mode::close &&
-                       response_framing.keep_alive_ &&
+                       (response_framing.keep_alive_ || response_framing.force_close_) &&
                        response_framing.kind_ != http::body_kind::until_close && body_sent;
     if (tunnel) keep_client = true;
     if (tunnel) {

@@ -49,8 +49,28 @@ int hex_value(char c) {
 
 }  // namespace
 
+chunked_reader::step chunked_reader::feed(std::string_view bytes, std::string& data,
+                                          std::string& trailers) {
+  data_sink_ = &data;
+  trailer_sink_ = &trailers;
+  const step out = feed(bytes);
+  data_sink_ = nullptr;
+  trailer_sink_ = nullptr;
+  return out;
+}
+
 chunked_reader::step chunked_reader::feed(std::string_view bytes) {
   step out;
+  // Where this call's trailer bytes start (npos: none yet), for trailer_sink_.
+  std::size_t trailer_from = std::string_view::npos;
+  if (state_ >= trailer_first && state_ <= final_lf) {
+    trailer_from = 0;
+  }
+  auto keep_trailers = [&](std::size_t end) {
+    if (trailer_sink_ != nullptr && trailer_from != std::string_view::npos && end > trailer_from) {
+      trailer_sink_->append(bytes.substr(trailer_from, end - trailer_from));
+    }
+  };
   const std::size_t trailer_limit = limits{}.max_raw_head_bytes_;
   std::size_t i = 0;
   const std::size_t n = bytes.size();
@@ -71,6 +91,7 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
     if (size_ == 0) {
       state_ = trailer_first;
       line_bytes_ = 0;
+      trailer_from = i;
     } else {
       remaining_ = size_;
       state_ = data;
@@ -136,6 +157,9 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
         break;
       case data: {
         const std::uint64_t take = std::min<std::uint64_t>(remaining_, n - i);
+        if (data_sink_ != nullptr) {
+          data_sink_->append(bytes.substr(i, static_cast<std::size_t>(take)));
+        }
         i += static_cast<std::size_t>(take);
         remaining_ -= take;
         if (remaining_ == 0) {
@@ -225,11 +249,13 @@ chunked_reader::step chunked_reader::feed(std::string_view bytes) {
       return fail();
     }
     if (state_ == finished) {
+      keep_trailers(i);
       out.done_ = true;
       out.consumed_ = i;
       return out;
     }
   }
+  keep_trailers(i);
   out.consumed_ = i;
   return out;
 }

@@ -50,6 +50,9 @@ struct framing {
   body_kind kind_ = body_kind::none;
   std::uint64_t length_ = 0;
   bool keep_alive_ = true;        // from the version and Connection: close / keep-alive
+  // Chunked with Content-Length, or chunked in HTTP/1.0: the message could be read two ways
+  // downstream, so the connection it came on closes after it (keep_alive_ is false then too).
+  bool force_close_ = false;
   bool expect_continue_ = false;  // Expect: 100-continue
   bool upgrade_ = false;  // Connection: upgrade with an Upgrade header (HTTP/1.1 request), a 101,
                           // or a 2xx answer to CONNECT: the connection becomes a tunnel
@@ -115,8 +118,14 @@ class chunked_reader {
     bool error_ = false;        // bad chunk size, missing CRLF, …
   };
   step feed(std::string_view bytes);
+  // The same, also appending the chunks' data to `data` and the trailer section's bytes as
+  // received (its lines and the empty line that ends it) to `trailers`: what a proxy needs to
+  // frame the body anew, as HAProxy does.
+  step feed(std::string_view bytes, std::string& data, std::string& trailers);
 
  private:
+  std::string* data_sink_ = nullptr;
+  std::string* trailer_sink_ = nullptr;
   std::uint64_t remaining_ = 0;  // data bytes left in the current chunk
   std::uint8_t state_ = 0;       // where in the chunk syntax the next byte falls
   std::uint64_t size_ = 0;       // the chunk size read so far

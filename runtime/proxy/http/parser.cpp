@@ -762,6 +762,7 @@ parse_result parse_request_head(std::string_view bytes, const limits& l, request
     }
     if ((f & f_content_length) || !v11) {
       fr.keep_alive_ = false;
+      fr.force_close_ = true;
     }
     fr.kind_ = body_kind::chunked;
   } else if (f & f_content_length) {
@@ -876,6 +877,7 @@ parse_result parse_response_head(std::string_view bytes, const limits& l,
     }
     if ((f & f_content_length) || !v11) {
       fr.keep_alive_ = false;
+      fr.force_close_ = true;
     }
     fr.kind_ = body_kind::chunked;
   } else if (f & f_content_length) {
