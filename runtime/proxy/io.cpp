@@ -116,14 +116,65 @@ awaitable<error_code> try_connect(tcp::socket& out, const tcp::endpoint& to, mil
 
 }  // namespace
 
+namespace {
+
+bool full(const server& s) {
+  return s.maxconn_ != 0 && s.current_.load(std::memory_order_relaxed) >= s.maxconn_;
+}
+
+// Waits in the backend's queue until a slot frees or `until` passes; false on time out.
+awaitable<bool> wait_for_slot(backend& be, asio::any_io_executor executor,
+                              std::chrono::steady_clock::time_point until) {
+  asio::steady_timer timer(executor, until);
+  auto w = std::make_shared<request_queue::waiter>();
+  asio::steady_timer* t = &timer;
+  // Woken from whichever thread freed a slot: the cancel runs on this request's own thread.
+  w->wake_ = [executor, t, alive = std::weak_ptr<request_queue::waiter>(w)] {
+    asio::post(executor, [t, alive] {
+      if (alive.lock()) t->cancel();
+    });
+  };
+  be.queue_.push(w);
+  auto [ec] = co_await timer.async_wait(use_tuple);
+  be.queue_.remove(w);
+  const bool woken = ec == asio::error::operation_aborted;
+  w.reset();
+  co_return woken || std::chrono::steady_clock::now() < until;
+}
+
+}  // namespace
+
 awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* first,
                                          const balance::request_keys& keys,
                                          const tcp::endpoint& client_destination) {
   connect_result result;
+  if (first != nullptr && full(*first)) {
+    first = nullptr;  // its slots are taken: the queue below, as any other request
+  }
   server* target = first != nullptr ? first : pick(be, keys);
   if (target == nullptr) {
-    result.no_server_ = true;
-    co_return result;
+    if (!be.any_usable()) {
+      result.no_server_ = true;
+      co_return result;
+    }
+    // Every usable server is at its maxconn: queue, as HAProxy does, for timeout queue
+    // (timeout connect when it is not set).
+    const milliseconds limit = be.timeouts_.queue_.count() != 0 ? be.timeouts_.queue_
+                                                                 : be.timeouts_.connect_;
+    const auto until = limit.count() == 0 ? std::chrono::steady_clock::time_point::max()
+                                          : std::chrono::steady_clock::now() + limit;
+    while (target == nullptr) {
+      if (!co_await wait_for_slot(be, out.get_executor(), until)) {
+        result.no_server_ = true;
+        result.queue_timed_out_ = true;
+        co_return result;
+      }
+      if (!be.any_usable()) {
+        result.no_server_ = true;
+        co_return result;
+      }
+      target = pick(be, keys);
+    }
   }
   const unsigned attempts = be.retries_ + 1;
   for (unsigned attempt = 0; attempt < attempts; ++attempt) {
@@ -164,6 +215,7 @@ void release_server(backend& be, server* s) {
   }
   be.balancer_->connection_closed(s->id_);
   s->current_.fetch_sub(1, std::memory_order_relaxed);
+  be.queue_.wake_one();
 }
 
 }  // namespace tandem::runtime::proxy

@@ -69,6 +69,7 @@ struct connect_result {
   server* server_ = nullptr;
   bool no_server_ = false;
   bool timed_out_ = false;
+  bool queue_timed_out_ = false;  // every server stayed full for timeout queue
 };
 awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* first,
                                          const balance::request_keys& keys,

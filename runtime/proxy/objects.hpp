@@ -6,8 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -140,6 +143,35 @@ struct server {
   std::atomic<std::uint64_t> total_{0};
 };
 
+// Requests waiting for a server slot (server maxconn), woken one at a time, in arrival order,
+// as slots free. A waiter's wake_ runs on the releasing thread and must only post to its own.
+struct request_queue {
+  struct waiter {
+    std::function<void()> wake_;
+  };
+  std::mutex mutex_;
+  std::deque<std::shared_ptr<waiter>> waiting_;
+
+  void push(std::shared_ptr<waiter> w) {
+    std::lock_guard lock(mutex_);
+    waiting_.push_back(std::move(w));
+  }
+  void remove(const std::shared_ptr<waiter>& w) {
+    std::lock_guard lock(mutex_);
+    std::erase(waiting_, w);
+  }
+  void wake_one() {
+    std::shared_ptr<waiter> w;
+    {
+      std::lock_guard lock(mutex_);
+      if (waiting_.empty()) return;
+      w = std::move(waiting_.front());
+      waiting_.pop_front();
+    }
+    w->wake_();
+  }
+};
+
 struct backend {
   std::string name_;
   mode mode_ = mode::tcp;
@@ -154,7 +186,7 @@ struct backend {
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
-  bool hash_balance_needs_headers_ = false;
+  request_queue queue_;
 
   server* find_server(std::string_view name) const {
     for (const auto& s : servers_) {
@@ -168,6 +200,15 @@ struct backend {
       if (s->up_.load(std::memory_order_relaxed) && !s->maintenance_.load() && !s->backup_) ++n;
     }
     return n;
+  }
+  // Some server, active or backup, could take traffic (were it not full).
+  bool any_usable() const {
+    for (const auto& s : servers_) {
+      if (s->up_.load(std::memory_order_relaxed) && !s->maintenance_.load() && s->weight_ != 0) {
+        return true;
+      }
+    }
+    return false;
   }
 };
 
