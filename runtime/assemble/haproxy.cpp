@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -680,6 +682,12 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     }
     set->frontends_.push_back(std::move(fe));
   }
+  // Backends are built first; the user reads the problems in file order.
+  std::stable_sort(result.problems_.begin(), result.problems_.end(),
+                   [](const problem& a, const problem& b) {
+                     return std::tie(a.position_.file_, a.position_.line_) <
+                            std::tie(b.position_.file_, b.position_.line_);
+                   });
   result.proxies_ = std::move(set);
   return result;
 }
