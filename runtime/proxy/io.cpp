@@ -26,44 +26,99 @@ io_result from(const error_code& ec, std::size_t n) {
 
 }  // namespace
 
-awaitable<io_result> read_some(tcp::socket& s, std::string& buffer, std::size_t max_bytes,
-                               milliseconds limit) {
-  const std::size_t old = buffer.size();
-  std::size_t room = max_bytes > old ? max_bytes - old : 0;
+constexpr std::size_t scratch_size = 16384;
+
+struct timed_io::watchdog {
+  explicit watchdog(asio::any_io_executor executor) : timer_(executor) {}
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point at_ = std::chrono::steady_clock::time_point::max();
+  tcp::socket* target_ = nullptr;
+  bool waiting_ = false;
+  bool fired_ = false;
+  bool closed_ = false;
+
+  static void wait(const std::shared_ptr<watchdog>& self) {
+    self->waiting_ = true;
+    self->timer_.async_wait([self](const error_code&) { on_timer(self); });
+  }
+
+  // Runs when the timer expires or is moved earlier: fires when the armed limit has passed,
+  // else waits again for it (or rests when nothing is armed).
+  static void on_timer(const std::shared_ptr<watchdog>& self) {
+    self->waiting_ = false;
+    if (self->closed_ || self->at_ == std::chrono::steady_clock::time_point::max()) {
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= self->at_) {
+      self->fired_ = true;
+      self->at_ = std::chrono::steady_clock::time_point::max();
+      if (self->target_ != nullptr) {
+        error_code ignored;
+        self->target_->cancel(ignored);
+      }
+      return;
+    }
+    self->timer_.expires_at(self->at_);
+    wait(self);
+  }
+};
+
+timed_io::timed_io(asio::any_io_executor executor)
+    : dog_(std::make_shared<watchdog>(executor)), scratch_(new char[scratch_size]) {}
+
+timed_io::~timed_io() {
+  dog_->closed_ = true;
+  dog_->timer_.cancel();
+}
+
+void timed_io::arm(tcp::socket& s, milliseconds limit) {
+  dog_->fired_ = false;
+  if (limit.count() == 0) {
+    dog_->at_ = std::chrono::steady_clock::time_point::max();
+    dog_->target_ = nullptr;
+    return;
+  }
+  dog_->target_ = &s;
+  dog_->at_ = std::chrono::steady_clock::now() + limit;
+  if (!dog_->waiting_) {
+    dog_->timer_.expires_at(dog_->at_);
+    watchdog::wait(dog_);
+  } else if (dog_->timer_.expiry() > dog_->at_) {
+    // Earlier than the wait in progress: moving the expiry cancels that wait, whose handler
+    // then waits again for at_.
+    dog_->timer_.expires_at(dog_->at_);
+  }
+}
+
+bool timed_io::disarm() {
+  dog_->at_ = std::chrono::steady_clock::time_point::max();
+  dog_->target_ = nullptr;
+  return dog_->fired_;
+}
+
+awaitable<io_result> timed_io::read_some(tcp::socket& s, std::string& buffer,
+                                         std::size_t max_bytes, milliseconds limit) {
+  const std::size_t room = max_bytes > buffer.size() ? max_bytes - buffer.size() : 0;
   if (room == 0) {
     co_return io_result{io_status::error, 0, asio::error::no_buffer_space};
   }
-  room = std::min<std::size_t>(room, 16384);
-  buffer.resize(old + room);
-  auto into = asio::buffer(buffer.data() + old, room);
-  if (limit.count() == 0) {
-    auto [ec, n] = co_await s.async_read_some(into, use_tuple);
-    buffer.resize(old + n);
-    co_return from(ec, n);
-  }
-  asio::steady_timer timer(s.get_executor(), limit);
-  auto outcome = co_await (s.async_read_some(into, use_tuple) || timer.async_wait(use_tuple));
-  if (outcome.index() == 1) {
-    buffer.resize(old);
+  arm(s, limit);
+  auto [ec, n] = co_await s.async_read_some(
+      asio::buffer(scratch_.get(), std::min(room, scratch_size)), use_tuple);
+  if (disarm()) {
     co_return io_result{io_status::timeout, 0, asio::error::timed_out};
   }
-  auto [ec, n] = std::get<0>(outcome);
-  buffer.resize(old + n);
+  buffer.append(scratch_.get(), n);
   co_return from(ec, n);
 }
 
-awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit) {
-  if (limit.count() == 0) {
-    auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), use_tuple);
-    co_return from(ec, n);
-  }
-  asio::steady_timer timer(s.get_executor(), limit);
-  auto outcome =
-      co_await (asio::async_write(s, asio::buffer(data), use_tuple) || timer.async_wait(use_tuple));
-  if (outcome.index() == 1) {
+awaitable<io_result> timed_io::write_all(tcp::socket& s, std::string_view data,
+                                         milliseconds limit) {
+  arm(s, limit);
+  auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), use_tuple);
+  if (disarm()) {
     co_return io_result{io_status::timeout, 0, asio::error::timed_out};
   }
-  auto [ec, n] = std::get<0>(outcome);
   co_return from(ec, n);
 }
 

@@ -44,11 +44,31 @@ struct io_result {
   error_code error_;
 };
 
-// Reads what is available into `buffer` (appended), waiting at most `limit` (0: no limit).
-awaitable<io_result> read_some(tcp::socket& s, std::string& buffer, std::size_t max_bytes,
-                               milliseconds limit);
-// Writes all of `data`, waiting at most `limit` (0: no limit).
-awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit);
+// Socket reads and writes bounded by HAProxy's timeouts (a zero timeout is no limit), without
+// a timer operation per call: one timer per object, re-armed only when a limit would end
+// before the one it is waiting for, cancels the socket whose operation overran. One operation
+// at a time per object (a relay's two directions use one each). Reads land in a scratch
+// buffer and only the bytes read are appended.
+class timed_io {
+ public:
+  explicit timed_io(asio::any_io_executor executor);
+  ~timed_io();
+  timed_io(const timed_io&) = delete;
+  timed_io& operator=(const timed_io&) = delete;
+
+  // Reads what is available, appended to `buffer` (which is not to grow past `max_bytes`).
+  awaitable<io_result> read_some(tcp::socket& s, std::string& buffer, std::size_t max_bytes,
+                                 milliseconds limit);
+  // Writes all of `data`.
+  awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit);
+
+ private:
+  struct watchdog;
+  void arm(tcp::socket& s, milliseconds limit);
+  bool disarm();  // true when the limit fired
+  std::shared_ptr<watchdog> dog_;
+  std::unique_ptr<char[]> scratch_;
+};
 
 tcp::endpoint to_endpoint(const sockaddr_storage& address, socklen_t length);
 

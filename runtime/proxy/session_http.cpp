@@ -127,6 +127,7 @@ class http_session {
   http_session(tcp::socket client, session_env env)
       : client_(std::move(client)),
         upstream_(client_.get_executor()),
+        io_(client_.get_executor()),
         env_(env),
         fe_(env.frontend_),
         source_(env.proxies_, env.frontend_) {
@@ -178,7 +179,7 @@ class http_session {
     if (keep && !request_body_done_) {
       keep = co_await drain_body();
     }
-    const io_result w = co_await write_all(client_, response, fe_.timeouts_.client_);
+    const io_result w = co_await io_.write_all(client_, response, fe_.timeouts_.client_);
     co_return keep && w.status_ == io_status::ok;
   }
 
@@ -199,7 +200,7 @@ class http_session {
           in_.erase(0, take);
           left -= take;
           if (left == 0) co_return true;
-          const io_result r = co_await read_some(client_, in_, read_chunk, fe_.timeouts_.client_);
+          const io_result r = co_await io_.read_some(client_, in_, read_chunk, fe_.timeouts_.client_);
           if (r.status_ != io_status::ok) co_return false;
         }
       }
@@ -215,7 +216,7 @@ class http_session {
             if (st.done_) co_return true;
           }
           if (seen > most) co_return false;
-          const io_result r = co_await read_some(client_, in_, read_chunk, fe_.timeouts_.client_);
+          const io_result r = co_await io_.read_some(client_, in_, read_chunk, fe_.timeouts_.client_);
           if (r.status_ != io_status::ok) co_return false;
         }
       }
@@ -233,7 +234,7 @@ class http_session {
 
   // An answer of the HTTP/1 layer to a request it could not read (400, 408, 422).
   awaitable<bool> send_connection_error(unsigned status) {
-    co_await write_all(client_,
+    co_await io_.write_all(client_,
                        error_response(status, nullptr, &fe_.error_pages_,
                                       http::error_origin::connection),
                        fe_.timeouts_.client_);
@@ -281,7 +282,7 @@ class http_session {
     const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
     for (;;) {
       if (!in_.empty()) {
-        request_ = http::request_head{};
+        // The parser clears the head and reuses its strings and vector.
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
         if (parsed_.state_ == http::parse_state::done) co_return true;
         if (parsed_.state_ == http::parse_state::error) {
@@ -291,7 +292,7 @@ class http_session {
           co_return co_await send_connection_error(400);
         }
       }
-      const io_result r = co_await read_some(client_, in_, max_bytes + 1, remaining(deadline));
+      const io_result r = co_await io_.read_some(client_, in_, max_bytes + 1, remaining(deadline));
       if (r.status_ == io_status::timeout) {
         // An idle keep-alive connection ends silently; a request that does not arrive in time
         // gets HAProxy's 408.
@@ -370,24 +371,41 @@ class http_session {
 
   // Forwards the body announced by `f` from `from` to `to`, starting with the bytes already
   // in `pending` (anything after the body stays there: the next pipelined message).
+  // `head` (may be empty) goes out with the body's first bytes in one write: most small
+  // messages then cost one send, as in HAProxy. It is cleared once written.
   awaitable<bool> forward_body(tcp::socket& from, tcp::socket& to, std::string& pending,
                                const http::framing& f, milliseconds read_limit,
-                               milliseconds write_limit) {
+                               milliseconds write_limit, std::string& head) {
+    auto send = [&](std::string_view bytes) -> awaitable<bool> {
+      io_result w;
+      if (head.empty() && bytes.empty()) {
+        co_return true;
+      }
+      if (head.empty()) {
+        w = co_await io_.write_all(to, bytes, write_limit);
+      } else {
+        head.append(bytes);
+        w = co_await io_.write_all(to, head, write_limit);
+        head.clear();
+      }
+      co_return w.status_ == io_status::ok;
+    };
     switch (f.kind_) {
       case http::body_kind::none:
-        co_return true;
+        co_return co_await send({});
       case http::body_kind::length: {
         std::uint64_t left = f.length_;
         for (;;) {
-          const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left, pending.size()));
-          if (take != 0) {
-            const io_result w = co_await write_all(to, std::string_view(pending).substr(0, take), write_limit);
+          const std::size_t take =
+              static_cast<std::size_t>(std::min<std::uint64_t>(left, pending.size()));
+          if (take != 0 || !head.empty()) {
+            const bool ok = co_await send(std::string_view(pending).substr(0, take));
             pending.erase(0, take);
-            if (w.status_ != io_status::ok) co_return false;
+            if (!ok) co_return false;
             left -= take;
           }
           if (left == 0) co_return true;
-          const io_result r = co_await read_some(from, pending, read_chunk, read_limit);
+          const io_result r = co_await io_.read_some(from, pending, read_chunk, read_limit);
           if (r.status_ != io_status::ok) co_return false;
         }
       }
@@ -398,6 +416,7 @@ class http_session {
         std::string data;
         std::string trailers;
         std::string framed;
+        if (!head.empty() && !co_await send({})) co_return false;
         for (;;) {
           if (!pending.empty()) {
             data.clear();
@@ -422,24 +441,22 @@ class http_session {
               append_trailers(trailers, framed);
               framed += "\r\n";
             }
-            if (!framed.empty()) {
-              const io_result w = co_await write_all(to, framed, write_limit);
-              if (w.status_ != io_status::ok) co_return false;
-            }
+            if (!framed.empty() && !co_await send(framed)) co_return false;
             if (st.done_) co_return true;
           }
-          const io_result r = co_await read_some(from, pending, read_chunk, read_limit);
+          const io_result r = co_await io_.read_some(from, pending, read_chunk, read_limit);
           if (r.status_ != io_status::ok) co_return false;
         }
       }
       case http::body_kind::until_close: {
+        if (!head.empty() && !co_await send({})) co_return false;
         for (;;) {
           if (!pending.empty()) {
-            const io_result w = co_await write_all(to, pending, write_limit);
+            const bool ok = co_await send(pending);
             pending.clear();
-            if (w.status_ != io_status::ok) co_return false;
+            if (!ok) co_return false;
           }
-          const io_result r = co_await read_some(from, pending, read_chunk, read_limit);
+          const io_result r = co_await io_.read_some(from, pending, read_chunk, read_limit);
           if (r.status_ == io_status::closed) co_return true;
           if (r.status_ != io_status::ok) co_return false;
         }
@@ -508,7 +525,7 @@ class http_session {
         if (pr.state_ == http::parse_state::error) co_return 502;
         if (out_.size() >= fe_.limits_.max_raw_head_bytes_) co_return 502;
       }
-      const io_result r = co_await read_some(upstream_, out_, fe_.limits_.max_raw_head_bytes_ + 1, wait);
+      const io_result r = co_await io_.read_some(upstream_, out_, fe_.limits_.max_raw_head_bytes_ + 1, wait);
       if (r.status_ == io_status::timeout) co_return 504;
       if (r.status_ != io_status::ok) co_return out_.empty() ? 1 : 502;  // 1: closed before any byte
     }
@@ -659,7 +676,7 @@ class http_session {
         upstream_backend_ = backend_;
         out_.clear();
       }
-      const io_result w = co_await write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+      const io_result w = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
       if (w.status_ == io_status::ok) break;
       // A reused connection the server had closed: one new connection, as HAProxy retries.
       drop_upstream();
@@ -672,7 +689,7 @@ class http_session {
     bool body_sent = false;
     if (!request_framing_.expect_continue_) {
       if (!co_await forward_body(client_, upstream_, in_, request_framing_,
-                                 fe_.timeouts_.client_, backend_->timeouts_.server_)) {
+                                 fe_.timeouts_.client_, backend_->timeouts_.server_, no_head_)) {
         drop_upstream();
         co_return false;
       }
@@ -692,7 +709,7 @@ class http_session {
         upstream_counted_ = true;
         upstream_backend_ = backend_;
         reused = false;
-        const io_result w2 = co_await write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+        const io_result w2 = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
         if (w2.status_ != io_status::ok) {
           drop_upstream();
           co_return co_await send_error(502, client_close);
@@ -708,13 +725,14 @@ class http_session {
         std::string interim;
         http::write_response_head(response, interim);
         out_.erase(0, response_consumed_);
-        if ((co_await write_all(client_, interim, fe_.timeouts_.client_)).status_ != io_status::ok) {
+        if ((co_await io_.write_all(client_, interim, fe_.timeouts_.client_)).status_ != io_status::ok) {
           drop_upstream();
           co_return false;
         }
         if (!body_sent) {
           if (!co_await forward_body(client_, upstream_, in_, request_framing_,
-                                     fe_.timeouts_.client_, backend_->timeouts_.server_)) {
+                                     fe_.timeouts_.client_, backend_->timeouts_.server_,
+                                     no_head_)) {
             drop_upstream();
             co_return false;
           }
@@ -756,19 +774,20 @@ class http_session {
     } else if (keep_client && request_.version_minor_ == 0) {
       response.headers_.push_back({"connection", "keep-alive"});
     }
-    std::string response_bytes;
-    response_bytes.reserve(512);
-    http::write_response_head(response, response_bytes);
-    if ((co_await write_all(client_, response_bytes, fe_.timeouts_.client_)).status_ != io_status::ok) {
-      drop_upstream();
-      co_return false;
-    }
+    response_bytes_.clear();
+    http::write_response_head(response, response_bytes_);
     if (tunnel) {
+      if ((co_await io_.write_all(client_, response_bytes_, fe_.timeouts_.client_)).status_ !=
+          io_status::ok) {
+        drop_upstream();
+        co_return false;
+      }
       co_await tunnel_both();
       co_return false;
     }
     if (!co_await forward_body(upstream_, client_, out_, response_framing,
-                               backend_->timeouts_.server_, fe_.timeouts_.client_)) {
+                               backend_->timeouts_.server_, fe_.timeouts_.client_,
+                               response_bytes_)) {
       drop_upstream();
       co_return false;
     }
@@ -784,11 +803,11 @@ class http_session {
     const milliseconds idle = first_of(backend_->timeouts_.tunnel_, fe_.timeouts_.client_);
     // Bytes already read beyond the heads go first.
     if (!in_.empty()) {
-      co_await write_all(upstream_, in_, idle);
+      co_await io_.write_all(upstream_, in_, idle);
       in_.clear();
     }
     if (!out_.empty()) {
-      co_await write_all(client_, out_, idle);
+      co_await io_.write_all(client_, out_, idle);
       out_.clear();
     }
     co_await (pump(client_, upstream_, idle) && pump(upstream_, client_, idle));
@@ -796,10 +815,11 @@ class http_session {
   }
 
   static awaitable<void> pump(tcp::socket& from, tcp::socket& to, milliseconds idle) {
+    timed_io io_(from.get_executor());
     std::string buffer;
     for (;;) {
       buffer.clear();
-      const io_result r = co_await read_some(from, buffer, read_chunk, idle);
+      const io_result r = co_await io_.read_some(from, buffer, read_chunk, idle);
       error_code ignored;
       if (r.status_ != io_status::ok) {
         if (r.error_ == asio::error::eof) {
@@ -810,7 +830,7 @@ class http_session {
         }
         co_return;
       }
-      if ((co_await write_all(to, buffer, idle)).status_ != io_status::ok) {
+      if ((co_await io_.write_all(to, buffer, idle)).status_ != io_status::ok) {
         from.close(ignored);
         to.close(ignored);
         co_return;
@@ -820,6 +840,7 @@ class http_session {
 
   tcp::socket client_;
   tcp::socket upstream_;
+  timed_io io_;
   session_env env_;
   frontend& fe_;
   session_source source_;
@@ -828,6 +849,8 @@ class http_session {
   std::array<std::uint8_t, 16> address_bytes_{};
   balance::request_keys keys_;
 
+  std::string response_bytes_;  // the response head being written (kept for its capacity)
+  std::string no_head_;         // forward_body's head when there is none to add
   std::string in_;   // bytes from the client not yet handled
   std::string out_;  // bytes from the server not yet handled
   http::request_head request_;

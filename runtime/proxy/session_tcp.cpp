@@ -16,11 +16,12 @@ namespace {
 // Copies `from` to `to` until `from` ends, then passes the end on as a shutdown of `to`'s
 // sending side. `idle` bounds each wait for data.
 awaitable<void> transfer(tcp::socket& from, tcp::socket& to, milliseconds idle) {
+  timed_io io(from.get_executor());
   std::string buffer;
   buffer.reserve(16384);
   for (;;) {
     buffer.clear();
-    const io_result r = co_await read_some(from, buffer, 16384, idle);
+    const io_result r = co_await io.read_some(from, buffer, 16384, idle);
     if (r.status_ != io_status::ok) {
       error_code ignored;
       if (r.status_ == io_status::closed && r.error_ == asio::error::eof) {
@@ -32,7 +33,7 @@ awaitable<void> transfer(tcp::socket& from, tcp::socket& to, milliseconds idle) 
       }
       co_return;
     }
-    const io_result w = co_await write_all(to, buffer, idle);
+    const io_result w = co_await io.write_all(to, buffer, idle);
     if (w.status_ != io_status::ok) {
       error_code ignored;
       from.close(ignored);
@@ -77,6 +78,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
 
   // tcp-request content rules and use_backend conditions may read the first bytes: wait for
   // them up to inspect-delay, as HAProxy does, only when something needs them.
+  timed_io io(client.get_executor());
   std::string early;
   const bool inspects = fe.inspect_delay_.count() != 0;
   if (inspects) {
@@ -97,7 +99,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
       if (decided) break;
       const auto now = std::chrono::steady_clock::now();
       if (now >= until) break;
-      const io_result r = co_await read_some(
+      const io_result r = co_await io.read_some(
           client, early, 16384,
           std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
       if (r.status_ == io_status::closed || r.status_ == io_status::error) co_return;
@@ -141,7 +143,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     co_return;  // HAProxy closes the client connection
   }
   if (!early.empty()) {
-    const io_result w = co_await write_all(upstream, early, be->timeouts_.server_);
+    const io_result w = co_await io.write_all(upstream, early, be->timeouts_.server_);
     if (w.status_ != io_status::ok) {
       release_server(*be, c.server_);
       co_return;
