@@ -204,6 +204,14 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
     return exit_failure;
   }
   runtime::proxy::proxy_set& proxies = *assembled.proxies_;
+  for (auto& fe : proxies.frontends_) {
+    for (runtime::proxy::listen_address& l : fe->listeners_) {
+      if (l.position_.has_file() && sources.contains(l.position_.file_)) {
+        l.origin_ = std::string(sources.file(l.position_.file_).name()) + ':' +
+                    std::to_string(l.position_.line_);
+      }
+    }
+  }
   bool any_listener = false;
   for (const auto& fe : proxies.frontends_) {
     any_listener = any_listener || !fe->listeners_.empty();

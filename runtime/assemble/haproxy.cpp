@@ -562,6 +562,7 @@ bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
           c.error(b.position_, "bind '" + a.text_ + "': " + error);
           break;
         }
+        l.position_ = b.position_;
         l.text_ = a.host_.empty() ? "*" : a.host_;
         l.text_ += ':';
         l.text_ += std::to_string(port);

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "parsers/common/position.hpp"
 #include "runtime/proxy/acl/condition.hpp"
 #include "runtime/proxy/acl/regex.hpp"
 #include "runtime/proxy/balance/balancer.hpp"
@@ -216,6 +217,8 @@ struct listen_address {
   sockaddr_storage address_{};
   socklen_t length_ = 0;
   std::string text_;  // for messages
+  parsers::source_position position_;  // of its bind line
+  std::string origin_;  // "file:line" of its bind line, for messages (set by the front-end)
   int backlog_ = 0;
   std::string interface_;
   bool transparent_ = false;

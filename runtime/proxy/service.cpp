@@ -80,8 +80,9 @@ struct service::impl {
       acc->listen(a.backlog_ > 0 ? a.backlog_ : SOMAXCONN, ec);
     }
     if (ec) {
-      error = "Starting " + std::string(fe.mode_ == mode::http ? "frontend " : "proxy ") +
-              fe.name_ + ": cannot bind socket (" + ec.message() + ") [" + a.text_ + "]";
+      // HAProxy 2.6's words for it.
+      error = "Binding [" + a.origin_ + "] for frontend " + fe.name_ + ": cannot bind socket (" +
+              ec.message() + ") for [" + a.text_ + "]";
       return false;
     }
     acceptors_.push_back({&fe, thread, std::move(acc)});
