@@ -36,14 +36,10 @@ IMPLS = ("haproxy", "tandem")
 # What Tandem does not do as HAProxy yet, measured against the runtime (issue 5).
 BUFFERING = "option http-buffer-request (HAProxy answers 100-continue itself) is not implemented yet"
 CASE_ADJUST = "h1-case-adjust / option h1-case-adjust-bogus-server are not implemented yet"
-AUTH = "userlists and the http_auth fetch are not implemented yet"
-LEGACY = "reqrep with back-references is not translated to a runnable rule yet"
 
 TANDEM_PENDING: dict[str, str] = {
     "test_http_messaging.py::test_expect_100_continue_answered_by_haproxy_when_buffering": BUFFERING,
     "test_http_messaging.py::test_h1_case_adjust_restores_names_for_a_bogus_server": CASE_ADJUST,
-    "test_http_rules.py::test_auth_challenges_then_lets_the_user_through": AUTH,
-    "test_legacy_rules.py::test_legacy_form_on_tandem[reqrep]": LEGACY,
 }
 
 

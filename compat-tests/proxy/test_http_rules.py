@@ -247,6 +247,38 @@ def test_auth_challenges_then_lets_the_user_through(proxy, http_server, port):
     assert s.requests[0].header("authorization") == f"Basic {good}"
 
 
+def test_auth_groups_and_hashed_passwords(proxy, http_server, port):
+    # bob's password is "secret6" as SHA-512 crypt(3) (openssl passwd -6 -salt abcdefgh).
+    sha512 = ("$6$abcdefgh$xCmU6eXePqd8uT3.jYlk3Fgv/roflqiCi/twHrvHhPTT4qT0rTqu/3ZTFEf6uqFcl7eKyk81"
+              "ngZEadU/ehEy51")
+    fp, s = one_backend(proxy, http_server, port, """
+        acl is_admin http_auth_group(users) admins
+        http-request auth realm Admins if { path_beg /admin } !is_admin
+        http-request auth realm Private unless { http_auth(users) }
+        http-request set-header X-User %[http_auth_user]
+    """, extra=f"""
+        userlist users
+            group admins users bob
+            group staff
+            user alice insecure-password secret groups staff
+            user bob password {sha512}
+    """)
+
+    def as_user(credentials: bytes, path: str):
+        token = base64.b64encode(credentials).decode()
+        return get(fp, path, headers=[("Authorization", f"Basic {token}")])
+
+    denied = as_user(b"alice:secret", "/admin")
+    assert denied.status == 401
+    assert denied.header("www-authenticate") == 'Basic realm="Admins"'
+    assert as_user(b"bob:secret6", "/admin").status == 200
+    wrong = as_user(b"bob:secret", "/page")
+    assert wrong.header("www-authenticate") == 'Basic realm="Private"'
+    assert as_user(b"alice:secret", "/page").status == 200
+    assert [(r.target, r.header("x-user")) for r in s.requests] == [("/admin", "bob"),
+                                                                    ("/page", "alice")]
+
+
 def test_tarpit_answers_500_after_the_tarpit_timeout(proxy, http_server, port):
     import time
     fp, s = one_backend(proxy, http_server, port, "http-request tarpit if { path /bot }",

@@ -503,7 +503,7 @@ class analyser {
                  "'" + keyword + "' expects a name as its argument");
     }
     if (b_.scope_ == scope::userlist) {
-      b_.model_.userlists_.push_back(userlist{name, {}, {}, where});
+      b_.model_.userlists_.push_back(userlist{name, {}, {}, where, {}});
       b_.userlist_ = &b_.model_.userlists_.back();
       return;
     }

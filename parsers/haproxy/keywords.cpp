@@ -702,7 +702,22 @@ void u_user(const directive& d, builder& b, diagnostics&) {
 
 void u_group(const directive& d, builder& b, diagnostics&) {
   if (b.userlist_ != nullptr) {
-    b.userlist_->groups_.push_back(d.arguments()[0].value_);
+    const auto args = d.arguments();
+    b.userlist_->groups_.push_back(args[0].value_);
+    userlist_group g;
+    g.name_ = args[0].value_;
+    g.position_ = d.position();
+    for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
+      if (args[i].value_ == "users") {
+        std::string_view u = args[i + 1].value_;
+        while (!u.empty()) {
+          const std::size_t comma = u.find(',');
+          g.users_.emplace_back(u.substr(0, comma));
+          u = comma == std::string_view::npos ? std::string_view() : u.substr(comma + 1);
+        }
+      }
+    }
+    b.userlist_->group_lines_.push_back(std::move(g));
   }
 }
 

@@ -197,11 +197,19 @@ struct userlist_user {
   source_position position_;
 };
 
+// `group NAME [users a,b]`.
+struct userlist_group {
+  std::string name_;
+  std::vector<std::string> users_;
+  source_position position_;
+};
+
 struct userlist {
   std::string name_;
   std::vector<std::string> groups_;
   std::vector<userlist_user> users_;
   source_position position_;
+  std::vector<userlist_group> group_lines_;  // each `group` line with its users, in order
 };
 
 // The sections the runtime does not model yet (peers, resolvers, mailers, program,

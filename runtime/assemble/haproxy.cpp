@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "runtime/assemble/check_spec.hpp"
+#include "runtime/proxy/legacy_rules.hpp"
 #include "runtime/proxy/rules.hpp"
 
 namespace tandem::runtime::assemble {
@@ -24,6 +25,7 @@ namespace {
 
 struct context {
   haproxy_result& result_;
+  const acl::userlist_set* userlists_ = nullptr;  // what http_auth(L) may name
   void error(const parsers::source_position& at, std::string message) {
     result_.problems_.push_back({at, std::move(message), true});
   }
@@ -202,7 +204,7 @@ std::unique_ptr<acl::condition> condition_of(const std::vector<std::string>& wor
 std::unique_ptr<acl::format_string> format_of(const std::string& text,
                                               const parsers::source_position& at, context& c) {
   std::string error;
-  std::unique_ptr<acl::format_string> f = acl::compile_format(text, error);
+  std::unique_ptr<acl::format_string> f = acl::compile_format(text, error, c.userlists_);
   if (!f) c.error(at, error);
   return f;
 }
@@ -360,15 +362,106 @@ std::optional<http_rule> rule_of(const model::rule& r, const acl::acl_set& acls,
   return rule;
 }
 
+// HAProxy 1.x's req*/rsp* lines that the model kept under their old keyword.
+struct legacy_keyword {
+  std::string_view name_;
+  http_action action_;
+  bool ignore_case_;
+  bool response_;
+  std::size_t arguments_;  // regex [replacement], or the line of reqadd/rspadd
+};
+constexpr legacy_keyword legacy_keywords[] = {
+    {"reqrep", http_action::legacy_replace, false, false, 2},
+    {"reqirep", http_action::legacy_replace, true, false, 2},
+    {"reqdel", http_action::legacy_delete, false, false, 1},
+    {"reqidel", http_action::legacy_delete, true, false, 1},
+    {"reqallow", http_action::legacy_allow, false, false, 1},
+    {"reqiallow", http_action::legacy_allow, true, false, 1},
+    {"reqdeny", http_action::legacy_deny, false, false, 1},
+    {"reqideny", http_action::legacy_deny, true, false, 1},
+    {"reqtarpit", http_action::legacy_tarpit, false, false, 1},
+    {"reqitarpit", http_action::legacy_tarpit, true, false, 1},
+    {"reqadd", http_action::legacy_add, false, false, 1},
+    {"rsprep", http_action::legacy_replace, false, true, 2},
+    {"rspirep", http_action::legacy_replace, true, true, 2},
+    {"rspdel", http_action::legacy_delete, false, true, 1},
+    {"rspidel", http_action::legacy_delete, true, true, 1},
+    {"rspdeny", http_action::legacy_deny, false, true, 1},
+    {"rspideny", http_action::legacy_deny, true, true, 1},
+    {"rspadd", http_action::legacy_add, false, true, 1},
+};
+
+const legacy_keyword* find_legacy(std::string_view keyword) {
+  for (const legacy_keyword& k : legacy_keywords) {
+    if (k.name_ == keyword)
+      return &k;
+  }
+  return nullptr;
+}
+
+std::optional<http_rule> legacy_rule_of(const model::rule& r, const legacy_keyword& k,
+                                        const acl::acl_set& acls, context& c) {
+  auto [action, cond_words] = split_condition(r.words_);
+  if (action.size() < k.arguments_) {
+    c.error(r.position_, "'" + r.keyword_ + "' expects " +
+                             (k.arguments_ == 2 ? "<search> and <replace>" : "an argument"));
+    return std::nullopt;
+  }
+  http_rule rule;
+  rule.action_ = k.action_;
+  if (k.action_ == http_action::legacy_add) {
+    rule.line_ = action[0];
+  } else {
+    std::string error;
+    rule.regex_ = compile_regex(action[0], k.ignore_case_, error);
+    if (!rule.regex_) {
+      c.error(r.position_, error);
+      return std::nullopt;
+    }
+    if (k.arguments_ == 2)
+      rule.line_ = action[1];
+  }
+  rule.condition_ = condition_of(cond_words, acls, r.position_, c);
+  return rule;
+}
+
 void rules_of(const model::proxy& p, const acl::acl_set& acls,
               const std::map<unsigned, std::string>& errors, std::vector<http_rule>& requests,
               std::vector<http_rule>& responses, std::vector<tcp_rule>* tcp_rules,
               milliseconds* inspect_delay, context& c) {
+  // HAProxy 1.x ran a proxy's `block` lines first, then its http-request rules, its req*
+  // filters, its reqadd lines; http-response rules, then rsp* filters, then rspadd. The model
+  // keeps file order and lowers some of these lines to modern rules: put them back in place.
+  std::vector<http_rule> blocks, request_filters, request_adds, response_filters, response_adds;
   for (const model::rule& r : p.rules_) {
+    const std::string_view origin = r.lowered_from_.empty() ? r.keyword_ : r.lowered_from_;
+    std::vector<http_rule>* request_group = origin == "block"           ? &blocks
+                                            : origin == "reqadd"        ? &request_adds
+                                            : origin.starts_with("req") ? &request_filters
+                                                                        : &requests;
+    std::vector<http_rule>* response_group = origin == "rspadd"          ? &response_adds
+                                             : origin.starts_with("rsp") ? &response_filters
+                                                                         : &responses;
     if (r.keyword_ == "http-request" || r.keyword_ == "redirect" || r.keyword_ == "block") {
-      if (auto rule = rule_of(r, acls, errors, c)) requests.push_back(std::move(*rule));
+      if (auto rule = rule_of(r, acls, errors, c))
+        request_group->push_back(std::move(*rule));
     } else if (r.keyword_ == "http-response") {
-      if (auto rule = rule_of(r, acls, errors, c)) responses.push_back(std::move(*rule));
+      if (auto rule = rule_of(r, acls, errors, c))
+        response_group->push_back(std::move(*rule));
+    } else if (const legacy_keyword* k = find_legacy(r.keyword_)) {
+      if (auto rule = legacy_rule_of(r, *k, acls, c)) {
+        (k->response_ ? response_group : request_group)->push_back(std::move(*rule));
+      }
+    } else if (r.keyword_ == "reqpass" || r.keyword_ == "reqipass") {
+      // 1.8 gave a matching reqpass no effect at all (apply_filter_to_req_*() skip ACT_PASS).
+    } else if (r.keyword_ == "reqsetbe" || r.keyword_ == "reqisetbe") {
+      // Frontends turn these into backend switches (assemble_haproxy); 1.x never switched
+      // from a backend.
+      if (tcp_rules == nullptr) {
+        c.warning(r.position_, "'" + r.keyword_ + "' in backend '" + p.name_ +
+                                   "' has no effect: HAProxy 1.x switched backends from frontends "
+                                   "only");
+      }
     } else if (r.keyword_ == "tcp-request") {
       if (tcp_rules == nullptr) continue;
       auto [action, cond_words] = split_condition(r.words_);
@@ -401,6 +494,95 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
                                ") is not supported by Tandem's proxy yet");
     }
   }
+  requests.insert(requests.begin(), std::make_move_iterator(blocks.begin()),
+                  std::make_move_iterator(blocks.end()));
+  for (auto* group : {&request_filters, &request_adds}) {
+    requests.insert(requests.end(), std::make_move_iterator(group->begin()),
+                    std::make_move_iterator(group->end()));
+  }
+  for (auto* group : {&response_filters, &response_adds}) {
+    responses.insert(responses.end(), std::make_move_iterator(group->begin()),
+                     std::make_move_iterator(group->end()));
+  }
+}
+
+// reqsetbe/reqisetbe REGEX BACKEND [if COND]: 1.x switched to BACKEND when a line of the request
+// matched, before the use_backend rules.
+void legacy_switches_of(const model::proxy& p, const proxy_set& set, const acl::acl_set& acls,
+                        std::vector<backend_switch>& switches, context& c) {
+  for (const model::rule& r : p.rules_) {
+    if (r.keyword_ != "reqsetbe" && r.keyword_ != "reqisetbe")
+      continue;
+    auto [action, cond_words] = split_condition(r.words_);
+    if (action.size() < 2) {
+      c.error(r.position_, "'" + r.keyword_ + "' expects <search> and <backend>");
+      continue;
+    }
+    if (set.find_backend(action[1]) == nullptr) {
+      c.error(r.position_, "'" + r.keyword_ + "': no backend named '" + action[1] + "'");
+      continue;
+    }
+    std::string error;
+    std::shared_ptr<const acl::regex> re =
+        compile_regex(action[0], r.keyword_ == "reqisetbe", error);
+    if (!re) {
+      c.error(r.position_, error);
+      continue;
+    }
+    backend_switch s;
+    s.backend_ = action[1];
+    s.condition_ =
+        legacy_line_condition(std::move(re), condition_of(cond_words, acls, r.position_, c));
+    switches.push_back(std::move(s));
+  }
+}
+
+// The userlist sections, with HAProxy 2.6's checks (cfgparse-global.c, auth.c's
+// userlist_postinit()).
+std::shared_ptr<acl::userlist_set> userlists_of(const model::config_model& m, context& c) {
+  auto set = std::make_shared<acl::userlist_set>();
+  for (const model::userlist& ul : m.userlists_) {
+    auto list = std::make_shared<acl::userlist>(ul.name_);
+    for (const model::userlist_group& g : ul.group_lines_) {
+      if (!list->add_group(g.name_)) {
+        c.warning(g.position_,
+                  "ignoring duplicated group '" + g.name_ + "' in userlist '" + ul.name_ + "'");
+      }
+    }
+    std::vector<const model::userlist_user*> kept;
+    for (const model::userlist_user& u : ul.users_) {
+      // No password (or an empty hash): the user never authenticates.
+      std::optional<std::string> password;
+      if (u.insecure_ || !u.password_.empty())
+        password = u.password_;
+      if (list->add_user(u.name_, std::move(password), u.insecure_)) {
+        kept.push_back(&u);
+      } else {
+        c.warning(u.position_,
+                  "ignoring duplicated user '" + u.name_ + "' in userlist '" + ul.name_ + "'");
+      }
+    }
+    for (const model::userlist_user* u : kept) {
+      for (const std::string& g : u->groups_) {
+        if (!g.empty() && !list->join(u->name_, g)) {
+          c.error(u->position_, "userlist '" + ul.name_ + "': no such group '" + g +
+                                    "' specified in user '" + u->name_ + "'");
+        }
+      }
+    }
+    for (const model::userlist_group& g : ul.group_lines_) {
+      for (const std::string& u : g.users_) {
+        if (!u.empty() && !list->join(u, g.name_)) {
+          c.error(g.position_, "userlist '" + ul.name_ + "': no such user '" + u +
+                                   "' specified in group '" + g.name_ + "'");
+        }
+      }
+    }
+    if (!set->add(std::move(list))) {
+      c.warning(ul.position_, "ignoring duplicated userlist '" + ul.name_ + "'");
+    }
+  }
+  return set;
 }
 
 std::map<unsigned, std::string> error_pages_of(const model::proxy& p, context& c) {
@@ -599,6 +781,8 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   haproxy_result result;
   context c{result};
   auto set = std::make_unique<proxy_set>();
+  set->userlists_ = userlists_of(m, c);
+  c.userlists_ = set->userlists_.get();
   set->global_maxconn_ = m.global_.maxconn_.value_or(0);
   set->threads_ = m.global_.nbthread_.value_or(0);
 
@@ -635,6 +819,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   for (const model::proxy& p : m.proxies_) {
     if (p.disabled_) continue;
     acl::acl_set& acls = acl_sets[&p];
+    acls.use_userlists(c.userlists_);
     for (const model::acl& a : p.acls_) {
       std::string error;
       if (!acls.add(a.name_, a.criterion_, error)) c.error(a.position_, error);
@@ -666,6 +851,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if (p.mode_ != model::proxy_mode::http && p.mode_ != model::proxy_mode::tcp) {
       c.error(p.position_, "mode of '" + p.name_ + "' is not supported by Tandem's proxy yet");
     }
+    legacy_switches_of(p, *set, fe->acls_, fe->switches_, c);
     for (const model::backend_switch& sw : p.use_backends_) {
       backend_switch s;
       if (sw.backend_.find("%[") != std::string::npos) {

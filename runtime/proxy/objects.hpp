@@ -21,6 +21,7 @@
 #include "parsers/common/position.hpp"
 #include "runtime/proxy/acl/condition.hpp"
 #include "runtime/proxy/acl/regex.hpp"
+#include "runtime/proxy/acl/userlist.hpp"
 #include "runtime/proxy/balance/balancer.hpp"
 #include "runtime/proxy/http/message.hpp"
 
@@ -90,6 +91,13 @@ enum class http_action : std::uint8_t {
   return_,
   set_var,
   set_status,
+  // HAProxy 1.x's req*/rsp* filters, run with their 1.8 meaning (legacy_rules.hpp).
+  legacy_replace,  // reqrep, reqirep, rsprep, rspirep
+  legacy_delete,   // reqdel, reqidel, rspdel, rspidel (regexes del-header cannot say)
+  legacy_allow,    // reqallow, reqiallow
+  legacy_deny,     // reqdeny, reqideny, rspdeny, rspideny
+  legacy_tarpit,   // reqtarpit, reqitarpit
+  legacy_add,      // reqadd, rspadd (lines add-header cannot say)
 };
 
 enum class redirect_kind : std::uint8_t { location, prefix, scheme };
@@ -107,6 +115,7 @@ struct http_rule {
   std::string content_type_;  // return
   std::string body_;          // return (string / errorfile content)
   std::unique_ptr<acl::condition> condition_;  // nullptr: always
+  std::string line_;  // legacy rules: the replacement or added line, as written
 };
 
 // `use_backend NAME [if COND]`; the name may be a log-format string.
@@ -247,6 +256,8 @@ struct frontend {
 
 // Everything one configuration runs.
 struct proxy_set {
+  // First: the conditions of the proxies below hold its userlists.
+  std::shared_ptr<const acl::userlist_set> userlists_;
   std::vector<std::unique_ptr<backend>> backends_;
   std::vector<std::unique_ptr<frontend>> frontends_;
   std::uint32_t global_maxconn_ = 0;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "runtime/proxy/legacy_rules.hpp"
+
 namespace tandem::runtime::proxy {
 
 std::shared_ptr<const acl::regex> compile_regex(std::string_view pattern, bool ignore_case,
@@ -214,6 +216,9 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
                                session_source& source,
                                const std::map<unsigned, std::string>& error_pages) {
   rule_outcome outcome;
+  if (source.backend_ == nullptr) {
+    source.legacy_allowed_ = false;  // a new request's frontend rules
+  }
   for (const http_rule& rule : rules) {
     if (rule.condition_ != nullptr && !rule.condition_->evaluate(source)) {
       continue;
@@ -267,6 +272,33 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
       case http_action::set_method:
         request.method_ = rule.value_ ? rule.value_->evaluate(source) : request.method_;
         break;
+      case http_action::legacy_allow:
+      case http_action::legacy_deny:
+      case http_action::legacy_tarpit:
+        if (source.legacy_allowed_)
+          break;
+        [[fallthrough]];
+      case http_action::legacy_replace:
+      case http_action::legacy_delete:
+      case http_action::legacy_add:
+        switch (apply_legacy_rule(rule, request)) {
+          case legacy_verdict::none:
+            break;
+          case legacy_verdict::allow:
+            source.legacy_allowed_ = true;
+            break;
+          case legacy_verdict::deny:
+            outcome.response_ = error_response(403, &error_pages, nullptr);
+            return outcome;
+          case legacy_verdict::tarpit:
+            outcome.tarpit_ = true;
+            outcome.response_ = error_response(500, &error_pages, nullptr);
+            return outcome;
+          case legacy_verdict::bad_message:
+            outcome.response_ = error_response(400, &error_pages, nullptr);
+            return outcome;
+        }
+        break;
       default:
         apply_header_rule(rule, request, source);
         break;
@@ -298,6 +330,17 @@ rule_outcome run_response_rules(const std::vector<http_rule>& rules,
         response.status_ = rule.status_;
         response.reason_ = rule.realm_.empty() ? std::string(reason_of(rule.status_)) : rule.realm_;
         break;
+      case http_action::legacy_replace:
+      case http_action::legacy_delete:
+      case http_action::legacy_deny:
+      case http_action::legacy_add: {
+        const legacy_verdict v = apply_legacy_rule(rule, response);
+        if (v == legacy_verdict::deny || v == legacy_verdict::bad_message) {
+          outcome.response_ = error_response(502, &error_pages, nullptr);
+          return outcome;
+        }
+        break;
+      }
       default:
         apply_header_rule(rule, response, source);
         break;

@@ -37,6 +37,10 @@ class session_source final : public acl::sample_source {
   const http::response_head* response_ = nullptr;
   const backend* backend_ = nullptr;
   std::string_view payload_;
+  // A 1.x `reqallow` matched this request: the later reqallow/reqdeny/reqtarpit lines, of the
+  // backend too, are skipped (1.8's TX_CLALLOW). run_request_rules() clears it when it runs a
+  // frontend's rules, which is when backend_ is still unset.
+  bool legacy_allowed_ = false;
 
  private:
   const proxy_set& proxies_;

@@ -24,6 +24,10 @@ namespace {
 struct criterion {
   std::unique_ptr<expression> expr_;
   pattern_list patterns_{match_kind::found};
+  // The http_auth_group ACL keyword (pat_match_auth()): the fetch gives the authenticated
+  // user, who must belong to one of these groups of the fetch's userlist.
+  std::vector<std::string> groups_;
+  bool auth_ = false;
 };
 
 // Every criterion declared under one name, in order. Conditions hold it by pointer, so a later
@@ -144,7 +148,7 @@ std::optional<int> int_operator(std::string_view w) {
 }
 
 std::unique_ptr<criterion> compile_criterion(std::span<const std::string> words,
-                                             std::string& error) {
+                                             const userlist_set* users, std::string& error) {
   if (words.empty() || words[0].empty()) {
     error = "missing fetch method";
     return nullptr;
@@ -172,10 +176,13 @@ std::unique_ptr<criterion> compile_criterion(std::span<const std::string> words,
     error = r.error_ + " in ACL expression " + single_quoted(what);
     return nullptr;
   }
-  c->expr_ = expression::compile(parts, error);
+  c->expr_ = expression::compile(parts, error, users);
   if (!c->expr_) {
     return nullptr;
   }
+  c->auth_ =
+      parts.acl_keyword_ && parts.converters_.empty() && parts.fetch_.name_ == "http_auth_group";
+  bool explicit_match = false;
   std::optional<match_kind> kind;
   if (parts.acl_keyword_ && parts.converters_.empty()) {
     kind = acl_keyword_match(parts.fetch_.name_);
@@ -266,6 +273,7 @@ std::unique_ptr<criterion> compile_criterion(std::span<const std::string> words,
         return nullptr;
       }
       kind = m;
+      explicit_match = true;
       ++i;
     } else {
       error = single_quoted(flag) +
@@ -274,6 +282,22 @@ std::unique_ptr<criterion> compile_criterion(std::span<const std::string> words,
       return nullptr;
     }
     ++i;
+  }
+  if (c->auth_) {
+    // acl_find_targets(): the patterns are groups the userlist must have. HAProxy reads none
+    // when `-m` picked another matcher.
+    for (; i < words.size() && !explicit_match; ++i) {
+      if (!c->expr_->fetch_userlist()->has_group(words[i])) {
+        error = "http_auth_group(): invalid group " + single_quoted(words[i]);
+        return nullptr;
+      }
+      c->groups_.push_back(words[i]);
+    }
+    if (c->groups_.empty()) {
+      error = "http_auth_group(): no groups specified";
+      return nullptr;
+    }
+    return c;
   }
   if (!kind) {
     error =
@@ -357,6 +381,18 @@ class match_sink final : public sample_sink {
 };
 
 bool criterion_matches(const criterion& c, const sample_source& s) {
+  if (c.auth_) {
+    const std::optional<sample> user = c.expr_->first(s);
+    if (!user) {
+      return false;
+    }
+    for (const std::string& g : c.groups_) {
+      if (c.expr_->fetch_userlist()->in_group(user->text(), g)) {
+        return true;
+      }
+    }
+    return false;
+  }
   match_sink m(c.patterns_);
   c.expr_->run(s, true, m);
   return m.matched_;
@@ -405,7 +441,7 @@ const named_acl* predefined(std::string_view name) {
     std::unordered_map<std::string, named_acl> out;
     for (const definition& d : defs) {
       std::string error;
-      std::unique_ptr<criterion> c = compile_criterion(d.words_, error);
+      std::unique_ptr<criterion> c = compile_criterion(d.words_, nullptr, error);
       // The definitions are fixed; one that does not compile is a bug here.
       if (c) {
         out[std::string(d.name_)].criteria_.push_back(std::move(c));
@@ -484,6 +520,7 @@ class compiled_sample final : public sample_expression {
 
 struct acl_set::impl {
   std::unordered_map<std::string, std::shared_ptr<named_acl>> named_;
+  const userlist_set* userlists_ = nullptr;
 };
 
 acl_set::acl_set() : impl_(std::make_unique<impl>()) {}
@@ -501,7 +538,7 @@ bool acl_set::add(std::string_view name, std::span<const std::string> words, std
       return false;
     }
   }
-  std::unique_ptr<criterion> c = compile_criterion(words, error);
+  std::unique_ptr<criterion> c = compile_criterion(words, impl_->userlists_, error);
   if (!c) {
     return false;
   }
@@ -511,6 +548,10 @@ bool acl_set::add(std::string_view name, std::span<const std::string> words, std
   }
   slot->criteria_.push_back(std::move(c));
   return true;
+}
+
+void acl_set::use_userlists(const userlist_set* users) {
+  impl_->userlists_ = users;
 }
 
 std::unique_ptr<condition> compile_condition(std::span<const std::string> words,
@@ -548,7 +589,8 @@ std::unique_ptr<condition> compile_condition(std::span<const std::string> words,
         error = "missing closing '}' in condition";
         return nullptr;
       }
-      std::unique_ptr<criterion> c = compile_criterion(words.subspan(i + 1, end - i - 1), error);
+      std::unique_ptr<criterion> c =
+          compile_criterion(words.subspan(i + 1, end - i - 1), acls.impl_->userlists_, error);
       if (!c) {
         return nullptr;
       }
@@ -575,14 +617,15 @@ std::unique_ptr<condition> compile_condition(std::span<const std::string> words,
   return cond;
 }
 
-std::unique_ptr<sample_expression> compile_sample(std::string_view text, std::string& error) {
+std::unique_ptr<sample_expression> compile_sample(std::string_view text, std::string& error,
+                                                  const userlist_set* users) {
   hap::sample_parts parts;
   const hap::sample_result r = hap::parse_sample(text, false, false, &parts);
   if (!r.error_.empty()) {
     error = "failed to parse sample expression <" + std::string(text) + "> : " + r.error_;
     return nullptr;
   }
-  std::unique_ptr<expression> e = expression::compile(parts, error);
+  std::unique_ptr<expression> e = expression::compile(parts, error, users);
   if (!e) {
     return nullptr;
   }
@@ -667,7 +710,8 @@ bool alnum(char c) {
 
 }  // namespace
 
-std::unique_ptr<format_string> compile_format(std::string_view text, std::string& error) {
+std::unique_ptr<format_string> compile_format(std::string_view text, std::string& error,
+                                              const userlist_set* users) {
   auto f = std::make_unique<compiled_format>();
   std::string literal;
   const auto flush = [&] {
@@ -721,7 +765,7 @@ std::unique_ptr<format_string> compile_format(std::string_view text, std::string
         error = "missing ']' after sample expression " + single_quoted(rest.substr(0, r.end_));
         return nullptr;
       }
-      std::unique_ptr<expression> e = expression::compile(parts, error);
+      std::unique_ptr<expression> e = expression::compile(parts, error, users);
       if (!e) {
         return nullptr;
       }

@@ -19,6 +19,8 @@
 
 namespace tandem::runtime::proxy::acl {
 
+class userlist_set;
+
 // What fetches read. Implemented by the sessions; every function is cheap.
 class sample_source {
  public:
@@ -71,6 +73,10 @@ class acl_set {
   // `error` set when the criterion cannot be compiled (unknown fetch, bad regex, missing -f
   // file). Relative -f and map files are opened from the working directory, as HAProxy does.
   bool add(std::string_view name, std::span<const std::string> criterion, std::string& error);
+  // The userlists that http_auth(L) and http_auth_group(L) name in the criteria and conditions
+  // compiled against this set from now on; only read while compiling. None: those fetches do
+  // not compile ("unable to find userlist").
+  void use_userlists(const userlist_set* users);
 
   struct impl;
   std::unique_ptr<impl> impl_;
@@ -82,7 +88,8 @@ std::unique_ptr<condition> compile_condition(std::span<const std::string> words,
                                              const acl_set& acls, std::string& error);
 
 // Compiles a sample expression as written inside %[…] or as a rule argument.
-std::unique_ptr<sample_expression> compile_sample(std::string_view text, std::string& error);
+std::unique_ptr<sample_expression> compile_sample(std::string_view text, std::string& error,
+                                                  const userlist_set* users = nullptr);
 
 // A log-format string ("%[req.hdr(host)]-x", "%ci"): literal parts and sample expressions.
 // Only %[…] and literals are needed by rules (set-header, use_backend); log variables (%ci,
@@ -92,6 +99,7 @@ class format_string {
   virtual ~format_string() = default;
   virtual std::string evaluate(const sample_source& s) const = 0;
 };
-std::unique_ptr<format_string> compile_format(std::string_view text, std::string& error);
+std::unique_ptr<format_string> compile_format(std::string_view text, std::string& error,
+                                              const userlist_set* users = nullptr);
 
 }  // namespace tandem::runtime::proxy::acl

@@ -74,7 +74,7 @@ class first_sink final : public sample_sink {
 }  // namespace
 
 std::unique_ptr<expression> expression::compile(const parsers::haproxy::sample_parts& parts,
-                                                std::string& error) {
+                                                std::string& error, const userlist_set* users) {
   if (parts.fetch_keyword_ == nullptr) {
     error = "the fetch '" + parts.fetch_.name_ + "' is not supported yet";
     return nullptr;
@@ -83,6 +83,20 @@ std::unique_ptr<expression> expression::compile(const parsers::haproxy::sample_p
   e->fetch_.args_ = parts.fetch_.arguments_;
   if (!setup_fetch(parts.fetch_keyword_->name_, e->fetch_, error)) {
     return nullptr;
+  }
+  if (e->fetch_.wants_userlist_) {
+    // smp_resolve_args()'s words.
+    const std::string name = e->fetch_.args_.empty() ? std::string() : e->fetch_.args_[0];
+    const std::string where = " in arg 1 of '" + parts.fetch_.name_ + "'";
+    if (name.empty()) {
+      error = "missing userlist name" + where;
+      return nullptr;
+    }
+    e->fetch_.userlist_ = users == nullptr ? nullptr : users->find(name);
+    if (e->fetch_.userlist_ == nullptr) {
+      error = "unable to find userlist '" + name + "' referenced" + where;
+      return nullptr;
+    }
   }
   e->output_ = parts.fetch_keyword_->output_;
   for (const parsers::haproxy::sample_call& call : parts.converters_) {

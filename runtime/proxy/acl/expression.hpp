@@ -15,6 +15,7 @@
 #include "runtime/proxy/acl/condition.hpp"
 #include "runtime/proxy/acl/pattern.hpp"
 #include "runtime/proxy/acl/sample.hpp"
+#include "runtime/proxy/acl/userlist.hpp"
 
 namespace tandem::runtime::proxy::acl {
 
@@ -48,6 +49,10 @@ struct fetch_step {
   bool has_n_[3] = {false, false, false};
   sample constant_;  // int(), str(), bool() … and var()'s default
   bool has_constant_ = false;
+  // http_auth(L), http_auth_group(L): the userlist its first argument names, resolved when
+  // the expression is compiled (as HAProxy resolves it when reading the configuration).
+  bool wants_userlist_ = false;
+  std::shared_ptr<const userlist> userlist_;
 };
 
 struct converter_step {
@@ -70,8 +75,10 @@ class expression {
  public:
   // Compiles what parse_sample() accepted. False with `error` set for what Tandem cannot run
   // ("… is not supported yet") or what fails to load (a map file, a regex).
+  // `users` resolves the userlists that http_auth(L) and http_auth_group(L) name.
   static std::unique_ptr<expression> compile(const parsers::haproxy::sample_parts& parts,
-                                             std::string& error);
+                                             std::string& error,
+                                             const userlist_set* users = nullptr);
 
   // The type HAProxy infers from the keywords (it picks an ACL's default match from it).
   sample_type output() const { return output_; }
@@ -80,6 +87,9 @@ class expression {
   // the walk, as in HAProxy's ACL loop.
   void run(const sample_source& s, bool iterate, sample_sink& sink) const;
   std::optional<sample> first(const sample_source& s) const;
+
+  // The userlist of http_auth(L) / http_auth_group(L); nullptr for other fetches.
+  const std::shared_ptr<const userlist>& fetch_userlist() const { return fetch_.userlist_; }
 
  private:
   fetch_step fetch_;

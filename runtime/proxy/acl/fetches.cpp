@@ -922,6 +922,70 @@ void fetch_proto_http(const fetch_step&, const sample_source& s, bool, sample_si
   k.take(v);
 }
 
+// The credentials of the request's first Authorization header, its first value (HAProxy reads
+// no other: a second header or a value after a comma is ignored, measured on 2.6).
+std::optional<credentials> request_credentials(const sample_source& s) {
+  const http::request_head* r = s.request();
+  if (r == nullptr) {
+    return std::nullopt;
+  }
+  for (const header& h : r->headers_) {
+    if (iequal(h.name_, "authorization")) {
+      const std::string_view v = h.value_;
+      return parse_authorization(trim(v.substr(0, element_end(v, 0))));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<credentials> basic_credentials(const sample_source& s) {
+  std::optional<credentials> c = request_credentials(s);
+  if (!c || c->scheme_ != auth_scheme::basic) {
+    return std::nullopt;
+  }
+  return c;
+}
+
+void fetch_http_auth(const fetch_step& f, const sample_source& s, bool, sample_sink& k) {
+  const std::optional<credentials> c = basic_credentials(s);
+  if (!c || f.userlist_ == nullptr) {
+    return;
+  }
+  sample v = sample::boolean(f.userlist_->check(c->user_, c->password_));
+  k.take(v);
+}
+
+// The user's name once the password is right; the ACL keyword then matches its groups.
+void fetch_http_auth_group(const fetch_step& f, const sample_source& s, bool, sample_sink& k) {
+  const std::optional<credentials> c = basic_credentials(s);
+  if (!c || f.userlist_ == nullptr || !f.userlist_->check(c->user_, c->password_)) {
+    return;
+  }
+  sample v = sample::owned(c->user_);
+  k.take(v);
+}
+
+void fetch_http_auth_user(const fetch_step&, const sample_source& s, bool, sample_sink& k) {
+  if (std::optional<credentials> c = basic_credentials(s)) {
+    sample v = sample::owned(std::move(c->user_));
+    k.take(v);
+  }
+}
+
+void fetch_http_auth_pass(const fetch_step&, const sample_source& s, bool, sample_sink& k) {
+  if (std::optional<credentials> c = basic_credentials(s)) {
+    sample v = sample::owned(std::move(c->password_));
+    k.take(v);
+  }
+}
+
+void fetch_http_auth_type(const fetch_step&, const sample_source& s, bool, sample_sink& k) {
+  if (const std::optional<credentials> c = request_credentials(s)) {
+    sample v = sample::view(c->scheme_ == auth_scheme::basic ? "Basic" : "Bearer");
+    k.take(v);
+  }
+}
+
 // Setup helpers: integer arguments parsed once.
 bool integer_args(fetch_step& f, std::size_t first, std::string& error) {
   for (std::size_t i = first; i < f.args_.size() && i < 3; ++i) {
@@ -1019,6 +1083,11 @@ bool setup_var(fetch_step& f, std::string&) {
   return true;
 }
 
+bool setup_userlist(fetch_step& f, std::string&) {
+  f.wants_userlist_ = true;
+  return true;
+}
+
 struct fetch_entry {
   std::string_view name_;
   fetch_fn fn_;
@@ -1056,6 +1125,11 @@ constexpr fetch_entry fetches[] = {
     {"urlp", fetch_url_param},
     {"url_param", fetch_url_param},
     {"urlp_val", fetch_urlp_val},
+    {"http_auth", fetch_http_auth, setup_userlist},
+    {"http_auth_group", fetch_http_auth_group, setup_userlist},
+    {"http_auth_user", fetch_http_auth_user},
+    {"http_auth_pass", fetch_http_auth_pass},
+    {"http_auth_type", fetch_http_auth_type},
     // HTTP response.
     {"res.hdr", fetch_res_hdr, setup_header},
     {"shdr", fetch_res_hdr, setup_header},

@@ -319,7 +319,8 @@ TEST_F(acl_conditions, compile_errors) {
   EXPECT_EQ(acl_error("x dst_port lots"), "'lots' is not a valid number range");
   EXPECT_EQ(acl_error("x dst_port gt lots"), "'lots' is neither a number nor a supported operator");
   EXPECT_NE(acl_error("x path_reg (").find("is invalid"), std::string::npos);
-  EXPECT_EQ(acl_error("x http_auth(users)"), "the fetch 'http_auth' is not supported yet");
+  EXPECT_EQ(acl_error("x http_auth(users)"),
+            "unable to find userlist 'users' referenced in arg 1 of 'http_auth'");
   EXPECT_EQ(acl_error("bad/name path /"), "invalid character in ACL name : '/'");
   // An ACL without patterns compiles and never matches (HAProxy only warns).
   acl("empty path");

@@ -297,7 +297,7 @@ TEST(acl_converter, maps_from_files) {
 TEST(acl_sample, unknown_and_unsupported_keywords_are_compile_errors) {
   EXPECT_EQ(compile_error("nosuch"),
             "failed to parse sample expression <nosuch> : unknown fetch method 'nosuch'");
-  EXPECT_EQ(compile_error("http_auth(users)"), "the fetch 'http_auth' is not supported yet");
+  EXPECT_EQ(compile_error("http_auth_bearer"), "the fetch 'http_auth_bearer' is not supported yet");
   EXPECT_EQ(compile_error("src,table_conn_cnt(t)"),
             "the converter 'table_conn_cnt' is not supported yet");
   EXPECT_EQ(compile_error("str(a),map_regm(/x)"), "the converter 'map_regm' is not supported yet");
