@@ -34,12 +34,8 @@ IMPLS = ("haproxy", "tandem")
 # entry is narrowed or removed, so the list never claims more than is true.
 
 # What Tandem does not do as HAProxy yet, measured against the runtime (issue 5).
-BUFFERING = "option http-buffer-request (HAProxy answers 100-continue itself) is not implemented yet"
-CASE_ADJUST = "h1-case-adjust / option h1-case-adjust-bogus-server are not implemented yet"
 
 TANDEM_PENDING: dict[str, str] = {
-    "test_http_messaging.py::test_expect_100_continue_answered_by_haproxy_when_buffering": BUFFERING,
-    "test_http_messaging.py::test_h1_case_adjust_restores_names_for_a_bogus_server": CASE_ADJUST,
 }
 
 

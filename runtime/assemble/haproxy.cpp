@@ -784,6 +784,14 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   set->userlists_ = userlists_of(m, c);
   c.userlists_ = set->userlists_.get();
   set->global_maxconn_ = m.global_.maxconn_.value_or(0);
+  for (const model::words_at& w : m.global_.other_) {
+    if (w.words_.size() == 3 && w.words_[0] == "h1-case-adjust") {
+      set->case_adjust_[lower(w.words_[1])] = w.words_[2];
+    } else if (!w.words_.empty() && w.words_[0] == "h1-case-adjust-file") {
+      c.error(w.position_, "h1-case-adjust-file is not supported by Tandem's proxy yet (write "
+                           "the pairs as h1-case-adjust lines)");
+    }
+  }
   set->threads_ = m.global_.nbthread_.value_or(0);
 
   // Backends first: frontends name them.
@@ -791,6 +799,8 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   for (const model::proxy& p : m.proxies_) {
     if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
     auto be = backend_of(p, c);
+    if (option_on(p, "h1-case-adjust-bogus-server")) be->case_adjust_ = &set->case_adjust_;
+    be->buffer_request_ = option_on(p, "http-buffer-request");
     backend_of_proxy[&p] = be.get();
     set->backends_.push_back(std::move(be));
   }
@@ -843,6 +853,8 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     fe->connection_mode_ = connection_mode_of(p);
     fe->error_pages_ = error_pages_of(p, c);
     fe->maxconn_ = p.maxconn_.value_or(0);
+    if (option_on(p, "h1-case-adjust-bogus-client")) fe->case_adjust_ = &set->case_adjust_;
+    fe->buffer_request_ = option_on(p, "http-buffer-request");
     limits_of(m, fe->limits_);
     listeners_of(p, *fe, c);
     fe->acls_ = std::move(acl_sets[&p]);

@@ -182,9 +182,15 @@ struct request_queue {
   }
 };
 
+// global h1-case-adjust: header names (lower-case) and the case to write them in, for the
+// peers that `option h1-case-adjust-bogus-client|server` names.
+using case_map = std::map<std::string, std::string, std::less<>>;
+
 struct backend {
   std::string name_;
   mode mode_ = mode::tcp;
+  const case_map* case_adjust_ = nullptr;  // option h1-case-adjust-bogus-server
+  bool buffer_request_ = false;            // option http-buffer-request
   std::vector<std::unique_ptr<server>> servers_;
   std::unique_ptr<balance::balancer> balancer_;
   std::optional<cookie_settings> cookie_;
@@ -237,6 +243,8 @@ struct listen_address {
 struct frontend {
   std::string name_;
   mode mode_ = mode::tcp;
+  const case_map* case_adjust_ = nullptr;  // option h1-case-adjust-bogus-client
+  bool buffer_request_ = false;            // option http-buffer-request
   std::vector<listen_address> listeners_;
   timeouts timeouts_;
   acl::acl_set acls_;
@@ -262,6 +270,7 @@ struct proxy_set {
   std::vector<std::unique_ptr<frontend>> frontends_;
   std::uint32_t global_maxconn_ = 0;
   unsigned threads_ = 0;
+  case_map case_adjust_;
   std::atomic<std::uint32_t> current_{0};
 
   backend* find_backend(std::string_view name) const {

@@ -496,6 +496,43 @@ class http_session {
     return !reader.feed(bytes).error_;
   }
 
+  // h1-case-adjust: the names a bogus peer needs in their own case.
+  static void adjust_case(std::vector<http::header>& headers, const case_map* map) {
+    if (map == nullptr || map->empty()) return;
+    for (http::header& h : headers) {
+      if (const auto it = map->find(h.name_); it != map->end()) h.name_ = it->second;
+    }
+  }
+
+  // option http-buffer-request: the whole body (as much as a buffer holds) is read before the
+  // request goes on; an Expect: 100-continue is answered here and not passed on, as HAProxy.
+  awaitable<bool> buffer_body() {
+    if (request_framing_.kind_ == http::body_kind::none) co_return true;
+    if (request_framing_.expect_continue_) {
+      static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+      if ((co_await io_.write_all(client_, go_on, fe_.timeouts_.client_)).status_ != io_status::ok) {
+        co_return false;
+      }
+      http::remove_headers(request_.headers_, "expect");
+      request_framing_.expect_continue_ = false;
+    }
+    const std::size_t most = fe_.limits_.max_raw_head_bytes_;
+    const milliseconds wait = first_of(fe_.timeouts_.http_request_, fe_.timeouts_.client_);
+    for (;;) {
+      if (request_framing_.kind_ == http::body_kind::length && in_.size() >= request_framing_.length_) {
+        co_return true;
+      }
+      if (request_framing_.kind_ == http::body_kind::chunked) {
+        http::chunked_reader reader;
+        const http::chunked_reader::step st = reader.feed(in_);
+        if (st.error_ || st.done_) co_return true;  // an error is answered when forwarded
+      }
+      if (in_.size() >= most) co_return true;  // a full buffer goes on as it is
+      const io_result r = co_await io_.read_some(client_, in_, most, wait);
+      if (r.status_ != io_status::ok) co_return false;
+    }
+  }
+
   // The request as the server gets it.
   std::string request_bytes(bool close_server) {
     // The parser has taken close/keep-alive out of Connection (other tokens stay in place).
@@ -504,6 +541,7 @@ class http_session {
     } else if (request_.version_minor_ == 0 && !request_framing_.force_close_) {
       request_.headers_.push_back({"connection", "keep-alive"});
     }
+    adjust_case(request_.headers_, backend_->case_adjust_);
     std::string out;
     out.reserve(512);
     http::write_request_head(request_, out);
@@ -616,6 +654,7 @@ class http_session {
     source_.response_ = nullptr;
     source_.backend_ = nullptr;
 
+    if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
     if (o.tarpit_) co_await tarpit(fe_.timeouts_);
     if (o.response_) co_return co_await send_own(std::move(*o.response_), client_close);
@@ -625,6 +664,9 @@ class http_session {
       co_return co_await send_error(503, client_close);
     }
     source_.backend_ = backend_;
+    if (backend_->buffer_request_ && !fe_.buffer_request_ && !co_await buffer_body()) {
+      co_return false;
+    }
     if (backend_ != nullptr && &backend_->request_rules_ != &fe_.request_rules_) {
       o = run_request_rules(backend_->request_rules_, request_, source_, backend_->error_pages_);
       if (o.tarpit_) co_await tarpit(backend_->timeouts_);
@@ -774,6 +816,7 @@ class http_session {
     } else if (keep_client && request_.version_minor_ == 0) {
       response.headers_.push_back({"connection", "keep-alive"});
     }
+    adjust_case(response.headers_, fe_.case_adjust_);
     response_bytes_.clear();
     http::write_response_head(response, response_bytes_);
     if (tunnel) {

@@ -31,11 +31,11 @@ char* put_version(char* p, int major, int minor) {
   return p;
 }
 
+// Names go out as stored: lower-case as the parser and the rules store them, unless
+// h1-case-adjust renamed them for a peer that needs its own case.
 char* put_fields(char* p, const std::vector<header>& headers) {
   for (const header& h : headers) {
-    for (char c : h.name_) {
-      *p++ = chars::lower(c);
-    }
+    p = put(p, h.name_);
     p = put(p, ": ");
     p = put(p, h.value_);
     p = put(p, "\r\n");

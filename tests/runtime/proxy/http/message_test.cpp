@@ -508,15 +508,19 @@ TEST(writer, responses_as_haproxy_forwards_them) {
             "HTTP/1.1 200 OK\r\nconnection: X-Foo\r\ncontent-length: 2\r\n\r\n");
 }
 
-TEST(writer, appends_and_lower_cases_names_added_by_the_caller) {
+// Names are written as stored: the parser and the rules store them lower-case, and
+// h1-case-adjust renames some for a peer that needs its own case.
+TEST(writer, appends_and_writes_names_as_stored) {
   request_head head;
   head.method_ = "GET";
   head.target_ = "/";
   head.version_minor_ = 0;
-  head.headers_.push_back({"X-Forwarded-For", "127.0.0.1"});
+  head.headers_.push_back({"x-forwarded-for", "127.0.0.1"});
+  head.headers_.push_back({"X-Custom-Header", "1"});
   std::string out = "previous";
   write_request_head(head, out);
-  EXPECT_EQ(out, "previousGET / HTTP/1.0\r\nx-forwarded-for: 127.0.0.1\r\n\r\n");
+  EXPECT_EQ(out,
+            "previousGET / HTTP/1.0\r\nx-forwarded-for: 127.0.0.1\r\nX-Custom-Header: 1\r\n\r\n");
 }
 
 // --- chunked bodies ---
