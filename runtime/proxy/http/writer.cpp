@@ -1,6 +1,7 @@
 // Heads written the way HAProxy 2.6 sends them to an HTTP/1 peer (measured): the start line's
-// words joined by single spaces, "HTTP/1.1" for any version from 1.1 up, field names
-// as stored (lower-case but where h1-case-adjust renamed them), "name: value" (also for an empty value), CRLF line ends. One allocation at most.
+// words joined by single spaces, "HTTP/1.1" for any version from 1.1 up, field names as stored
+// (lower-case but where h1-case-adjust renamed them), "name: value" (also for an empty value),
+// CRLF line ends. One allocation at most.
 #include <cstring>
 #include <string>
 
