@@ -5,8 +5,9 @@ at 100 and 1,000 connections. HAProxy and Tandem alternate (HAProxy, Tandem, HAP
 a change in the machine's load hits both. Issue 5's target: at least 1.25x HAProxy's
 requests/s, with p99 latency and peak memory no higher.
 
-Usage: bench_proxy.py [--seconds S] [--rounds N] [--connections C ...] [--configs NAME ...]
-(run.py starts it with the defaults: 3 rounds of 10 s each, about 5 minutes in all).
+Usage: bench_proxy.py [--seconds S] [--warmup S] [--rounds N] [--connections C ...]
+                      [--configs NAME ...] [--only haproxy|tandem]
+(run.py starts it with the defaults: 3 rounds of 10 s each, about 4.5 minutes in all).
 """
 
 import argparse
@@ -173,21 +174,20 @@ def start(argv, log_path):
 
 
 def stop(process, grace=5.0):
-    """SIGTERM, then SIGKILL after grace seconds; then whatever is left of the process group
-    it leads (nginx's worker)."""
-    if process is None:
+    """SIGTERM to the process group it leads (nginx's master and worker), SIGKILL after grace
+    seconds. The group is signalled only while its leader is not yet reaped, so its id
+    cannot belong to anything else."""
+    if process is None or process.returncode is not None:
         return
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
         pass
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def wait_listening(port, process, seconds=10.0):
