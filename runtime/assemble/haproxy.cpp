@@ -673,6 +673,13 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
     }
   }
   bs.all_backups_ = option_on(p, "allbackups");
+  for (const model::words_at& w : p.other_) {
+    if (w.words_.size() >= 2 && w.words_[0] == "http-reuse") {
+      be->reuse_ = w.words_[1] == "never" ? http_reuse::never
+                   : w.words_[1] == "safe" ? http_reuse::safe
+                                           : http_reuse::aggressive;  // aggressive, always
+    }
+  }
   std::string error;
   std::random_device seed;
   auto engine = std::make_shared<std::mt19937>(seed());

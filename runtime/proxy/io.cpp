@@ -1,6 +1,10 @@
 // See io.hpp.
 #include "runtime/proxy/io.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/connect.hpp>
 
 namespace tandem::runtime::proxy {
@@ -199,9 +203,39 @@ awaitable<bool> wait_for_slot(backend& be, asio::any_io_executor executor,
 
 }  // namespace
 
+void idle_pool::park(const server* s, tcp::socket socket) {
+  constexpr std::size_t most_per_server = 256;
+  std::vector<tcp::socket>& idle = idle_[s];
+  if (idle.size() < most_per_server && socket.is_open()) {
+    idle.push_back(std::move(socket));
+  }
+}
+
+std::optional<tcp::socket> idle_pool::take(const server* s) {
+  const auto it = idle_.find(s);
+  if (it == idle_.end()) {
+    return std::nullopt;
+  }
+  std::vector<tcp::socket>& idle = it->second;
+  while (!idle.empty()) {
+    tcp::socket socket = std::move(idle.back());
+    idle.pop_back();
+    // Still open on the server's side: nothing to read (a close or stray bytes end it).
+    char probe;
+    const ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return socket;
+    }
+    error_code ignored;
+    socket.close(ignored);
+  }
+  return std::nullopt;
+}
+
 awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* first,
                                          const balance::request_keys& keys,
-                                         const tcp::endpoint& client_destination) {
+                                         const tcp::endpoint& client_destination,
+                                         idle_pool* pool) {
   connect_result result;
   if (first != nullptr && full(*first)) {
     first = nullptr;  // its slots are taken: the queue below, as any other request
@@ -241,6 +275,17 @@ awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* 
     }
     be.balancer_->connection_opened(target->id_);
     target->current_.fetch_add(1, std::memory_order_relaxed);
+    if (attempt == 0 && pool != nullptr) {
+      if (std::optional<tcp::socket> idle = pool->take(target)) {
+        error_code ignored;
+        if (out.is_open()) out.close(ignored);
+        out = std::move(*idle);
+        target->total_.fetch_add(1, std::memory_order_relaxed);
+        result.server_ = target;
+        result.reused_ = true;
+        co_return result;
+      }
+    }
     const error_code ec =
         co_await try_connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_);
     if (!ec) {

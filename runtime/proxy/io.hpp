@@ -8,7 +8,10 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <tuple>
+#include <unordered_map>
+#include <vector>
 #include <variant>
 
 #include <boost/asio/as_tuple.hpp>
@@ -72,13 +75,27 @@ class timed_io {
 
 tcp::endpoint to_endpoint(const sockaddr_storage& address, socklen_t length);
 
+// Idle server connections of one thread, kept for reuse by later requests (HAProxy's
+// http-reuse): a connection belongs to the thread whose io_context serves it.
+class idle_pool {
+ public:
+  // Keeps `s`'s connection (at most a few hundred per server; beyond, it is closed).
+  void park(const server* s, tcp::socket socket);
+  // An idle connection to `s` the server has not closed meanwhile, if there is one.
+  std::optional<tcp::socket> take(const server* s);
+
+ private:
+  std::unordered_map<const server*, std::vector<tcp::socket>> idle_;
+};
+
 // What one connection shares with its session: the proxies, the frontend it came in on, the
-// log, and the counters the stop logic waits on.
+// log, the counters the stop logic waits on, and its thread's idle server connections.
 struct session_env {
   proxy_set& proxies_;
   frontend& frontend_;
   const log_sink& log_;
   std::atomic<int>& active_;
+  idle_pool* pool_ = nullptr;
 };
 
 // Connects `out` to a server of `be` for a request: `first` when persistence chose one, else
@@ -90,10 +107,14 @@ struct connect_result {
   bool no_server_ = false;
   bool timed_out_ = false;
   bool queue_timed_out_ = false;  // every server stayed full for timeout queue
+  bool reused_ = false;           // an idle connection from the pool
 };
+// `pool`: where an idle connection to the chosen server may be taken from instead of a new
+// one (nullptr: always connect).
 awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* first,
                                          const balance::request_keys& keys,
-                                         const tcp::endpoint& client_destination);
+                                         const tcp::endpoint& client_destination,
+                                         idle_pool* pool = nullptr);
 
 // A server connection ends: the balancer's counts and the server's.
 void release_server(backend& be, server* s);

@@ -186,11 +186,15 @@ struct request_queue {
 // peers that `option h1-case-adjust-bogus-client|server` names.
 using case_map = std::map<std::string, std::string, std::less<>>;
 
+// http-reuse: whether requests may use idle server connections other sessions opened.
+enum class http_reuse : std::uint8_t { never, safe, aggressive };
+
 struct backend {
   std::string name_;
   mode mode_ = mode::tcp;
   const case_map* case_adjust_ = nullptr;  // option h1-case-adjust-bogus-server
   bool buffer_request_ = false;            // option http-buffer-request
+  http_reuse reuse_ = http_reuse::safe;
   std::vector<std::unique_ptr<server>> servers_;
   std::unique_ptr<balance::balancer> balancer_;
   std::optional<cookie_settings> cookie_;

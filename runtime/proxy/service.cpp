@@ -30,6 +30,8 @@ struct service::impl {
   std::atomic<int> active_{0};
   std::atomic<bool> stopping_{false};
   std::vector<std::unique_ptr<checks::server_check>> checks_;
+  // Each thread's idle server connections; destroyed with the service, before the loop.
+  std::vector<std::unique_ptr<idle_pool>> pools_;
 
   // A check's result: a transition moves the server in or out of rotation and is logged as
   // HAProxy logs it, with the counts after the change.
@@ -53,7 +55,11 @@ struct service::impl {
     }
   }
 
-  impl(proxy_set& p, event_loop& l, log_sink log) : proxies_(p), loop_(l), log_(std::move(log)) {}
+  impl(proxy_set& p, event_loop& l, log_sink log) : proxies_(p), loop_(l), log_(std::move(log)) {
+    for (unsigned t = 0; t < loop_.size(); ++t) {
+      pools_.push_back(std::make_unique<idle_pool>());
+    }
+  }
 
   bool open_one(frontend& fe, const listen_address& a, unsigned thread, std::string& error) {
     auto acc = std::make_unique<tcp::acceptor>(loop_.context(thread));
@@ -89,14 +95,42 @@ struct service::impl {
     return true;
   }
 
+  bool full(const frontend& fe) const {
+    return (proxies_.global_maxconn_ != 0 &&
+            proxies_.current_.load(std::memory_order_relaxed) >= proxies_.global_maxconn_) ||
+           (fe.maxconn_ != 0 && fe.current_.load(std::memory_order_relaxed) >= fe.maxconn_);
+  }
+
+  void start_session(acceptor_slot& slot, tcp::socket socket) {
+    frontend& fe = *slot.frontend_;
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    proxies_.current_.fetch_add(1, std::memory_order_relaxed);
+    fe.current_.fetch_add(1, std::memory_order_relaxed);
+    active_.fetch_add(1);
+    session_env env{proxies_, fe, log_, active_, pools_[slot.thread_].get()};
+    auto on_end = [this, &fe](std::exception_ptr) {
+      proxies_.current_.fetch_sub(1, std::memory_order_relaxed);
+      fe.current_.fetch_sub(1, std::memory_order_relaxed);
+      if (active_.fetch_sub(1) == 1 && stopping_) {
+        loop_.stop();  // every session has ended: nothing else to wait for
+      }
+    };
+    if (fe.mode_ == mode::http) {
+      asio::co_spawn(slot.acceptor_->get_executor(), run_http_session(std::move(socket), env),
+                     on_end);
+    } else {
+      asio::co_spawn(slot.acceptor_->get_executor(), run_tcp_session(std::move(socket), env),
+                     on_end);
+    }
+  }
+
   awaitable<void> accept_loop(acceptor_slot& slot) {
     frontend& fe = *slot.frontend_;
     for (;;) {
       // maxconn: stop accepting while full, as HAProxy pauses its listeners; the kernel's
       // backlog holds the waiting connections.
-      while ((proxies_.global_maxconn_ != 0 &&
-              proxies_.current_.load(std::memory_order_relaxed) >= proxies_.global_maxconn_) ||
-             (fe.maxconn_ != 0 && fe.current_.load(std::memory_order_relaxed) >= fe.maxconn_)) {
+      while (full(fe)) {
         asio::steady_timer pause(slot.acceptor_->get_executor(), milliseconds(5));
         co_await pause.async_wait(use_tuple);
         if (stopping_) co_return;
@@ -111,25 +145,15 @@ struct service::impl {
         co_await pause.async_wait(use_tuple);
         continue;
       }
-      error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      proxies_.current_.fetch_add(1, std::memory_order_relaxed);
-      fe.current_.fetch_add(1, std::memory_order_relaxed);
-      active_.fetch_add(1);
-      session_env env{proxies_, fe, log_, active_};
-      auto on_end = [this, &fe](std::exception_ptr) {
-        proxies_.current_.fetch_sub(1, std::memory_order_relaxed);
-        fe.current_.fetch_sub(1, std::memory_order_relaxed);
-        if (active_.fetch_sub(1) == 1 && stopping_) {
-          loop_.stop();  // every session has ended: nothing else to wait for
-        }
-      };
-      if (fe.mode_ == mode::http) {
-        asio::co_spawn(slot.acceptor_->get_executor(), run_http_session(std::move(socket), env),
-                       on_end);
-      } else {
-        asio::co_spawn(slot.acceptor_->get_executor(), run_tcp_session(std::move(socket), env),
-                       on_end);
+      start_session(slot, std::move(socket));
+      // A burst of connections is taken all at once (HAProxy accepts in batches): each
+      // further accept is tried without waiting until the queue is empty or maxconn is hit.
+      for (int batch = 0; batch < 64 && !full(fe); ++batch) {
+        error_code more;
+        slot.acceptor_->non_blocking(true, more);
+        tcp::socket next = slot.acceptor_->accept(more);
+        if (more) break;
+        start_session(slot, std::move(next));
       }
     }
   }

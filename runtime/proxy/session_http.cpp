@@ -149,7 +149,6 @@ class http_session {
       if (h == nullptr) return std::nullopt;
       return std::string_view(h->value_);
     };
-    in_.reserve(read_chunk);
   }
 
   awaitable<void> run() {
@@ -159,7 +158,7 @@ class http_session {
       first = false;
       if (!more) break;
     }
-    drop_upstream();
+    park_upstream();
     error_code ignored;
     client_.shutdown(tcp::socket::shutdown_both, ignored);
     client_.close(ignored);
@@ -260,7 +259,25 @@ class http_session {
     co_await timer.async_wait(use_tuple);
   }
 
+  // The kept server connection is idle and clean (its last response ended, keep-alive): it
+  // goes to the thread's pool for another request instead of being closed.
+  void park_upstream() {
+    if (upstream_idle_ && upstream_server_ != nullptr && upstream_.is_open() &&
+        env_.pool_ != nullptr && upstream_backend_->reuse_ != http_reuse::never &&
+        out_.empty()) {
+      end_served();
+      env_.pool_->park(upstream_server_, std::move(upstream_));
+      upstream_ = tcp::socket(client_.get_executor());
+      upstream_server_ = nullptr;
+      upstream_backend_ = nullptr;
+      upstream_idle_ = false;
+      return;
+    }
+    drop_upstream();
+  }
+
   void drop_upstream() {
+    upstream_idle_ = false;
     end_served();
     if (upstream_server_ != nullptr) {
       upstream_server_ = nullptr;
@@ -697,18 +714,25 @@ class http_session {
         upstream_server_->current_.fetch_add(1, std::memory_order_relaxed);
         upstream_counted_ = true;
       } else {
-        drop_upstream();
+        park_upstream();
         persistent = wanted != nullptr ? wanted : persistent;
       }
     } else {
-      drop_upstream();
+      park_upstream();
     }
+    upstream_idle_ = false;
 
     server* chosen = upstream_server_;
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!reused) {
+        // http-reuse safe (HAProxy's default): a session's first request gets a connection of
+        // its own; later ones may take an idle one. aggressive/always: any request may.
+        idle_pool* pool = backend_->reuse_ == http_reuse::never ||
+                                  (backend_->reuse_ == http_reuse::safe && first)
+                              ? nullptr
+                              : env_.pool_;
         const connect_result c =
-            co_await connect_server(upstream_, *backend_, persistent, keys_, local_);
+            co_await connect_server(upstream_, *backend_, persistent, keys_, local_, pool);
         if (c.server_ == nullptr) {
           co_return co_await send_error(503, client_close);
         }
@@ -838,6 +862,8 @@ class http_session {
     if (close_server || !response_framing.keep_alive_ ||
         response_framing.kind_ == http::body_kind::until_close || !out_.empty()) {
       drop_upstream();
+    } else {
+      upstream_idle_ = true;
     }
     co_return keep_client;
   }
@@ -907,6 +933,7 @@ class http_session {
   // The open server connection kept between requests (keep-alive), and whose it is.
   server* upstream_server_ = nullptr;
   bool upstream_counted_ = false;  // upstream_server_'s slot is held (see end_served)
+  bool upstream_idle_ = false;     // its last response ended and it may serve another
   backend* upstream_backend_ = nullptr;
 };
 
