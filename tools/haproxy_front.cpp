@@ -247,8 +247,9 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
   if (daemon && !daemonize(err)) {
     return exit_failure;
   }
+  // As HAProxy 2.6: the PID file is written by a daemon (or a master), not in the foreground.
   const std::string pid_file = o.pid_file_ ? *o.pid_file_ : a.model_.global_.pidfile_;
-  if (!pid_file.empty()) {
+  if (!pid_file.empty() && (daemon || o.master_worker_ || a.model_.global_.master_worker_)) {
     std::ofstream pf(pid_file, std::ios::trunc);
     pf << ::getpid() << '\n';
   }

@@ -888,6 +888,37 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     }
     set->frontends_.push_back(std::move(fe));
   }
+  // What issue 6 builds is read but not run yet: said at start, never silently dropped.
+  for (const model::log_setting& l : m.global_.logs_) {
+    c.warning(l.position_, "'log' is not run by Tandem yet (issue 6): nothing is sent to '" +
+                               (l.words_.empty() ? std::string() : l.words_[0]) + "'");
+  }
+  for (const model::stats_socket& sock : m.global_.stats_sockets_) {
+    c.warning(sock.position_, "'stats socket' is not run by Tandem yet (issue 6): no socket is "
+                              "created at '" +
+                                  (sock.words_.empty() ? std::string() : sock.words_[0]) + "'");
+  }
+  if (!m.global_.user_.empty() || !m.global_.group_.empty() || !m.global_.chroot_.empty()) {
+    c.warning({}, "global 'user', 'group' and 'chroot' are not applied by Tandem yet (issue 6): "
+                  "it keeps the user, group and root directory it was started with");
+  }
+  for (const model::proxy& p : m.proxies_) {
+    if (p.disabled_) continue;
+    if (p.stats_.enabled_ || p.stats_.uri_ || !p.stats_.auth_.empty()) {
+      c.warning(p.position_, "the stats page of '" + p.name_ +
+                                 "' is not served by Tandem yet (issue 6): requests to " +
+                                 p.stats_.uri_.value_or("/haproxy?stats") +
+                                 " go on like any other");
+    }
+    bool logged = false;
+    for (const model::log_setting& l : p.logs_) {
+      if (!l.global_ && !logged) {
+        c.warning(l.position_, "'log' is not run by Tandem yet (issue 6): '" + p.name_ +
+                                   "' logs nothing");
+        logged = true;
+      }
+    }
+  }
   // Backends are built first; the user reads the problems in file order.
   std::stable_sort(result.problems_.begin(), result.problems_.end(),
                    [](const problem& a, const problem& b) {

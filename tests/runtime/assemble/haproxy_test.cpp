@@ -151,3 +151,28 @@ TEST_F(assemble_test, tune_bufsize_sets_the_head_limits) {
 
 }  // namespace
 }  // namespace tandem::runtime::assemble
+
+namespace tandem::runtime::assemble {
+namespace {
+
+// What issue 6 builds is read but not run yet: each is a warning at its line, and the proxy
+// still starts.
+TEST_F(assemble_test, what_is_not_run_yet_is_a_warning_at_its_line) {
+  const haproxy_result r = assemble(std::string("global\n  log 127.0.0.1 local0\n") + defaults +
+                                    "listen web\n"
+                                    "  bind :8080\n"
+                                    "  stats enable\n"
+                                    "  stats auth user:pass\n"
+                                    "  server a 127.0.0.1:81\n");
+  EXPECT_TRUE(r.ok());
+  std::vector<std::uint32_t> lines;
+  for (const problem& p : r.problems_) {
+    EXPECT_FALSE(p.error_);
+    lines.push_back(p.position_.line_);
+  }
+  EXPECT_EQ(lines, (std::vector<std::uint32_t>{2, 8}));
+  EXPECT_NE(r.problems_[1].message_.find("/haproxy?stats"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tandem::runtime::assemble
