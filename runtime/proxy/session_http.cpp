@@ -724,7 +724,7 @@ class http_session {
 
     server* chosen = upstream_server_;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (!reused) {
+      if (!reused || attempt > 0) {
         // http-reuse safe (HAProxy's default): a session's first request gets a connection of
         // its own; later ones may take an idle one. aggressive/always: any request may.
         idle_pool* pool = backend_->reuse_ == http_reuse::never ||
@@ -741,6 +741,9 @@ class http_session {
         upstream_counted_ = true;
         upstream_backend_ = backend_;
         out_.clear();
+        // An idle connection from the pool may have been closed by the server meanwhile, as
+        // the session's own kept one: the same one retry on a new connection.
+        reused = c.reused_ && attempt == 0;
       }
       const io_result w = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
       if (w.status_ == io_status::ok) break;
@@ -748,6 +751,7 @@ class http_session {
       drop_upstream();
       if (!reused) co_return co_await send_error(502, client_close);
       reused = false;
+      persistent = chosen;
     }
 
     http::response_head response;
