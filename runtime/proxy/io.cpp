@@ -116,6 +116,21 @@ awaitable<io_result> timed_io::read_some(tcp::socket& s, std::string& buffer,
   co_return from(ec, n);
 }
 
+awaitable<error_code> timed_io::connect(tcp::socket& s, const tcp::endpoint& to,
+                                        milliseconds limit) {
+  error_code ignored;
+  if (s.is_open()) {
+    s.close(ignored);
+  }
+  s.open(to.protocol(), ignored);
+  arm(s, limit);
+  auto [ec] = co_await s.async_connect(to, use_tuple);
+  if (disarm()) {
+    co_return asio::error::timed_out;
+  }
+  co_return ec;
+}
+
 awaitable<io_result> timed_io::write_all(tcp::socket& s, std::string_view data,
                                          milliseconds limit) {
   arm(s, limit);
@@ -152,25 +167,6 @@ server* pick(backend& be, const balance::request_keys& keys) {
     return nullptr;
   }
   return be.servers_[*id].get();
-}
-
-// One attempt, bounded by timeout connect.
-awaitable<error_code> try_connect(tcp::socket& out, const tcp::endpoint& to, milliseconds limit) {
-  error_code ignored;
-  if (out.is_open()) {
-    out.close(ignored);
-  }
-  out.open(to.protocol(), ignored);
-  if (limit.count() == 0) {
-    auto [ec] = co_await out.async_connect(to, use_tuple);
-    co_return ec;
-  }
-  asio::steady_timer timer(out.get_executor(), limit);
-  auto outcome = co_await (out.async_connect(to, use_tuple) || timer.async_wait(use_tuple));
-  if (outcome.index() == 1) {
-    co_return asio::error::timed_out;
-  }
-  co_return std::get<0>(std::get<0>(outcome));
 }
 
 }  // namespace
@@ -232,8 +228,8 @@ std::optional<tcp::socket> idle_pool::take(const server* s) {
   return std::nullopt;
 }
 
-awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* first,
-                                         const balance::request_keys& keys,
+awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend& be,
+                                         server* first, const balance::request_keys& keys,
                                          const tcp::endpoint& client_destination,
                                          idle_pool* pool) {
   connect_result result;
@@ -287,7 +283,7 @@ awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* 
       }
     }
     const error_code ec =
-        co_await try_connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_);
+        co_await io.connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_);
     if (!ec) {
       target->total_.fetch_add(1, std::memory_order_relaxed);
       error_code ignored;

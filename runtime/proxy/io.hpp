@@ -64,6 +64,8 @@ class timed_io {
                                  milliseconds limit);
   // Writes all of `data`.
   awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit);
+  // Opens `s` anew and connects it to `to` (timed_out when `limit` passes first).
+  awaitable<error_code> connect(tcp::socket& s, const tcp::endpoint& to, milliseconds limit);
 
  private:
   struct watchdog;
@@ -111,8 +113,8 @@ struct connect_result {
 };
 // `pool`: where an idle connection to the chosen server may be taken from instead of a new
 // one (nullptr: always connect).
-awaitable<connect_result> connect_server(tcp::socket& out, backend& be, server* first,
-                                         const balance::request_keys& keys,
+awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend& be,
+                                         server* first, const balance::request_keys& keys,
                                          const tcp::endpoint& client_destination,
                                          idle_pool* pool = nullptr);
 

@@ -732,7 +732,7 @@ class http_session {
                               ? nullptr
                               : env_.pool_;
         const connect_result c =
-            co_await connect_server(upstream_, *backend_, persistent, keys_, local_, pool);
+            co_await connect_server(upstream_, io_, *backend_, persistent, keys_, local_, pool);
         if (c.server_ == nullptr) {
           co_return co_await send_error(503, client_close);
         }
@@ -773,7 +773,7 @@ class http_session {
         // The idle connection was closed under us before any response byte: retry once on a
         // new connection, as HAProxy does for a reused connection.
         drop_upstream();
-        const connect_result c = co_await connect_server(upstream_, *backend_, chosen, keys_, local_);
+        const connect_result c = co_await connect_server(upstream_, io_, *backend_, chosen, keys_, local_);
         if (c.server_ == nullptr) co_return co_await send_error(503, client_close);
         chosen = upstream_server_ = c.server_;
         upstream_counted_ = true;

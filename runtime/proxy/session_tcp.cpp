@@ -138,7 +138,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   }
 
   tcp::socket upstream(client.get_executor());
-  const connect_result c = co_await connect_server(upstream, *be, nullptr, keys, local);
+  const connect_result c = co_await connect_server(upstream, io, *be, nullptr, keys, local);
   if (c.server_ == nullptr) {
     co_return;  // HAProxy closes the client connection
   }
