@@ -148,9 +148,11 @@ struct service::impl {
       start_session(slot, std::move(socket));
       // A burst of connections is taken all at once (HAProxy accepts in batches): each
       // further accept is tried without waiting until the queue is empty or maxconn is hit.
-      for (int batch = 0; batch < 64 && !full(fe); ++batch) {
-        error_code more;
+      error_code more;
+      if (!slot.acceptor_->non_blocking()) {
         slot.acceptor_->non_blocking(true, more);
+      }
+      for (int batch = 0; batch < 64 && !full(fe); ++batch) {
         tcp::socket next = slot.acceptor_->accept(more);
         if (more) break;
         start_session(slot, std::move(next));

@@ -833,8 +833,8 @@ class http_session {
 
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
+    // The server's own "connection: close" ends its connection, not the client's.
     bool keep_client = !client_close && mode != http_connection_mode::close &&
-                       (response_framing.keep_alive_ || response_framing.force_close_) &&
                        response_framing.kind_ != http::body_kind::until_close && body_sent;
     if (tunnel) keep_client = true;
     if (tunnel) {
