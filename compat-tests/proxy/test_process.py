@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from proxy_support import config, get, wait_until
+from proxy_support import Client, config, get, wait_until
 
 
 def front(proxy, http_server, port):
@@ -106,3 +106,15 @@ def test_a_port_already_taken_stops_the_start(proxy, http_server, tmp_path):
             f"frontend fe: cannot bind socket (Address already in use) for "
             f"[127.0.0.1:{busy}]") in r.stderr, r.stderr
     assert "Some protocols failed to start their listeners! Exiting." in r.stderr
+
+
+def test_soft_stop_closes_idle_keep_alive_connections(proxy, http_server, port):
+    fp, s = front(proxy, http_server, port)
+    with Client(fp) as c:
+        assert c.request().response().status == 200
+        # The connection now waits for its next request; a soft stop ends it and the process.
+        t0 = time.monotonic()
+        proxy.process_.send_signal(signal.SIGUSR1)
+        assert c.closed(2)
+        assert proxy.process_.wait(3) == 0
+        assert time.monotonic() - t0 < 2

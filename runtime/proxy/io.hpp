@@ -11,6 +11,7 @@
 #include <optional>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 #include <variant>
 
@@ -98,6 +99,10 @@ struct session_env {
   const log_sink& log_;
   std::atomic<int>& active_;
   idle_pool* pool_ = nullptr;
+  // Client connections of this thread waiting for their next request: a soft stop closes
+  // them (as HAProxy), and stopping_ tells a session not to wait for another request.
+  std::unordered_set<tcp::socket*>* idle_clients_ = nullptr;
+  const std::atomic<bool>* stopping_ = nullptr;
 };
 
 // Connects `out` to a server of `be` for a request: `first` when persistence chose one, else

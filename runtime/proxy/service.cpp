@@ -32,6 +32,8 @@ struct service::impl {
   std::vector<std::unique_ptr<checks::server_check>> checks_;
   // Each thread's idle server connections; destroyed with the service, before the loop.
   std::vector<std::unique_ptr<idle_pool>> pools_;
+  // Each thread's client connections waiting for a next request (see session_env).
+  std::vector<std::unique_ptr<std::unordered_set<tcp::socket*>>> idle_clients_;
 
   // A check's result: a transition moves the server in or out of rotation and is logged as
   // HAProxy logs it, with the counts after the change.
@@ -58,6 +60,7 @@ struct service::impl {
   impl(proxy_set& p, event_loop& l, log_sink log) : proxies_(p), loop_(l), log_(std::move(log)) {
     for (unsigned t = 0; t < loop_.size(); ++t) {
       pools_.push_back(std::make_unique<idle_pool>());
+      idle_clients_.push_back(std::make_unique<std::unordered_set<tcp::socket*>>());
     }
   }
 
@@ -108,7 +111,13 @@ struct service::impl {
     proxies_.current_.fetch_add(1, std::memory_order_relaxed);
     fe.current_.fetch_add(1, std::memory_order_relaxed);
     active_.fetch_add(1);
-    session_env env{proxies_, fe, log_, active_, pools_[slot.thread_].get()};
+    session_env env{proxies_,
+                    fe,
+                    log_,
+                    active_,
+                    pools_[slot.thread_].get(),
+                    idle_clients_[slot.thread_].get(),
+                    &stopping_};
     auto on_end = [this, &fe](std::exception_ptr) {
       proxies_.current_.fetch_sub(1, std::memory_order_relaxed);
       fe.current_.fetch_sub(1, std::memory_order_relaxed);
@@ -206,6 +215,16 @@ void service::soft_stop() {
     asio::post(acc->get_executor(), [acc] {
       error_code ignored;
       acc->close(ignored);
+    });
+  }
+  // Connections idle between requests end now, on their own threads.
+  for (unsigned t = 0; t < impl_->loop_.size(); ++t) {
+    auto* idle = impl_->idle_clients_[t].get();
+    asio::post(impl_->loop_.context(t), [idle] {
+      for (tcp::socket* s : *idle) {
+        error_code ignored;
+        s->cancel(ignored);
+      }
     });
   }
   if (impl_->active_.load() == 0) {

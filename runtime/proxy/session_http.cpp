@@ -309,7 +309,16 @@ class http_session {
           co_return co_await send_connection_error(400);
         }
       }
+      // Between requests the connection is idle: a soft stop may end it.
+      const bool idle = !first && in_.empty() && env_.idle_clients_ != nullptr;
+      if (idle) {
+        if (env_.stopping_->load()) co_return false;
+        env_.idle_clients_->insert(&client_);
+      }
       const io_result r = co_await io_.read_some(client_, in_, max_bytes + 1, remaining(deadline));
+      if (idle) {
+        env_.idle_clients_->erase(&client_);
+      }
       if (r.status_ == io_status::timeout) {
         // An idle keep-alive connection ends silently; a request that does not arrive in time
         // gets HAProxy's 408.
