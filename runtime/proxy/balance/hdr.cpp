@@ -2,6 +2,7 @@
 // (get_server_hh); with use_domain_only, only the domain label before the last dot of a
 // Host-like value ("1wt" of "haproxy.1wt.eu"). No header, or an empty value: next in turn.
 #include "runtime/proxy/balance/hashed.hpp"
+#include "runtime/proxy/http/message.hpp"
 
 namespace tandem::runtime::proxy::balance::detail {
 
@@ -10,26 +11,7 @@ namespace {
 // A header's first comma-separated element, as HAProxy's http_find_header gives it: commas
 // inside double quotes do not count, surrounding blanks are dropped.
 std::string_view first_element(std::string_view v) {
-  bool quoted = false;
-  bool escaped = false;
-  std::size_t end = 0;
-  for (; end < v.size(); ++end) {
-    const char c = v[end];
-    if (escaped) {
-      escaped = false;
-    } else if (quoted) {
-      if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        quoted = false;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      break;
-    }
-  }
-  v = v.substr(0, end);
+  v = v.substr(0, http::list_element_end(v, 0));
   const auto blank = [](char c) { return c == ' ' || c == '\t'; };
   while (!v.empty() && blank(v.front())) {
     v.remove_prefix(1);

@@ -135,6 +135,9 @@ class chunked_reader {
 // Header helpers, names compared case-insensitively.
 const header* find_header(const std::vector<header>& headers, std::string_view name);
 void remove_headers(std::vector<header>& headers, std::string_view name);
+// The end of the comma-separated list element of a header value that starts at `i`: the next
+// comma outside a double-quoted string (where a backslash escapes), or the value's end.
+std::size_t list_element_end(std::string_view value, std::size_t i);
 // Whether a comma-separated header (Connection, Transfer-Encoding) holds `token`.
 bool has_token(const std::vector<header>& headers, std::string_view name, std::string_view token);
 

@@ -60,28 +60,6 @@ struct context {
   }
 };
 
-// The end of the list element starting at `i` (the next comma outside a quoted string).
-std::size_t element_end(std::string_view v, std::size_t i) {
-  bool quoted = false;
-  bool escaped = false;
-  for (; i < v.size(); ++i) {
-    const char c = v[i];
-    if (escaped) {
-      escaped = false;
-    } else if (quoted) {
-      if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        quoted = false;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      break;
-    }
-  }
-  return i;
-}
 
 // Calls f(element, end) for each comma-separated element of `v` the way HAProxy walks such
 // lists: blanks before an element are skipped, an element runs to the next comma and loses its
@@ -94,7 +72,7 @@ void for_each_element(std::string_view v, F&& f) {
       ++i;
       continue;
     }
-    const std::size_t end = element_end(v, i);
+    const std::size_t end = list_element_end(v, i);
     std::string_view word = v.substr(i, end - i);
     while (!word.empty() && chars::is_lws(word.back())) {
       word.remove_suffix(1);
@@ -652,6 +630,28 @@ bool keep_alive(int major, int minor, std::uint32_t flags) {
 }
 
 }  // namespace
+
+std::size_t list_element_end(std::string_view v, std::size_t i) {
+  bool quoted = false;
+  bool escaped = false;
+  for (; i < v.size(); ++i) {
+    const char c = v[i];
+    if (escaped) {
+      escaped = false;
+    } else if (quoted) {
+      if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      break;
+    }
+  }
+  return i;
+}
 
 parse_result parse_request_head(std::string_view bytes, const limits& l, request_head& head,
                                 framing& body) {
