@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "runtime/assemble/check_spec.hpp"
+#include "runtime/checks/health.hpp"
 #include "runtime/proxy/legacy_rules.hpp"
 #include "runtime/proxy/rules.hpp"
 
@@ -829,6 +830,20 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
       }
       spec.spread_percent_ = spread;
       result.checks_.push_back({&be, s, std::move(spec)});
+    }
+  }
+  // The first checks are spread as HAProxy's start_checks() spreads them, not all at once.
+  {
+    std::vector<checks::duration> intervals;
+    for (const check_binding& b : result.checks_) {
+      intervals.push_back(checks::health_tracker(b.spec_.health_).next_interval());
+    }
+    std::mt19937 engine{std::random_device{}()};
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const std::vector<checks::duration> delays =
+        checks::first_check_delays(intervals, spread, [&] { return unit(engine); });
+    for (std::size_t i = 0; i < result.checks_.size() && i < delays.size(); ++i) {
+      result.checks_[i].spec_.first_delay_ = delays[i];
     }
   }
   // Each backend's own rules (ACLs are per proxy).
