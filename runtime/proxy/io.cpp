@@ -314,4 +314,54 @@ void release_server(backend& be, server* s) {
   be.queue_.wake_one();
 }
 
+awaitable<void> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle) {
+  timed_io io(from.get_executor());
+  std::string buffer;
+  for (;;) {
+    buffer.clear();
+    const io_result r = co_await io.read_some(from, buffer, scratch_size, idle);
+    error_code ignored;
+    if (r.status_ != io_status::ok) {
+      if (r.error_ == asio::error::eof) {
+        to.shutdown(tcp::socket::shutdown_send, ignored);
+      } else {
+        from.close(ignored);
+        to.close(ignored);
+      }
+      co_return;
+    }
+    if ((co_await io.write_all(to, buffer, idle)).status_ != io_status::ok) {
+      from.close(ignored);
+      to.close(ignored);
+      co_return;
+    }
+  }
+}
+
+backend* choose_backend(const frontend& fe, const proxy_set& proxies,
+                        const acl::sample_source& source) {
+  for (const backend_switch& sw : fe.switches_) {
+    if (sw.condition_ == nullptr || sw.condition_->evaluate(source)) {
+      backend* chosen = sw.dynamic_ ? proxies.find_backend(sw.dynamic_->evaluate(source))
+                                    : proxies.find_backend(sw.backend_);
+      if (chosen != nullptr) {
+        return chosen;
+      }
+    }
+  }
+  return fe.default_backend_;
+}
+
+std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,
+                                          std::array<std::uint8_t, 16>& storage) {
+  if (peer.address().is_v4()) {
+    const auto b = peer.address().to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), storage.begin());
+    return {storage.data(), 4};
+  }
+  const auto b = peer.address().to_v6().to_bytes();
+  std::copy(b.begin(), b.end(), storage.begin());
+  return {storage.data(), 16};
+}
+
 }  // namespace tandem::runtime::proxy

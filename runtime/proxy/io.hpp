@@ -4,7 +4,9 @@
 // as error codes, never as exceptions.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <span>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -125,6 +127,20 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
 
 // A server connection ends: the balancer's counts and the server's.
 void release_server(backend& be, server* s);
+
+// Copies `from` to `to` until `from` ends, then passes the end on as a shutdown of `to`'s
+// sending side; a timeout (`idle` bounds each wait) or a reset closes both. A tunnel or an L4
+// relay is two of these joined with `&&`.
+awaitable<void> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle);
+
+// The backend a connection or request goes to: the first use_backend whose condition holds
+// (and whose name, fixed or %[…], names a backend), else default_backend (may be nullptr).
+backend* choose_backend(const frontend& fe, const proxy_set& proxies,
+                        const acl::sample_source& source);
+
+// The client address as the hashing balancers read it (4 or 16 bytes of `storage`).
+std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,
+                                          std::array<std::uint8_t, 16>& storage);
 
 awaitable<void> run_tcp_session(tcp::socket client, session_env env);
 awaitable<void> run_http_session(tcp::socket client, session_env env);

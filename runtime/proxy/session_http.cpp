@@ -135,15 +135,7 @@ class http_session {
     peer_ = client_.remote_endpoint(ec);
     local_ = client_.local_endpoint(ec);
     source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
-    if (peer_.address().is_v4()) {
-      const auto b = peer_.address().to_v4().to_bytes();
-      std::copy(b.begin(), b.end(), address_bytes_.begin());
-      keys_.source_address_ = std::span<const std::uint8_t>(address_bytes_.data(), 4);
-    } else {
-      const auto b = peer_.address().to_v6().to_bytes();
-      std::copy(b.begin(), b.end(), address_bytes_.begin());
-      keys_.source_address_ = std::span<const std::uint8_t>(address_bytes_.data(), 16);
-    }
+    keys_.source_address_ = address_key(peer_, address_bytes_);
     keys_.header_ = [this](std::string_view name) -> std::optional<std::string_view> {
       const http::header* h = http::find_header(request_.headers_, name);
       if (h == nullptr) return std::nullopt;
@@ -329,17 +321,6 @@ class http_session {
         co_return false;
       }
     }
-  }
-
-  backend* choose_backend() {
-    for (const backend_switch& sw : fe_.switches_) {
-      if (sw.condition_ == nullptr || sw.condition_->evaluate(source_)) {
-        backend* chosen = sw.dynamic_ ? env_.proxies_.find_backend(sw.dynamic_->evaluate(source_))
-                                      : env_.proxies_.find_backend(sw.backend_);
-        if (chosen != nullptr) return chosen;
-      }
-    }
-    return fe_.default_backend_;
   }
 
   // Persistence: the server the request's cookie names, when usable; the cookie is taken off
@@ -685,7 +666,7 @@ class http_session {
     if (o.tarpit_) co_await tarpit(fe_.timeouts_);
     if (o.response_) co_return co_await send_own(std::move(*o.response_), client_close);
 
-    backend_ = choose_backend();
+    backend_ = choose_backend(fe_, env_.proxies_, source_);
     if (backend_ == nullptr) {
       co_return co_await send_error(503, client_close);
     }
@@ -892,32 +873,8 @@ class http_session {
       co_await io_.write_all(client_, out_, idle);
       out_.clear();
     }
-    co_await (pump(client_, upstream_, idle) && pump(upstream_, client_, idle));
+    co_await (relay_one_way(client_, upstream_, idle) && relay_one_way(upstream_, client_, idle));
     drop_upstream();
-  }
-
-  static awaitable<void> pump(tcp::socket& from, tcp::socket& to, milliseconds idle) {
-    timed_io io_(from.get_executor());
-    std::string buffer;
-    for (;;) {
-      buffer.clear();
-      const io_result r = co_await io_.read_some(from, buffer, read_chunk, idle);
-      error_code ignored;
-      if (r.status_ != io_status::ok) {
-        if (r.error_ == asio::error::eof) {
-          to.shutdown(tcp::socket::shutdown_send, ignored);
-        } else {
-          from.close(ignored);
-          to.close(ignored);
-        }
-        co_return;
-      }
-      if ((co_await io_.write_all(to, buffer, idle)).status_ != io_status::ok) {
-        from.close(ignored);
-        to.close(ignored);
-        co_return;
-      }
-    }
   }
 
   tcp::socket client_;

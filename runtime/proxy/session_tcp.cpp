@@ -13,36 +13,6 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-// Copies `from` to `to` until `from` ends, then passes the end on as a shutdown of `to`'s
-// sending side. `idle` bounds each wait for data.
-awaitable<void> transfer(tcp::socket& from, tcp::socket& to, milliseconds idle) {
-  timed_io io(from.get_executor());
-  std::string buffer;
-  buffer.reserve(16384);
-  for (;;) {
-    buffer.clear();
-    const io_result r = co_await io.read_some(from, buffer, 16384, idle);
-    if (r.status_ != io_status::ok) {
-      error_code ignored;
-      if (r.status_ == io_status::closed && r.error_ == asio::error::eof) {
-        to.shutdown(tcp::socket::shutdown_send, ignored);
-      } else {
-        // A timeout or a reset ends the whole relay.
-        from.close(ignored);
-        to.close(ignored);
-      }
-      co_return;
-    }
-    const io_result w = co_await io.write_all(to, buffer, idle);
-    if (w.status_ != io_status::ok) {
-      error_code ignored;
-      from.close(ignored);
-      to.close(ignored);
-      co_return;
-    }
-  }
-}
-
 milliseconds relay_timeout(const frontend& fe, const backend& be) {
   if (be.timeouts_.tunnel_.count() != 0) {
     return be.timeouts_.tunnel_;
@@ -108,18 +78,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     source.payload_ = early;
   }
 
-  backend* be = fe.default_backend_;
-  for (const backend_switch& sw : fe.switches_) {
-    if (sw.condition_ == nullptr || sw.condition_->evaluate(source)) {
-      backend* chosen =
-          sw.dynamic_ ? env.proxies_.find_backend(sw.dynamic_->evaluate(source))
-                      : env.proxies_.find_backend(sw.backend_);
-      if (chosen != nullptr) {
-        be = chosen;
-        break;
-      }
-    }
-  }
+  backend* be = choose_backend(fe, env.proxies_, source);
   if (be == nullptr) {
     co_return;
   }
@@ -127,15 +86,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
 
   std::array<std::uint8_t, 16> address_bytes{};
   balance::request_keys keys;
-  if (peer.address().is_v4()) {
-    const auto b = peer.address().to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), address_bytes.begin());
-    keys.source_address_ = std::span<const std::uint8_t>(address_bytes.data(), 4);
-  } else {
-    const auto b = peer.address().to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), address_bytes.begin());
-    keys.source_address_ = std::span<const std::uint8_t>(address_bytes.data(), 16);
-  }
+  keys.source_address_ = address_key(peer, address_bytes);
 
   tcp::socket upstream(client.get_executor());
   const connect_result c = co_await connect_server(upstream, io, *be, nullptr, keys, local);
@@ -150,7 +101,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     }
   }
   const milliseconds idle = relay_timeout(fe, *be);
-  co_await (transfer(client, upstream, idle) && transfer(upstream, client, idle));
+  co_await (relay_one_way(client, upstream, idle) && relay_one_way(upstream, client, idle));
   release_server(*be, c.server_);
 }
 
