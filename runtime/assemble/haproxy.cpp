@@ -5,6 +5,7 @@
 #include <netdb.h>
 
 #include <algorithm>
+#include <set>
 #include <charconv>
 #include <tuple>
 #include <cstring>
@@ -657,6 +658,9 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       s->port_offset_ = a.port_offset_ ? static_cast<int>(static_cast<std::int16_t>(*a.port_)) : 0;
     }
     s->maintenance_ = disabled;
+    s->initial_weight_ = s->weight_;
+    s->puid_ = puid;
+    s->address_text_ = a.text_;
     balance::server_entry entry;
     entry.id_ = s->id_;
     entry.weight_ = s->weight_;
@@ -685,6 +689,21 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
   std::random_device seed;
   auto engine = std::make_shared<std::mt19937>(seed());
   be->balancer_ = balance::make_balancer(bs, entries, [engine] { return (*engine)(); }, error);
+  be->algorithm_ = p.balance_.empty() ? "roundrobin" : p.balance_[0];
+  be->description_ = p.description_;
+  // Server ids as HAProxy numbers them: `id` where given, else the next free one in order.
+  {
+    std::set<std::uint32_t> taken;
+    for (const auto& s : be->servers_) {
+      if (s->puid_ != 0) taken.insert(s->puid_);
+    }
+    std::uint32_t next = 1;
+    for (const auto& s : be->servers_) {
+      if (s->puid_ != 0) continue;
+      while (taken.contains(next)) ++next;
+      s->puid_ = next++;
+    }
+  }
   if (!be->balancer_) {
     c.error(p.position_, "backend " + p.name_ + ": " + error);
   } else {
@@ -802,11 +821,18 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   }
   set->threads_ = m.global_.nbthread_.value_or(0);
 
+  // Proxy ids as HAProxy gives them: in configuration order, from 1 (iid in the stats).
+  std::map<const model::proxy*, std::uint32_t> uid_of;
+  {
+    std::uint32_t next = 1;
+    for (const model::proxy& p : m.proxies_) uid_of[&p] = next++;
+  }
   // Backends first: frontends name them.
   std::map<const model::proxy*, backend*> backend_of_proxy;
   for (const model::proxy& p : m.proxies_) {
     if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
     auto be = backend_of(p, c);
+    be->uid_ = uid_of[&p];
     if (option_on(p, "h1-case-adjust-bogus-server")) be->case_adjust_ = &set->case_adjust_;
     be->buffer_request_ = option_on(p, "http-buffer-request");
     backend_of_proxy[&p] = be.get();
@@ -869,6 +895,8 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if ((p.capabilities_ & model::cap_frontend) == 0 || p.disabled_) continue;
     auto fe = std::make_unique<frontend>();
     fe->name_ = p.name_;
+    fe->uid_ = uid_of[&p];
+    fe->description_ = p.description_;
     fe->mode_ = p.mode_ == model::proxy_mode::http ? mode::http : mode::tcp;
     fe->timeouts_ = timeouts_of(p);
     fe->forwardfor_ = forwardfor_of(p, c);

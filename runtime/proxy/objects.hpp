@@ -23,7 +23,9 @@
 #include "runtime/proxy/acl/regex.hpp"
 #include "runtime/proxy/acl/userlist.hpp"
 #include "runtime/proxy/balance/balancer.hpp"
+#include "runtime/proxy/counters.hpp"
 #include "runtime/proxy/http/message.hpp"
+#include "runtime/proxy/log_record.hpp"
 
 namespace tandem::runtime::proxy {
 
@@ -133,24 +135,47 @@ struct tcp_rule {
   std::unique_ptr<acl::condition> condition_;
 };
 
+// Something that answers HTTP requests inside the proxy instead of a server: HAProxy's stats
+// page (`stats enable`, `stats uri` …) on a frontend, backend or listen section.
+class http_applet {
+ public:
+  virtual ~http_applet() = default;
+  // Whether the request is the applet's (its URI prefix, its scope of proxies).
+  virtual bool wants(const http::request_head& request) const = 0;
+  // The whole response (head and body) to the request; `body` is the request's body (the
+  // session reads it first, up to the frontend's buffer size). Sets `intercepted` in HAProxy's
+  // sense. `source` answers the applet's conditions (stats admin if …).
+  virtual std::string respond(const http::request_head& request, std::string_view body,
+                              const acl::sample_source& source) = 0;
+};
+
 struct server {
   std::string name_;
   std::uint32_t id_ = 0;  // index in the backend
+  std::uint32_t puid_ = 0;  // HAProxy's server id (`id`, else 1, 2, … in order): sid
   sockaddr_storage address_{};
   socklen_t address_length_ = 0;
   bool port_from_client_ = false;  // no port: the client's destination port (+ offset_)
   int port_offset_ = 0;
-  std::uint32_t weight_ = 1;
+  std::atomic<std::uint32_t> weight_{1};  // the current user weight (set weight changes it)
+  std::uint32_t initial_weight_ = 1;      // as configured (HAProxy's iweight)
   std::uint32_t maxconn_ = 0;
   bool backup_ = false;
   bool check_ = false;
   bool send_proxy_ = false;
   std::string cookie_;  // the value persistence cookies carry
+  std::string address_text_;  // "127.0.0.1:8080" as the stats' addr column shows it
   // Run-time state, shared by threads.
   std::atomic<bool> up_{true};
-  std::atomic<bool> maintenance_{false};
+  std::atomic<bool> maintenance_{false};  // admin state MAINT (disabled, disable server, …)
+  std::atomic<bool> drain_{false};        // admin state DRAIN: up, but no new traffic
   std::atomic<std::uint32_t> current_{0};
   std::atomic<std::uint64_t> total_{0};
+  traffic_counters counters_;
+  state_history history_;
+  // The last check result, for the stats; written by the check, read by the stats.
+  mutable std::mutex check_mutex_;
+  check_snapshot check_state_;
 };
 
 // Requests waiting for a server slot (server maxconn), woken one at a time, in arrival order,
@@ -191,6 +216,9 @@ enum class http_reuse : std::uint8_t { never, safe, aggressive };
 
 struct backend {
   std::string name_;
+  std::uint32_t uid_ = 0;  // HAProxy's proxy id (iid); a listen's frontend and backend share it
+  std::string description_;
+  std::string algorithm_;  // "roundrobin" … as the stats' algo column shows it
   mode mode_ = mode::tcp;
   const case_map* case_adjust_ = nullptr;  // option h1-case-adjust-bogus-server
   bool buffer_request_ = false;            // option http-buffer-request
@@ -207,6 +235,10 @@ struct backend {
   std::vector<http_rule> response_rules_;
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
   request_queue queue_;
+  std::unique_ptr<http_applet> stats_;  // stats enable/uri … in this backend or listen
+  traffic_counters counters_;
+  state_history history_;
+  std::atomic<std::uint32_t> current_{0};  // streams being served (scur)
 
   server* find_server(std::string_view name) const {
     for (const auto& s : servers_) {
@@ -246,6 +278,8 @@ struct listen_address {
 
 struct frontend {
   std::string name_;
+  std::uint32_t uid_ = 0;  // HAProxy's proxy id (iid)
+  std::string description_;
   mode mode_ = mode::tcp;
   const case_map* case_adjust_ = nullptr;  // option h1-case-adjust-bogus-client
   bool buffer_request_ = false;            // option http-buffer-request
@@ -264,6 +298,13 @@ struct frontend {
   http::limits limits_;
   std::uint32_t maxconn_ = 0;
   std::atomic<std::uint32_t> current_{0};
+  traffic_counters counters_;
+  std::unique_ptr<http_applet> stats_;  // stats enable/uri … in this frontend (not a listen's)
+  std::shared_ptr<traffic_logger> logger_;  // nullptr: no traffic log
+  std::vector<capture_spec> request_captures_;
+  std::vector<capture_spec> response_captures_;
+  std::optional<capture_spec> request_cookie_capture_;   // capture cookie NAME len N
+  std::optional<capture_spec> response_cookie_capture_;  // (the Set-Cookie side)
 };
 
 // Everything one configuration runs.
@@ -276,6 +317,10 @@ struct proxy_set {
   unsigned threads_ = 0;
   case_map case_adjust_;
   std::atomic<std::uint32_t> current_{0};
+  std::atomic<std::uint64_t> connections_total_{0};  // show info's CumConns
+  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
+  std::string node_;         // global node (default: the host name)
+  std::string description_;  // global description
 
   backend* find_backend(std::string_view name) const {
     for (const auto& b : backends_) {

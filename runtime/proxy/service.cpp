@@ -38,9 +38,25 @@ struct service::impl {
   // A check's result: a transition moves the server in or out of rotation and is logged as
   // HAProxy logs it, with the counts after the change.
   void on_check(backend& be, server& s, const checks::check_event& e) {
+    {
+      std::lock_guard lock(s.check_mutex_);
+      s.check_state_.enabled_ = true;
+      s.check_state_.status_ = checks::status_name(e.result_.status_);
+      s.check_state_.code_ = e.result_.code_;
+      s.check_state_.duration_ms_ = static_cast<std::uint64_t>(e.result_.duration_.count());
+      s.check_state_.description_ = checks::status_description(e.result_.status_);
+      if (!e.result_.info_.empty()) s.check_state_.description_ += ", info: \"" + e.result_.info_ + "\"";
+      s.check_state_.health_ = e.counter_;
+      s.check_state_.last_check_ms_ = wall_milliseconds();
+    }
+    if (checks::outcome_of(e.result_.status_) == checks::check_outcome::failed) {
+      s.history_.check_failures_.fetch_add(1, std::memory_order_relaxed);
+    }
     if (!e.change_.transition_) return;
     const checks::server_health h = *e.change_.transition_;
     const bool usable = h == checks::server_health::up;
+    if (usable) s.history_.went_up();
+    else if (s.up_.load()) s.history_.went_down();
     s.up_.store(usable);
     if (be.balancer_) be.balancer_->set_usable(s.id_, usable && !s.maintenance_.load());
     checks::backend_counts counts;
@@ -52,8 +68,12 @@ struct service::impl {
     counts.sessions_active_ = s.current_.load();
     const checks::server_ref ref{be.name_, s.name_, s.backup_};
     log_("WARNING", checks::server_state_line(ref, h, &e.result_, counts));
-    if (!usable && counts.active_servers_ == 0 && counts.backup_servers_ == 0) {
+    const bool backend_down = counts.active_servers_ == 0 && counts.backup_servers_ == 0;
+    if (!usable && backend_down) {
+      be.history_.went_down();
       log_("ALERT", checks::no_server_alert("backend", be.name_));
+    } else if (usable && be.history_.down_since_.load() != 0) {
+      be.history_.went_up();
     }
   }
 
@@ -189,6 +209,14 @@ bool service::open_listeners(std::string& error) {
 }
 
 void service::add_check(backend& be, server& s, checks::check_spec spec) {
+  {
+    std::lock_guard lock(s.check_mutex_);
+    s.check_state_.enabled_ = true;
+    s.check_state_.status_ = "INI";
+    s.check_state_.rise_ = spec.health_.rise_;
+    s.check_state_.fall_ = spec.health_.fall_;
+    s.check_state_.health_ = checks::health_tracker(spec.health_).counter();
+  }
   impl* self = impl_.get();
   auto check = std::make_unique<checks::server_check>(
       impl_->loop_.context(0).get_executor(), std::move(spec),
