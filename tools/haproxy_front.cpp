@@ -225,14 +225,15 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
     proxies.global_maxconn_ = static_cast<std::uint32_t>(*o.max_conn_);
   }
   runtime::event_loop loop(proxies.threads_);
-  runtime::proxy::service svc(proxies, loop, [&err](std::string_view level, std::string_view m) {
+  // Alerts and notices go to the console and, as HAProxy sends them, to syslog.
+  runtime::proxy::service svc(proxies, loop, runtime::proxy::log::alerts_to(assembled.logs_, [&err](std::string_view level, std::string_view m) {
     // HAProxy's prefix: the tag padded to one width, then the PID.
     std::string tag(1, '[');
     tag += level;
     tag += ']';
     tag.resize(std::max<std::size_t>(tag.size(), 10), ' ');
     err << tag << " (" << ::getpid() << ") : " << m << std::endl;
-  });
+  }));
   for (runtime::assemble::check_binding& c : assembled.checks_) {
     svc.add_check(*c.backend_, *c.server_, std::move(c.spec_));
   }

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "runtime/assemble/check_spec.hpp"
+#include "runtime/assemble/haproxy_logs.hpp"
 #include "runtime/checks/health.hpp"
 #include "runtime/proxy/legacy_rules.hpp"
 #include "runtime/proxy/rules.hpp"
@@ -820,6 +821,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     }
   }
   set->threads_ = m.global_.nbthread_.value_or(0);
+  result.logs_ = global_logs_of(m, result.problems_);
 
   // Proxy ids as HAProxy gives them: in configuration order, from 1 (iid in the stats).
   std::map<const model::proxy*, std::uint32_t> uid_of;
@@ -836,6 +838,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if (option_on(p, "h1-case-adjust-bogus-server")) be->case_adjust_ = &set->case_adjust_;
     be->buffer_request_ = option_on(p, "http-buffer-request");
     backend_of_proxy[&p] = be.get();
+    backend_logs_of(p, *result.logs_, result.problems_);
     set->backends_.push_back(std::move(be));
   }
   // Health checks of every server that has `check`.
@@ -913,6 +916,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if (p.mode_ != model::proxy_mode::http && p.mode_ != model::proxy_mode::tcp) {
       c.error(p.position_, "mode of '" + p.name_ + "' is not supported by Tandem's proxy yet");
     }
+    frontend_logs_of(m, p, *result.logs_, c.userlists_, *fe, result.problems_);
     legacy_switches_of(p, *set, fe->acls_, fe->switches_, c);
     for (const model::backend_switch& sw : p.use_backends_) {
       backend_switch s;
@@ -932,10 +936,6 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     set->frontends_.push_back(std::move(fe));
   }
   // What issue 6 builds is read but not run yet: said at start, never silently dropped.
-  for (const model::log_setting& l : m.global_.logs_) {
-    c.warning(l.position_, "'log' is not run by Tandem yet (issue 6): nothing is sent to '" +
-                               (l.words_.empty() ? std::string() : l.words_[0]) + "'");
-  }
   for (const model::stats_socket& sock : m.global_.stats_sockets_) {
     c.warning(sock.position_, "'stats socket' is not run by Tandem yet (issue 6): no socket is "
                               "created at '" +
@@ -952,14 +952,6 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
                                  "' is not served by Tandem yet (issue 6): requests to " +
                                  p.stats_.uri_.value_or("/haproxy?stats") +
                                  " go on like any other");
-    }
-    bool logged = false;
-    for (const model::log_setting& l : p.logs_) {
-      if (!l.global_ && !logged) {
-        c.warning(l.position_, "'log' is not run by Tandem yet (issue 6): '" + p.name_ +
-                                   "' logs nothing");
-        logged = true;
-      }
     }
   }
   // Backends are built first; the user reads the problems in file order.

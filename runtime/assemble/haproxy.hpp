@@ -11,6 +11,7 @@
 #include "parsers/common/position.hpp"
 #include "parsers/haproxy/model.hpp"
 #include "runtime/checks/spec.hpp"
+#include "runtime/proxy/log/logger.hpp"
 #include "runtime/proxy/objects.hpp"
 
 namespace tandem::runtime::assemble {
@@ -32,6 +33,8 @@ struct haproxy_result {
   std::unique_ptr<proxy::proxy_set> proxies_;
   std::vector<check_binding> checks_;
   std::vector<problem> problems_;
+  // The global log targets and each backend's, for the process's alerts (log::alerts_to).
+  std::shared_ptr<proxy::log::process_log> logs_;
   bool ok() const {
     for (const problem& p : problems_) {
       if (p.error_) return false;

@@ -81,6 +81,9 @@ class traffic_logger {
  public:
   virtual ~traffic_logger() = default;
   virtual void emit(const log_record& record) = 0;
+  // A connection was accepted (client_, frontend_address_, accepted_ and frontend_ set): where
+  // no log format is set HAProxy logs "Connect from …" then, and nothing at the end.
+  virtual void accepted(const log_record& record) { (void)record; }
 };
 
 }  // namespace tandem::runtime::proxy
