@@ -159,6 +159,7 @@ class http_session {
       client_.close(ignored);
       co_return;
     }
+    if (fe_.logger_) fe_.logger_->accepted(record_);  // "Connect from" where no format is set
     bool first = true;
     for (;;) {
       const bool more = co_await one_request(first);
@@ -471,7 +472,8 @@ class http_session {
       b.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
       b.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
       if (record_.status_ > 0) b.response_status(record_.status_);
-      record_.backend_connections_ = backend_->current_.load(relaxed);
+      // HAProxy's beconn at log time no longer counts this stream.
+      record_.backend_connections_ = backend_->current_.load(relaxed) - 1;
       b.timed_samples_.fetch_add(1, relaxed);
       if (record_.queue_ >= 0) b.queue_time_.add(static_cast<std::uint32_t>(record_.queue_));
       if (record_.connect_ >= 0) b.connect_time_.add(static_cast<std::uint32_t>(record_.connect_));

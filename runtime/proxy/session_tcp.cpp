@@ -72,7 +72,8 @@ struct tcp_log {
       record_.active_connections_ = proxies_.current_.load(relaxed);
       record_.frontend_connections_ = fe_.current_.load(relaxed);
       if (backend_ != nullptr) {
-        record_.backend_connections_ = backend_->current_.load(relaxed);
+        // HAProxy's beconn at log time no longer counts this stream.
+        record_.backend_connections_ = backend_->current_.load(relaxed) - 1;
         record_.backend_queue_ = backend_->counters_.queue_current_.load(relaxed);
       }
       if (server_ != nullptr) record_.server_connections_ = server_->current_.load(relaxed);
@@ -99,6 +100,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     log.logged_ = false;
     co_return;
   }
+  if (fe.logger_) fe.logger_->accepted(log.record_);  // "Connect from" where no format is set
 
   // tcp-request content rules may read the first bytes: with inspect-delay they wait for them
   // up to that delay, as HAProxy does; without, they run once on what is there (nothing).

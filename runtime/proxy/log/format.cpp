@@ -422,7 +422,9 @@ std::string log_format::render(const log_record& r, const line_context& context)
   };
   auto captures = [&](const std::vector<std::string>& values, std::size_t count, bool braces,
                       unsigned options) {
-    if (count == 0) return;  // nothing at all, not even "-": the separators around collapse
+    // Nothing at all, not even "-", so the separators around collapse: without captures, and
+    // for a request HAProxy could not parse (its captures were never made).
+    if (count == 0 || r.bad_request_) return;
     if (braces) {
       if (options & opt_quote) out += '"';
       out += '{';
