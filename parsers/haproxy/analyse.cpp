@@ -649,8 +649,12 @@ class analyser {
                      " (the 2.6 anchor does not know it); Tandem accepts it");
     }
     if (count < e->min_arguments_) {
-      // A handler may rely on its minimum; "no KEYWORD" without them only cancels nothing.
+      // A handler may rely on its minimum; "no KEYWORD" without them only cancels nothing,
+      // but "no log", which drops the `log` lines inherited from defaults.
       if (no) {
+        if (e->name_ == "log" && e->lower_ != nullptr) {
+          e->lower_(directive{l, *e, first_argument, no}, b_, diags_);
+        }
         return;
       }
       diags_.add(severity::error, codes::arguments, first.position_,
