@@ -45,7 +45,13 @@ PRIVILEGES = ("global user/group/chroot are not applied yet (issue 6; Tandem war
 STATS_SOCKET = ("'stats socket PATH' is not run yet (issue 6; Tandem warns at start): no socket "
                 "is created; HAProxy answers 'show info' on it")
 
+LOG_SIZES = ("%B and %U are the bytes on the wire in Tandem; HAProxy 2.6 counts a message as "
+             "its HTX holds it: the start line's three parts + 21, each header's name + value, "
+             "the body's data without chunk framing (measured: a 49-byte response is logged 56, "
+             "the 214-byte 503 page 217)")
+
 TANDEM_PENDING: dict[str, str] = {
+    "test_logs.py::test_sizes_are_counted_as_haproxy": LOG_SIZES,
     "test_seed_configs.py::test_003_smtp_round_robin_with_helo_check": TLS_BIND,
     "test_seed_configs.py::test_003_stats_over_tls": TLS_BIND,
     "test_seed_configs.py::test_stats_page_with_login": STATS_PAGE,

@@ -499,6 +499,7 @@ class http_session {
         record_.backend_queue_ = backend_->counters_.queue_current_.load(relaxed);
       }
       record_.source_ = &source_;
+      if (record_.bad_request_ && record_.status_ < 0) record_.status_ = 400;  // as HAProxy logs it
       fe_.logger_->emit(record_);
       record_.source_ = nullptr;
     }
@@ -537,6 +538,7 @@ class http_session {
       return;
     }
     record_.server_ = served_by_ = c.server_for_log_;
+    if (c.no_server_) record_.queue_ = -1;  // HAProxy's Tw when no server was ever assigned
     if (c.queue_timed_out_) terminate('s', 'Q');
     else if (c.timed_out_) terminate('s', 'C');
     else terminate('S', 'C');

@@ -1,0 +1,425 @@
+"""Logs as HAProxy 2.6 sends them (issue 6 item 3): the same config and the same requests
+under Debian's haproxy and Tandem, with a UDP syslog receiver on 127.0.0.1 (and a unix
+datagram one in the test's directory). Each line is compared byte for byte with the line
+HAProxy was measured to send, after normalising what differs between runs: the pid, dates,
+ephemeral ports and the timers' values (a timer that is -1 stays -1). The sizes (%B, %U) are
+normalised too; test_sizes_are_counted_as_haproxy checks them on their own."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+from proxy_support import Client, LOCAL, config, get, wait_until
+
+
+class Receiver:
+    """Collects the datagrams a syslog target receives, on a thread, until closed."""
+
+    def __init__(self, family: int = socket.AF_INET, path: str | None = None):
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.path = path
+        if family == socket.AF_UNIX:
+            self.sock.bind(path)
+            self.address = path
+        else:
+            self.sock.bind((LOCAL, 0))
+            self.address = f"{LOCAL}:{self.sock.getsockname()[1]}"
+        self.sock.settimeout(0.1)
+        self.lines: list[bytes] = []
+        self.lock = threading.Lock()
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            try:
+                data = self.sock.recv(70000)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.lines.append(data)
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()
+        if self.path:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+    def got(self) -> list[bytes]:
+        with self.lock:
+            return list(self.lines)
+
+    def wait(self, count: int, timeout: float = 3.0) -> list[bytes]:
+        """At least `count` datagrams, waiting for them; then a short grace for extra ones."""
+        assert wait_until(lambda: len(self.got()) >= count, timeout), self.got()
+        time.sleep(0.1)
+        return self.got()
+
+    def matching(self, text: str, timeout: float = 5.0) -> bytes:
+        assert wait_until(lambda: any(text.encode() in ln for ln in self.got()), timeout), \
+            f"no datagram with {text!r}: {self.got()}"
+        return next(ln for ln in self.got() if text.encode() in ln)
+
+
+@pytest.fixture
+def syslog():
+    made: list[Receiver] = []
+
+    def make(family: int = socket.AF_INET, path: str | None = None) -> Receiver:
+        r = Receiver(family, path)
+        made.append(r)
+        return r
+    yield make
+    for r in made:
+        r.close()
+
+
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+
+
+def normalised(line: bytes, ports: dict[int, str] | None = None) -> str:
+    """The line with its run-dependent parts replaced: pid, dates, the given ports by name,
+    every other port of 127.0.0.1 by PORT, timers' values (not -1) by T and sizes by B."""
+    s = line.decode("latin-1")
+    s = re.sub(rf"^(<\d+>){MONTH} [ \d]\d \d\d:\d\d:\d\d ", r"\1DATE ", s)
+    s = re.sub(r"^(<\d+>1 )\S+ ", r"\1ISO ", s)
+    s = re.sub(r"^(<\d+>)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d ", r"\1ISO ", s)
+    s = re.sub(r"(\w+)\[\d+\]: ", r"\1[PID]: ", s)
+    s = re.sub(r"^(<\d+>1 ISO \S+ \S+) \d+ ", r"\1 PID ", s)
+    s = re.sub(rf"\d\d/{MONTH}/\d{{4}}:\d\d:\d\d:\d\d\.\d\d\d", "DATE.MS", s)
+    s = re.sub(rf"\d\d/{MONTH}/\d{{4}}:\d\d:\d\d:\d\d [+-]\d{{4}}", "DATE +ZONE", s)
+    for port, name in (ports or {}).items():
+        s = re.sub(rf"(?<=[:\s]){port}\b", name, s)
+    s = re.sub(r"(?<=127\.0\.0\.1:)\d+", "PORT", s)
+    # httplog "TR/Tw/Tc/Tr/Ta status bytes", tcplog "Tw/Tc/Tt bytes": timers, then the size.
+    s = re.sub(r" (-?\d+(?:/-?\d+){2,4}) (\d{3} )?(\d+) ",
+               lambda m: " " + re.sub(r"(?<![-\d])\d+", "T", m.group(1)) + " " +
+               (m.group(2) or "") + "B ", s)
+    s = re.sub(r"check duration: \d+ms", "check duration: Tms", s)
+    return s
+
+
+def fixed_response(body: bytes = b"ok\n", extra: str = "") -> callable:
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+    return lambda req: head.encode() + body
+
+
+def logging_config(target: str, body: str, mode: str = "http", global_extra: str = "",
+                   defaults_extra: str = "") -> str:
+    return config(body, mode=mode, global_=f"log {target} local0\n{global_extra}",
+                  defaults=f"log global\n{defaults_extra}")
+
+
+def test_httplog_line_with_captures(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response(extra="Set-Cookie: SID=abc123; path=/\r\nX-Server: s1\r\n")
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            option httplog
+            capture request header Host len 20
+            capture request header User-Agent len 10
+            capture response header X-Server len 8
+            capture cookie SID len 12
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    r = get(fp, "/a?b=c", headers=[("User-Agent", "curl/7.88.1-long"), ("Cookie", "SID=xyz")],
+            host="example.org")
+    assert r.status == 200
+    line = log.wait(1)[0]
+    assert normalised(line) == (
+        "<134>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] fe be/s1 T/T/T/T/T 200 B SID=xyz "
+        "SID=abc123 ---- 1/1/0/0/0 0/0 {example.org|curl/7.88.} {s1} \"GET /a?b=c HTTP/1.1\"\n")
+
+
+def test_clf_line(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe_clf
+            bind 127.0.0.1:{fp}
+            option httplog clf
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    assert get(fp, "/a?b=c").status == 200
+    line = normalised(log.wait(1)[0])
+    # The client port and the accept date's milliseconds are fields of their own in clf.
+    line = re.sub(r"\" (200) \d+ \"\" \"\" \d+ \d{3} \"fe_clf\"",
+                  "\" 200 B \"\" \"\" CPORT MS \"fe_clf\"", line)
+    line = re.sub(r"\"s1\"( \d+){5} ", "\"s1\" T T T T T ", line)
+    assert line == (
+        "<134>DATE haproxy[PID]: 127.0.0.1 - - [DATE +ZONE] \"GET /a?b=c HTTP/1.1\" 200 B \"\" "
+        "\"\" CPORT MS \"fe_clf\" \"be\" \"s1\" T T T T T ---- 1 1 0 0 0 0 0 \"\" \"\" \n")
+
+
+def test_tcplog_line(proxy, tcp_echo, port, syslog):
+    log = syslog()
+    echo = tcp_echo("e")
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe_tcp
+            bind 127.0.0.1:{fp}
+            option tcplog
+            default_backend be_tcp
+        backend be_tcp
+            server s1 {echo.addr}
+    """, mode="tcp"))
+    with Client(fp) as c:
+        c.send(b"hello")
+        c.sock.shutdown(socket.SHUT_WR)
+        assert c.rest() == b"hello"
+    line = log.wait(1)[0]
+    assert normalised(line) == (
+        "<134>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] fe_tcp be_tcp/s1 T/T/T B -- "
+        "1/1/0/0/0 0/0\n")
+
+
+def test_custom_log_format(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe_fmt
+            bind 127.0.0.1:{fp}
+            log-format "%ci %fi:%fp %b %s %ST %HM %HU %HP %HQ %HV %{{+Q}}r %hrl %hsl [%[src]] %[fe_name] %ID %tsc %rc %sq %ft %f %si:%sp %{{+Q}}HU %{{Q}}ST %% %{{+Q}}o %b %{{-Q}}s %ts"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    assert get(fp, "/a?b=c").status == 200
+    line = log.wait(1)[0]
+    assert normalised(line, {fp: "FP", s1.port: "SP"}) == (
+        "<134>DATE haproxy[PID]: 127.0.0.1 127.0.0.1:FP be s1 200 GET /a?b=c /a ?b=c HTTP/1.1 "
+        "\"GET /a?b=c HTTP/1.1\" [127.0.0.1] fe_fmt - ---- 0 0 fe_fmt fe_fmt 127.0.0.1:SP "
+        "\"/a?b=c\" 200 % \"be\" s1 --\n")
+
+
+def test_dontlognull_drops_empty_connections(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            option httplog
+            option dontlognull
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    with Client(fp):
+        pass  # connects and closes without a byte
+    time.sleep(0.2)
+    assert get(fp, "/after").status == 200
+    lines = log.wait(1)
+    assert [normalised(ln) for ln in lines] == [
+        "<134>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] fe be/s1 T/T/T/T/T 200 B - - ---- "
+        "1/1/0/0/0 0/0 \"GET /after HTTP/1.1\"\n"]
+
+
+def test_an_empty_connection_is_a_badreq_line_without_dontlognull(proxy, http_server, port,
+                                                                  syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            option httplog
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    with Client(fp):
+        pass
+    line = log.wait(1)[0]
+    assert normalised(line) == (
+        "<134>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] fe fe/<NOSRV> -1/-1/-1/-1/T 400 B - - "
+        "CR-- 1/1/0/0/0 0/0 \"<BADREQ>\"\n")
+
+
+def test_503_without_server_is_nosrv_sc_and_separate_errors_level(proxy, port, syslog):
+    log = syslog()
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            option httplog
+            option log-separate-errors
+            default_backend nosrv
+        backend nosrv
+    """))
+    assert get(fp, "/").status == 503
+    line = log.wait(1)[0]
+    # <131>: local0 at err, as log-separate-errors sends a 5xx.
+    assert normalised(line) == (
+        "<131>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] fe nosrv/<NOSRV> T/-1/-1/-1/T 503 B - - "
+        "SC-- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n")
+
+
+def test_connect_from_line_without_a_log_format(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe_def
+            bind 127.0.0.1:{fp}
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    assert get(fp, "/").status == 200
+    lines = log.wait(1)
+    assert [normalised(ln, {fp: "FP"}) for ln in lines] == [
+        "<134>DATE haproxy[PID]: Connect from 127.0.0.1:PORT to 127.0.0.1:FP (fe_def/HTTP)\n"]
+
+
+def test_server_down_and_up_lines(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            default_backend be
+        backend be
+            server s1 {s1.addr} check inter 100ms fall 1 rise 1
+    """))
+    s1.stop()
+    down = log.matching("is DOWN")
+    assert normalised(down) == (
+        "<129>DATE haproxy[PID]: Server be/s1 is DOWN, reason: Layer4 connection problem, info: "
+        "\"Connection refused\", check duration: Tms. 0 active and 0 backup servers left. 0 "
+        "sessions active, 0 requeued, 0 remaining in queue.\n")
+    alert = log.matching("has no server available")
+    assert normalised(alert) == "<128>DATE haproxy[PID]: backend be has no server available!\n"
+
+
+def test_each_syslog_format(proxy, http_server, port, syslog):
+    formats = ["local", "rfc3164", "rfc5424", "priority", "short", "timed", "iso", "raw"]
+    logs = {f: syslog() for f in formats}
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    targets = "\n".join(f"log {logs[f].address} format {f} local2" for f in formats)
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            log-format "%ST %s"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=targets, defaults="log global"))
+    assert get(fp, "/").status == 200
+    got = {f: normalised(logs[f].wait(1)[0]) for f in formats}
+    host = socket.gethostname()
+    assert got == {
+        "local": "<150>DATE haproxy[PID]: 200 s1\n",
+        "rfc3164": "<150>DATE localhost haproxy[PID]: 200 s1\n",
+        "rfc5424": "<150>1 ISO - haproxy PID - - 200 s1\n",
+        "priority": "<150>200 s1\n",
+        "short": "<6>200 s1\n",
+        "timed": "<6>ISO 200 s1\n",
+        "iso": "ISO 200 s1\n",
+        "raw": "200 s1\n",
+    }, host
+
+
+def test_len_truncates_and_levels_filter(proxy, http_server, port, syslog):
+    short, alerts = syslog(), syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            log-format "%ST {'x' * 200}"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=f"log {short.address} len 80 format raw local0\n"
+                 f"log {alerts.address} local0 notice", defaults="log global"))
+    assert get(fp, "/").status == 200
+    got = short.wait(1)
+    assert got == [b"200 " + b"x" * 76 + b"\n"]
+    time.sleep(0.3)
+    assert alerts.got() == []  # info lines are above `notice`
+
+
+def test_unix_socket_target_with_min_level(proxy, http_server, port, syslog, tmp_path):
+    log = syslog(socket.AF_UNIX, str(tmp_path / "log.sock"))
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            log-format "%ST"
+            default_backend be
+        backend be
+            server s1 {s1.addr} check inter 100ms fall 1
+    """, global_=f"log {log.address} local3 info err", defaults="log global"))
+    assert get(fp, "/").status == 200
+    assert normalised(log.matching("200")) == "<158>DATE haproxy[PID]: 200\n"
+    s1.stop()
+    # An alert (1) more severe than the minimum level `err` goes out at err: <155>.
+    assert normalised(log.matching("is DOWN")).startswith("<155>DATE haproxy[PID]: Server be/s1")
+
+
+def test_stdout_target(proxy, http_server, port):
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            log stdout format raw daemon
+            log-format "logged %ST %HU"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    assert get(fp, "/p").status == 200
+    proxy.wait_stderr(r"^logged 200 /p$")
+
+
+def test_sizes_are_counted_as_haproxy(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response(extra="X-A: b\r\n")  # 49 bytes on the wire
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            log-format "%ST %B"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    assert get(fp, "/").status == 200
+    # Measured: HAProxy counts the response as its HTX holds it: the start line's three
+    # parts plus 21, each header's name and value, the body's data: 13+21 + 15+4 + 3 = 56.
+    assert log.wait(1)[0].endswith(b": 200 56\n")
