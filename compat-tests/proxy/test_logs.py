@@ -423,3 +423,40 @@ def test_sizes_are_counted_as_haproxy(proxy, http_server, port, syslog):
     # Measured: HAProxy counts the response as its HTX holds it: the start line's three
     # parts plus 21, each header's name and value, the body's data: 13+21 + 15+4 + 3 = 56.
     assert log.wait(1)[0].endswith(b": 200 56\n")
+
+
+def test_log_tag_hostname_and_alerts_follow_the_backend_log_lines(proxy, http_server, port,
+                                                                 syslog):
+    log = syslog()
+    s1, s2 = http_server("s1"), http_server("s2")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend f
+            bind 127.0.0.1:{fp}
+            log-format "%ST x"
+            log-tag ptag
+            default_backend b
+        frontend quiet
+            bind 127.0.0.1:{port()}
+            no log
+            option httplog
+            default_backend b
+        backend b
+            server s1 {s1.addr} check inter 100ms fall 1
+        backend b2
+            no log
+            server s2 {s2.addr} check inter 100ms fall 1
+    """, global_=f"log {log.address} local0\nlog-tag gtag\nlog-send-hostname",
+        defaults="log global"))
+    assert get(fp, "/").status == 200
+    host = socket.gethostname()
+    assert normalised(log.matching("200 x")) == f"<134>DATE {host} ptag[PID]: 200 x\n"
+    s2.stop()
+    s1.stop()
+    down = log.matching("Server b/s1 is DOWN")
+    assert normalised(down).startswith(f"<129>DATE {host} gtag[PID]: Server b/s1 is DOWN")
+    time.sleep(0.5)
+    # b2 has `no log`: its server's fall is on stderr only.
+    assert not any(b"b2/s2" in ln for ln in log.got())
+    assert "Server b2/s2 is DOWN" in proxy.stderr

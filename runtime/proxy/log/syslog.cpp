@@ -2,6 +2,7 @@
 #include "runtime/proxy/log/syslog.hpp"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -77,7 +78,34 @@ bool inet_address(std::string_view family, std::string_view text, sockaddr_stora
       return true;
     }
   }
-  return false;
+  // A name: resolved once, now, as HAProxy resolves it while reading the configuration (the
+  // first IPv4 answer, else the first answer).
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_family = family == "ipv4" || family == "udp4"   ? AF_INET
+                    : family == "ipv6" || family == "udp6" ? AF_INET6
+                                                           : AF_UNSPEC;
+  addrinfo* found = nullptr;
+  if (host.empty() || ::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 ||
+      found == nullptr) {
+    return false;
+  }
+  const addrinfo* pick = found;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  }
+  std::memcpy(&out, pick->ai_addr, pick->ai_addrlen);
+  length = static_cast<socklen_t>(pick->ai_addrlen);
+  if (out.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in&>(out).sin_port = htons(static_cast<std::uint16_t>(port));
+  } else {
+    reinterpret_cast<sockaddr_in6&>(out).sin6_port = htons(static_cast<std::uint16_t>(port));
+  }
+  ::freeaddrinfo(found);
+  return true;
 }
 
 std::tm local(std::chrono::system_clock::time_point t) {
@@ -155,8 +183,7 @@ std::optional<target_spec> parse_target(std::span<const std::string> words, std:
   } else if (family.empty() || family == "ipv4" || family == "ipv6" || family == "udp" ||
              family == "udp4" || family == "udp6") {
     if (!inet_address(family, a, t.address_, t.address_length_)) {
-      error = "'log': cannot read '" + t.text_ +
-              "' as an IPv4 or IPv6 address (Tandem does not resolve names in log lines)";
+      error = "'log': cannot resolve address '" + t.text_ + "'";
       return std::nullopt;
     }
   } else {

@@ -133,6 +133,9 @@ TEST_F(syslog_test, addresses) {
   }
   t = spec({"::1", "local0"});
   EXPECT_EQ(t.address_.ss_family, AF_INET6);
+  t = spec({"localhost:5514", "local0"});  // a name, resolved while reading, IPv4 first
+  EXPECT_EQ(t.address_.ss_family, AF_INET);
+  EXPECT_EQ(ntohs(reinterpret_cast<const sockaddr_in&>(t.address_).sin_port), 5514);
   t = spec({"/dev/log", "local0"});
   EXPECT_EQ(t.kind_, target_spec::kind::unix_dgram);
   EXPECT_STREQ(reinterpret_cast<const sockaddr_un&>(t.address_).sun_path, "/dev/log");
@@ -160,7 +163,8 @@ TEST_F(syslog_test, refusals_name_what_is_wrong) {
   EXPECT_NE(refused({"ring@buf", "local0"}).find("ring"), std::string::npos);
   EXPECT_NE(refused({"127.0.0.1", "local0", "loud"}).find("log level 'loud'"), std::string::npos);
   EXPECT_NE(refused({"127.0.0.1"}).find("facility"), std::string::npos);
-  EXPECT_NE(refused({"syslog.example", "local0"}).find("cannot read"), std::string::npos);
+  EXPECT_NE(refused({"no-such-host.invalid", "local0"}).find("cannot resolve"), std::string::npos);
+  EXPECT_NE(refused({"[::1", "local0"}).find("cannot resolve"), std::string::npos);
 }
 
 }  // namespace
