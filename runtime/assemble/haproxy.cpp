@@ -838,7 +838,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if (option_on(p, "h1-case-adjust-bogus-server")) be->case_adjust_ = &set->case_adjust_;
     be->buffer_request_ = option_on(p, "http-buffer-request");
     backend_of_proxy[&p] = be.get();
-    backend_logs_of(p, *result.logs_, result.problems_);
+    backend_logs_of(m, p, *result.logs_, result.problems_);
     set->backends_.push_back(std::move(be));
   }
   // Health checks of every server that has `check`.

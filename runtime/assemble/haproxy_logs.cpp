@@ -146,15 +146,21 @@ std::shared_ptr<log::process_log> global_logs_of(const model::config_model& m,
   return g;
 }
 
-void backend_logs_of(const model::proxy& p, log::process_log& global,
-                     std::vector<problem>& problems) {
+void backend_logs_of(const model::config_model& m, const model::proxy& p,
+                     log::process_log& global, std::vector<problem>& problems) {
   std::vector<problem> ignored;  // a listen's lines are reported once, by its frontend side
-  global.backends_[p.name_] =
+  log::process_log::proxy_log& entry = global.proxies_[p.name_];
+  entry.targets_ =
       targets_of(p.logs_, global, (p.capabilities_ & model::cap_frontend) != 0 ? ignored : problems);
+  entry.sender_ = global.sender_;
+  if (const model::words_at* tag = last_line_of(m, p, "log-tag");
+      tag != nullptr && tag->words_.size() >= 2) {
+    entry.sender_.tag_ = tag->words_[1];
+  }
 }
 
 void frontend_logs_of(const model::config_model& m, const model::proxy& p,
-                      const log::process_log& global, const proxy::acl::userlist_set* users,
+                      log::process_log& global, const proxy::acl::userlist_set* users,
                       proxy::frontend& fe, std::vector<problem>& problems) {
   captures_of(m, p, fe, problems);
   log::logger_settings s;
@@ -243,6 +249,7 @@ void frontend_logs_of(const model::config_model& m, const model::proxy& p,
             "'error-log-format' is not run by Tandem: connection errors are logged with the "
             "frontend's log format");
   }
+  global.proxies_[p.name_] = {s.targets_, s.sender_};
   if (s.targets_.empty()) {
     if (have_format) {
       // HAProxy's words, without a line (`log global` with no global `log` counts as none).

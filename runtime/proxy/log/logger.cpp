@@ -55,8 +55,9 @@ void frontend_logger::emit(const log_record& r) {
   std::string structured;
   if (settings_.sd_format_) structured = settings_.sd_format_->render(r, settings_.context_);
   const auto now = std::chrono::system_clock::now();
+  int number = 0;
   for (const auto& t : settings_.targets_) {
-    t->send(l->first, settings_.sender_, now, l->second, structured);
+    t->send(l->first, settings_.sender_, now, l->second, structured, ++number);
   }
 }
 
@@ -72,7 +73,10 @@ void frontend_logger::accepted(const log_record& r) {
                               " to " + local + ':' + std::to_string(local_port) + " (" + name +
                               (settings_.http_ ? "/HTTP)" : "/TCP)");
   const auto now = std::chrono::system_clock::now();
-  for (const auto& t : settings_.targets_) t->send(info, settings_.sender_, now, message);
+  int number = 0;
+  for (const auto& t : settings_.targets_) {
+    t->send(info, settings_.sender_, now, message, {}, ++number);
+  }
 }
 
 std::pair<int, std::string> syslog_message(std::string_view level, std::string_view message) {
@@ -96,8 +100,12 @@ std::pair<int, std::string> syslog_message(std::string_view level, std::string_v
   return {notice, std::string(message)};
 }
 
-std::string_view backend_named(std::string_view message) {
+std::string_view proxy_named(std::string_view message) {
   std::string_view rest = message;
+  if (rest.starts_with("Proxy ")) {
+    rest.remove_prefix(6);
+    return rest.substr(0, rest.find(' '));
+  }
   if (rest.starts_with("Backup Server ")) rest.remove_prefix(14);
   else if (rest.starts_with("Server ")) rest.remove_prefix(7);
   else if (rest.starts_with("backend '")) {
@@ -111,17 +119,23 @@ std::string_view backend_named(std::string_view message) {
 }
 
 message_sink alerts_to(std::shared_ptr<const process_log> logs, message_sink next) {
+  if (next) {
+    report_failures_to([next](std::string_view alert) { next("ALERT", alert); });
+  }
   return [logs = std::move(logs), next = std::move(next)](std::string_view level,
                                                           std::string_view message) {
     const target_list* targets = &logs->targets_;
-    if (const std::string_view b = backend_named(message); !b.empty()) {
-      const auto it = logs->backends_.find(b);
-      targets = it == logs->backends_.end() ? nullptr : &it->second;
+    const sender* from = &logs->sender_;
+    if (const std::string_view p = proxy_named(message); !p.empty()) {
+      const auto it = logs->proxies_.find(p);
+      targets = it == logs->proxies_.end() ? nullptr : &it->second.targets_;
+      if (targets != nullptr) from = &it->second.sender_;
     }
     if (targets != nullptr && !targets->empty()) {
       const auto [severity, text] = syslog_message(level, message);
       const auto now = std::chrono::system_clock::now();
-      for (const auto& t : *targets) t->send(severity, logs->sender_, now, text);
+      int number = 0;
+      for (const auto& t : *targets) t->send(severity, *from, now, text, {}, ++number);
     }
     if (next) next(level, message);
   };

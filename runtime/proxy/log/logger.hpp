@@ -24,9 +24,14 @@ struct process_log {
   target_list targets_;
   sender sender_;
   std::string hostname_;  // %H
-  // Each backend's targets (its `log` lines, `log global` among them): HAProxy sends a
-  // server's state changes to its backend's targets, none when the backend has no `log` line.
-  std::map<std::string, target_list, std::less<>> backends_;
+  // Each proxy's targets (its `log` lines, `log global` among them) and sender (its log-tag):
+  // HAProxy sends a server's state changes to its backend's targets, "Proxy X stopped" to X's,
+  // and nothing when that proxy has no `log` line.
+  struct proxy_log {
+    target_list targets_;
+    sender sender_;
+  };
+  std::map<std::string, proxy_log, std::less<>> proxies_;
 };
 
 struct logger_settings {
@@ -58,15 +63,16 @@ class frontend_logger : public traffic_logger {
 };
 
 // The process's messages as service's log_sink carries them ("WARNING", "Server b/s is DOWN,
-// …"): sent to the targets of the backend they name (the global ones for the others) with
+// …"): sent to the targets of the proxy they name (the global ones for the others) with
 // HAProxy's syslog levels and words (DOWN: alert; UP: notice; "no server available": emerg,
 // without the quotes the console line has), then passed to `next` (the console).
 using message_sink = std::function<void(std::string_view level, std::string_view message)>;
+// A failed log send is reported to `next` too, once, as an ALERT (see report_failures_to).
 message_sink alerts_to(std::shared_ptr<const process_log> logs, message_sink next);
 
-// The backend a message names ("Server b/s …", "Backup Server b/s …", "backend 'b' has …");
-// "" when none.
-std::string_view backend_named(std::string_view message);
+// The proxy a message names ("Server b/s …", "Backup Server b/s …", "backend 'b' has …",
+// "Proxy p stopped …"); "" when none.
+std::string_view proxy_named(std::string_view message);
 
 // The level HAProxy's send_log() uses for one of those messages, and its syslog wording.
 std::pair<int, std::string> syslog_message(std::string_view level, std::string_view message);

@@ -7,14 +7,25 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string>
 
 namespace tandem::runtime::proxy::log {
 
 namespace {
 std::atomic<std::uint64_t> dropped{0};
+std::atomic<bool> reported{false};
+std::function<void(std::string_view)>& failure_report() {
+  static std::function<void(std::string_view)> report;
+  return report;
+}
 }  // namespace
 
 std::uint64_t dropped_logs() { return dropped.load(std::memory_order_relaxed); }
+
+void report_failures_to(std::function<void(std::string_view)> report) {
+  failure_report() = std::move(report);
+}
 
 target::target(target_spec spec) : spec_(std::move(spec)) {
   if (spec_.kind_ == target_spec::kind::fd) {
@@ -36,12 +47,12 @@ target::~target() {
 }
 
 void target::send(int level, const sender& from, std::chrono::system_clock::time_point now,
-                  std::string_view message, std::string_view structured) {
+                  std::string_view message, std::string_view structured, int number) {
   if (level > spec_.level_) return;
-  write(frame(spec_, level, from, now, message, structured));
+  write(frame(spec_, level, from, now, message, structured), number);
 }
 
-void target::write(std::string_view datagram) {
+void target::write(std::string_view datagram, int number) {
   if (fd_ < 0) {
     dropped.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -59,7 +70,14 @@ void target::write(std::string_view datagram) {
     n = ::sendto(fd_, datagram.data(), datagram.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
                  reinterpret_cast<const sockaddr*>(&spec_.address_), spec_.address_length_);
   }
-  if (n < 0) dropped.fetch_add(1, std::memory_order_relaxed);
+  if (n >= 0) return;
+  const int error = errno;
+  dropped.fetch_add(1, std::memory_order_relaxed);
+  if (error == EAGAIN || error == EWOULDBLOCK) return;
+  if (failure_report() && !reported.exchange(true)) {
+    failure_report()("sendmsg()/writev() failed in logger #" + std::to_string(number) + ": " +
+                     std::strerror(error) + " (errno=" + std::to_string(error) + ")");
+  }
 }
 
 }  // namespace tandem::runtime::proxy::log

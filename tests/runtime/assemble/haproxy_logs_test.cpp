@@ -71,7 +71,8 @@ TEST_F(assemble_logs_test, httplog_from_defaults_with_log_global) {
   EXPECT_EQ(problems(r), "");
   EXPECT_TRUE(line_of(r).ends_with("\"GET / HTTP/1.1\"")) << line_of(r);
   EXPECT_EQ(r.logs_->targets_.size(), 1u);
-  EXPECT_EQ(r.logs_->backends_.at("b").size(), 1u);
+  EXPECT_EQ(r.logs_->proxies_.at("b").targets_.size(), 1u);
+  EXPECT_EQ(r.logs_->proxies_.at("f").targets_.size(), 1u);
 }
 
 TEST_F(assemble_logs_test, httplog_in_a_tcp_frontend_falls_back_to_tcplog) {
@@ -213,6 +214,8 @@ TEST_F(assemble_logs_test, log_tag_and_send_hostname) {
   auto* l = dynamic_cast<proxy::log::frontend_logger*>(r.proxies_->frontends_[0]->logger_.get());
   ASSERT_NE(l, nullptr);
   EXPECT_EQ(l->settings().sender_.tag_, "ftag");
+  EXPECT_EQ(r.logs_->proxies_.at("f").sender_.tag_, "ftag");
+  EXPECT_EQ(r.logs_->proxies_.at("b").sender_.tag_, "gtag");
 }
 
 }  // namespace

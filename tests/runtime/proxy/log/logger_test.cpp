@@ -215,18 +215,23 @@ TEST(alerts_test, syslog_words_and_levels_as_haproxy) {
   EXPECT_EQ(syslog_message("WARNING", "Server be/s1 is UP, reason: x").first, notice);
   EXPECT_EQ(syslog_message("ALERT", "backend 'be' has no server available!"),
             std::make_pair(int{emerg}, std::string("backend be has no server available!")));
-  EXPECT_EQ(backend_named("Server be/s1 is DOWN"), "be");
-  EXPECT_EQ(backend_named("Backup Server b2/s is UP"), "b2");
-  EXPECT_EQ(backend_named("backend 'x' has no server available!"), "x");
-  EXPECT_EQ(backend_named("Proxy fe started."), "");
+  EXPECT_EQ(proxy_named("Server be/s1 is DOWN"), "be");
+  EXPECT_EQ(proxy_named("Backup Server b2/s is UP"), "b2");
+  EXPECT_EQ(proxy_named("backend 'x' has no server available!"), "x");
+  EXPECT_EQ(proxy_named("Proxy fe stopped (cumulated conns: FE: 0, BE: 0)."), "fe");
+  EXPECT_EQ(proxy_named("Loading success."), "");
+  // Measured on soft stop: "Proxy f stopped (…)." at warning (<132> with local0).
+  EXPECT_EQ(syslog_message("WARNING", "Proxy f stopped (cumulated conns: FE: 0, BE: 0).").first,
+            warning);
 }
 
 TEST(alerts_test, sent_to_the_backend_targets_then_the_console) {
   udp_receiver receiver;
   auto logs = std::make_shared<process_log>();
   logs->sender_.pid_ = "77";
-  logs->backends_["be"] = {target_for({receiver.address(), "local0"})};
-  logs->backends_["quiet"] = {};
+  logs->proxies_["be"].targets_ = {target_for({receiver.address(), "local0"})};
+  logs->proxies_["be"].sender_.pid_ = "77";
+  logs->proxies_["quiet"] = {};
   std::string console;
   message_sink sink = alerts_to(logs, [&console](std::string_view level, std::string_view m) {
     console += std::string(level) + ":" + std::string(m) + "\n";
@@ -239,6 +244,19 @@ TEST(alerts_test, sent_to_the_backend_targets_then_the_console) {
   EXPECT_TRUE(receiver.quiet());
   EXPECT_EQ(console,
             "ALERT:backend 'be' has no server available!\nWARNING:Server quiet/s is DOWN\n");
+  report_failures_to(nullptr);  // alerts_to set it to this test's console
+}
+
+TEST(alerts_test, a_failed_send_is_reported_once_as_haproxy_words_it) {
+  std::vector<std::string> alerts;
+  report_failures_to([&alerts](std::string_view a) { alerts.emplace_back(a); });
+  auto t = target_for({"/nonexistent/tandem/log.sock", "local0"});
+  t->send(info, sender{}, std::chrono::system_clock::now(), "x", {}, 2);
+  t->send(info, sender{}, std::chrono::system_clock::now(), "x", {}, 2);
+  report_failures_to(nullptr);
+  EXPECT_EQ(alerts, std::vector<std::string>{
+                        "sendmsg()/writev() failed in logger #2: No such file or directory "
+                        "(errno=2)"});
 }
 
 }  // namespace
