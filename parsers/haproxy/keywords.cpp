@@ -4,6 +4,8 @@
 #include "parsers/haproxy/keywords.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <span>
 #include <iterator>
 #include <string>
 #include <unordered_map>
@@ -156,6 +158,67 @@ void g_string(const directive& d, builder& b, diagnostics&) {
   }
 }
 
+// The words after a `log` address as 2.6 checks them ([len N] [format F] [sample R:S]
+// facility [level [minlevel]]), with its messages; the runtime reads them again to send.
+bool log_words_valid(std::span<const word> args, diagnostics& diags) {
+  static constexpr std::string_view facilities[] = {
+      "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+      "uucp", "cron", "auth2", "ftp", "ntp", "audit", "alert", "cron2",
+      "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+  static constexpr std::string_view levels[] = {"emerg",  "alert", "crit", "err",
+                                                "warning", "notice", "info", "debug"};
+  static constexpr std::string_view formats[] = {"local", "rfc3164", "rfc5424", "priority",
+                                                 "short", "timed", "iso", "raw"};
+  auto in = [](std::string_view v, const auto& list) {
+    for (const std::string_view x : list) {
+      if (x == v) return true;
+    }
+    return false;
+  };
+  auto fail = [&diags](const word& at, std::string message) {
+    diags.add(severity::error, codes::arguments, at.position_, "log : " + std::move(message));
+    return false;
+  };
+  std::size_t i = 1;
+  while (i < args.size()) {
+    const std::string& k = args[i].value_;
+    if (k == "len") {
+      const std::string v = i + 1 < args.size() ? args[i + 1].value_ : std::string();
+      unsigned long n = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < 80 || n > 65535) {
+        return fail(args[i], "invalid log length '" + v + "', must be between 80 and 65535");
+      }
+      i += 2;
+    } else if (k == "format" && i + 1 < args.size()) {
+      if (!in(args[i + 1].value_, formats)) {
+        return fail(args[i + 1], "unknown log format '" + args[i + 1].value_ + "'");
+      }
+      i += 2;
+    } else if (k == "sample" && i + 1 < args.size()) {
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  if (i >= args.size()) {
+    return fail(args[args.size() - 1], "missing <facility>");
+  }
+  if (!in(args[i].value_, facilities)) {
+    return fail(args[i], "unknown log facility '" + args[i].value_ + "'");
+  }
+  if (++i < args.size() && !in(args[i].value_, levels)) {
+    return fail(args[i], "unknown optional log level '" + args[i].value_ + "'");
+  }
+  if (i < args.size() && ++i < args.size() && !in(args[i].value_, levels)) {
+    return fail(args[i], "unknown optional minimum log level '" + args[i].value_ + "'");
+  }
+  if (i < args.size() && ++i < args.size()) {
+    return fail(args[i], "cannot handle unexpected argument '" + args[i].value_ + "'");
+  }
+  return true;
+}
+
 void log_line(const directive& d, builder& b, diagnostics& diags, std::vector<log_setting>& out) {
   const auto args = d.arguments();
   log_setting s;
@@ -166,6 +229,11 @@ void log_line(const directive& d, builder& b, diagnostics& diags, std::vector<lo
     return;
   }
   if (!args.empty() && args[0].value_ == "global") {
+    if (&out == &b.model_.global_.logs_) {
+      diags.add(severity::error, codes::arguments, args[0].position_,
+                "log : 'global' is not supported for a global syslog server");
+      return;
+    }
     s.global_ = true;
     out.push_back(std::move(s));
     return;
@@ -180,6 +248,9 @@ void log_line(const directive& d, builder& b, diagnostics& diags, std::vector<lo
       !a.starts_with('/') && !a.starts_with("unix@")) {
     std::optional<address> parsed;
     check_address_word(args[0], "log", false, b, diags, parsed);
+  }
+  if (!log_words_valid(args, diags)) {
+    return;
   }
   out.push_back(std::move(s));
 }

@@ -140,9 +140,6 @@ std::shared_ptr<log::process_log> global_logs_of(const model::config_model& m,
   }
   log::process_log none;
   g->targets_ = targets_of(m.global_.logs_, none, problems);
-  for (const model::log_setting& l : m.global_.logs_) {
-    if (l.global_) error(problems, l.position_, "'log global' is only allowed in proxies");
-  }
   return g;
 }
 
