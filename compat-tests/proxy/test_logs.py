@@ -27,6 +27,9 @@ class Receiver:
         if family == socket.AF_UNIX:
             self.sock.bind(path)
             self.address = path
+        elif family == socket.AF_INET6:
+            self.sock.bind(("::1", 0))
+            self.address = f"::1:{self.sock.getsockname()[1]}"
         else:
             self.sock.bind((LOCAL, 0))
             self.address = f"{LOCAL}:{self.sock.getsockname()[1]}"
@@ -460,3 +463,42 @@ def test_log_tag_hostname_and_alerts_follow_the_backend_log_lines(proxy, http_se
     # b2 has `no log`: its server's fall is on stderr only.
     assert not any(b"b2/s2" in ln for ln in log.got())
     assert "Server b2/s2 is DOWN" in proxy.stderr
+
+
+def test_connect_from_line_in_mode_tcp(proxy, tcp_echo, port, syslog):
+    log = syslog()
+    echo = tcp_echo("e")
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe_tcp
+            bind 127.0.0.1:{fp}
+            default_backend be_tcp
+        backend be_tcp
+            server s1 {echo.addr}
+    """, mode="tcp"))
+    with Client(fp) as c:
+        c.send(b"x")
+        c.sock.shutdown(socket.SHUT_WR)
+        assert c.rest() == b"x"
+    lines = log.wait(1)
+    assert [normalised(ln, {fp: "FP"}) for ln in lines] == [
+        "<134>DATE haproxy[PID]: Connect from 127.0.0.1:PORT to 127.0.0.1:FP (fe_tcp/TCP)\n"]
+
+
+def test_rfc5424_with_structured_data_over_ipv6(proxy, http_server, port, syslog):
+    log = syslog(socket.AF_INET6)
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            log-format "%ST %HM"
+            log-format-sd "[req@1 status=\\"%ST\\" be=\\"%b\\"]"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=f"log {log.address} format rfc5424 local1", defaults="log global"))
+    assert get(fp, "/").status == 200
+    assert normalised(log.wait(1)[0]) == (
+        "<142>1 ISO - haproxy PID - [req@1 status=\"200\" be=\"be\"] 200 GET\n")
