@@ -172,7 +172,7 @@ TEST_F(assemble_logs_test, captures) {
 TEST_F(assemble_logs_test, unsupported_forms_are_errors_with_their_line) {
   const haproxy_result r = assemble(
       "global\n"
-      "  log 127.0.0.1 len 10 local0\n"                 // 2
+      "  log 127.0.0.1 sample 1:2 local0\n"            // 2
       "  log ring@buf local0\n"                         // 3
       "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n"
       "frontend f\n"                                    // 9
@@ -185,7 +185,7 @@ TEST_F(assemble_logs_test, unsupported_forms_are_errors_with_their_line) {
       "  server s 127.0.0.1:81\n");
   EXPECT_FALSE(r.ok());
   const std::string p = problems(r);
-  EXPECT_NE(p.find("2 E 'log': 'len' expects a length from 80 to 65535"), std::string::npos) << p;
+  EXPECT_NE(p.find("2 E 'log … sample'"), std::string::npos) << p;
   EXPECT_NE(p.find("3 E 'log ring@…'"), std::string::npos) << p;
   EXPECT_NE(p.find("12 E failed to parse log-format : no such format variable 'zz'"),
             std::string::npos)
