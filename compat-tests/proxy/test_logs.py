@@ -502,3 +502,26 @@ def test_rfc5424_with_structured_data_over_ipv6(proxy, http_server, port, syslog
     assert get(fp, "/").status == 200
     assert normalised(log.wait(1)[0]) == (
         "<142>1 ISO - haproxy PID - [req@1 status=\"200\" be=\"be\"] 200 GET\n")
+
+
+def test_logurilen_cuts_the_request_line(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            log-format "%{{+Q}}r|%HU|%HV"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=f"log {log.address} len 65535 format raw local0\ntune.http.logurilen 100",
+        defaults="log global"))
+    assert get(fp, "/" + "a" * 150).status == 200
+    assert get(fp, "/" + "b" * 87).status == 200
+    # Measured: 100 characters kept; the parts are read from the cut line, a line cut before
+    # its version is HTTP/0.9.
+    assert log.wait(2) == [
+        b'"GET /' + b"a" * 95 + b'"|/' + b"a" * 95 + b"|HTTP/0.9\n",
+        b'"GET /' + b"b" * 87 + b' HTTP/1."|/' + b"b" * 87 + b"|HTTP/1.\n"]

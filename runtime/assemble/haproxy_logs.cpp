@@ -169,6 +169,13 @@ void frontend_logs_of(const model::config_model& m, const model::proxy& p,
     s.sender_.tag_ = tag->words_[1];
   }
   s.context_.host_ = global.hostname_;
+  if (const auto it = m.global_.tune_.find("tune.http.logurilen"); it != m.global_.tune_.end()) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+    if (ec == std::errc() && end == it->second.data() + it->second.size() && n > 0) {
+      s.context_.max_request_line_ = n;
+    }
+  }
 
   // The format: the last of log-format, option httplog [clf] and option tcplog.
   std::string format;

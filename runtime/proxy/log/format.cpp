@@ -445,7 +445,10 @@ std::string log_format::render(const log_record& r, const line_context& context)
     }
     last_space = false;
   };
-  const request_parts request = split_request(r.request_line_);
+  const std::string_view request_line =
+      std::string_view(r.request_line_)
+          .substr(0, context.max_request_line_);
+  const request_parts request = split_request(request_line);
   const std::size_t request_count =
       r.frontend_ != nullptr ? r.frontend_->request_captures_.size() : r.request_captures_.size();
   const std::size_t response_count = r.frontend_ != nullptr
@@ -552,10 +555,10 @@ std::string log_format::render(const log_record& r, const line_context& context)
         break;
       case var::request_line:
         if (o & opt_quote) out += '"';
-        if (r.request_line_.empty()) {
+        if (request_line.empty()) {
           if (!(o & opt_quote)) out += '-';
         } else {
-          encode(out, r.request_line_, false);
+          encode(out, request_line, false);
         }
         if (o & opt_quote) out += '"';
         last_space = false;
@@ -573,7 +576,12 @@ std::string log_format::render(const log_record& r, const line_context& context)
         text(q == std::string_view::npos ? std::string_view() : request.uri_.substr(q), o);
         break;
       }
-      case var::version: text(request.version_, o); break;
+      case var::version:
+        // HAProxy reads a line without a version as HTTP/0.9 (also one cut before it).
+        text(request.version_.empty() && !request.uri_.empty() ? std::string_view("HTTP/0.9")
+                                                               : request.version_,
+             o);
+        break;
       case var::hostname: text(context.host_, o); break;
       case var::pid: out += context.pid_; last_space = false; break;
       case var::unique_id: text({}, o); break;

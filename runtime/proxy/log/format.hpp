@@ -32,6 +32,9 @@ inline constexpr std::string_view tcplog_format =
 struct line_context {
   std::string host_;  // %H
   std::string pid_;   // %pid
+  // tune.http.logurilen: the request line is kept to this length, and %HM %HU %HP
+  // %HQ %HV read that cut line (a line cut before its version logs %HV as HTTP/0.9).
+  std::size_t max_request_line_ = 1024;
 };
 
 class log_format {

@@ -275,6 +275,16 @@ TEST_F(format_test, captures_are_encoded_and_listed) {
   EXPECT_EQ(render("a %hs b"), "a b");  // no response capture: nothing, one separator
 }
 
+TEST_F(format_test, request_line_is_cut_by_logurilen) {
+  // Measured with tune.http.logurilen 100: 100 characters, the parts read from the cut line.
+  context_.max_request_line_ = 100;
+  r_.request_line_ = "GET /" + std::string(150, 'a') + " HTTP/1.1";
+  EXPECT_EQ(render("%r|%HV"), "GET /" + std::string(95, 'a') + "|HTTP/0.9");
+  r_.request_line_ = "GET /" + std::string(87, 'b') + " HTTP/1.1";
+  EXPECT_EQ(render("%r|%HU|%HV"),
+            "GET /" + std::string(87, 'b') + " HTTP/1.|/" + std::string(87, 'b') + "|HTTP/1.");
+}
+
 TEST_F(format_test, request_line_is_url_encoded) {
   r_.request_line_ = "GET /a\"b#c{d} HTTP/1.1";
   EXPECT_EQ(render("%r"), "GET /a#22b#23c{d} HTTP/1.1");
