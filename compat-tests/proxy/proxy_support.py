@@ -57,6 +57,7 @@ LOG_TWICE = ("2.6.12 logs a line twice when its log-format names request variabl
 TANDEM_PENDING: dict[str, str] = {
     "test_logs.py::test_sizes_are_counted_as_haproxy": LOG_SIZES,
     "test_logs.py::test_request_only_format_is_logged_twice": LOG_TWICE,
+    "test_logs.py::test_stats_page_request_is_logged_as_stats": STATS_PAGE,
     "test_seed_configs.py::test_003_smtp_round_robin_with_helo_check": TLS_BIND,
     "test_seed_configs.py::test_003_stats_over_tls": TLS_BIND,
     "test_seed_configs.py::test_stats_page_with_login": STATS_PAGE,

@@ -555,3 +555,20 @@ def test_request_only_format_is_logged_twice(proxy, http_server, port, syslog):
     # once the request is in and again at its end; with %ST, %ci or %B in it, once.
     lines = log.wait(2)
     assert [normalised(ln) for ln in lines] == ["<134>DATE haproxy[PID]: GET /x HTTP/1.1\n"] * 2
+
+
+def test_stats_page_request_is_logged_as_stats(proxy, port, syslog):
+    log = syslog()
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        listen st
+            bind 127.0.0.1:{fp}
+            option httplog
+            stats enable
+            stats uri /s
+    """))
+    assert get(fp, "/s").status == 200
+    # Measured: the applet is the server, "<STATS>", its timers 0, the state LR--.
+    assert normalised(one(log)) == (
+        "<134>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] st st/<STATS> T/T/T/T/T 200 B - - LR-- "
+        "1/1/0/0/0 0/0 \"GET /s HTTP/1.1\"\n")

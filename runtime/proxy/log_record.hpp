@@ -27,7 +27,8 @@ struct log_record {
   sockaddr_storage server_address_{};    // %si:%sp (family 0: none)
   const frontend* frontend_ = nullptr;
   const backend* backend_ = nullptr;  // nullptr: none chosen ("<NOSRV>" backend = frontend)
-  const server* server_ = nullptr;    // nullptr: "<NOSRV>"
+  const server* server_ = nullptr;    // nullptr: "<NOSRV>", or applet_ when one answered
+  std::string_view applet_;           // "<STATS>": the applet that answered (logged as %s)
   bool tls_ = false;                  // the frontend name is logged with "~"
   bool http_ = false;
 

@@ -570,6 +570,8 @@ class http_session {
     request_body_done_ = true;
     fe_.counters_.intercepted_.fetch_add(1, std::memory_order_relaxed);
     terminate('L', 'R');
+    record_.applet_ = "<STATS>";  // %s, and Tw/Tc/Tr 0, as HAProxy logs its stats applet
+    record_.queue_ = record_.connect_ = record_.response_ = 0;
     co_return co_await send_own(std::move(response), client_close);
   }
 

@@ -506,7 +506,10 @@ std::string log_format::render(const log_record& r, const line_context& context)
         text(r.backend_ != nullptr ? std::string_view(r.backend_->name_) : std::string_view(frontend_name), o);
         break;
       case var::server:
-        text(r.server_ != nullptr ? std::string_view(r.server_->name_) : std::string_view("<NOSRV>"), o);
+        text(r.server_ != nullptr  ? std::string_view(r.server_->name_)
+             : r.applet_.empty() ? std::string_view("<NOSRV>")
+                                 : r.applet_,
+             o);
         break;
       case var::th: number(r.handshake_); break;
       case var::ti: number(r.idle_); break;

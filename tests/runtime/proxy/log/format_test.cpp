@@ -250,6 +250,8 @@ TEST_F(format_test, names_and_addresses) {
   r_.server_ = nullptr;
   r_.server_address_ = {};
   EXPECT_EQ(render("%b %s %si:%sp"), "fe_http <NOSRV> -:-");
+  r_.applet_ = "<STATS>";
+  EXPECT_EQ(render("%s"), "<STATS>");
 }
 
 TEST_F(format_test, hex_flag_for_addresses_and_ports) {
