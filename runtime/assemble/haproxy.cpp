@@ -545,7 +545,7 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
                r.keyword_ == "tcp-response" || r.keyword_ == "stick" ||
                r.keyword_ == "use-server") {
       // Health checks read their own rules; the others come with later work.
-      if (r.keyword_ == "use-server" || r.keyword_ == "tcp-response") {
+      if (r.keyword_ == "tcp-response") {
         c.error(r.position_, "'" + r.keyword_ + "' is not supported by Tandem's proxy yet");
       }
     } else {
@@ -948,6 +948,24 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if ((p.capabilities_ & model::cap_frontend) == 0) {
       rules_of(p, acl_sets[&p], be.error_pages_, be.request_rules_, be.response_rules_,
                be.after_response_rules_, nullptr, nullptr, c);
+    }
+    for (const model::rule& r : p.rules_) {
+      if (r.keyword_ != "use-server") continue;
+      auto [action, cond_words] = split_condition(r.words_);
+      if (action.size() != 1) {
+        c.error(r.position_, "'use-server' expects a server name and a condition");
+        continue;
+      }
+      server_switch sw;
+      if (action[0].find("%[") != std::string::npos) {
+        sw.dynamic_ = format_of(action[0], r.position_, c);
+      } else if ((sw.server_ = be.find_server(action[0])) == nullptr) {
+        c.error(r.position_, "'use-server' names server '" + action[0] + "', which backend '" +
+                                 p.name_ + "' does not have");
+        continue;
+      }
+      sw.condition_ = condition_of(cond_words, acl_sets[&p], r.position_, c);
+      be.server_switches_.push_back(std::move(sw));
     }
   }
   for (const model::proxy& p : m.proxies_) {

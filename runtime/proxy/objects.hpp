@@ -133,6 +133,15 @@ struct backend_switch {
   std::unique_ptr<acl::condition> condition_;
 };
 
+// `use-server NAME if COND`: the server (or a %[…] name) a request goes to before cookies and
+// the balancer.
+struct server;
+struct server_switch {
+  server* server_ = nullptr;                     // a fixed server, or
+  std::unique_ptr<acl::format_string> dynamic_;  // a name from a log-format string
+  std::unique_ptr<acl::condition> condition_;
+};
+
 enum class tcp_rule_action : std::uint8_t { accept, reject };
 
 struct tcp_rule {
@@ -241,6 +250,7 @@ struct backend {
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
   std::vector<http_rule> after_response_rules_;  // http-after-response
+  std::vector<server_switch> server_switches_;   // use-server
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
   request_queue queue_;
   std::unique_ptr<http_applet> stats_;  // stats enable/uri … in this backend or listen

@@ -1086,7 +1086,10 @@ class http_session {
       co_return co_await serve_applet(*backend_->stats_, client_close);
     }
 
+    // use-server has precedence over the cookie, which is still processed (a prefix is
+    // stripped, an indirect cookie removed).
     server* persistent = persistent_server();
+    if (server* forced = forced_server(*backend_, source_)) persistent = forced;
     add_forwarded_for();
     keys_.uri_ = request_.target_;
 
