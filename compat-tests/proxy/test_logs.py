@@ -572,3 +572,34 @@ def test_stats_page_request_is_logged_as_stats(proxy, port, syslog):
     assert normalised(one(log)) == (
         "<134>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] st st/<STATS> T/T/T/T/T 200 B - - LR-- "
         "1/1/0/0/0 0/0 \"GET /s HTTP/1.1\"\n")
+
+
+@pytest.mark.parametrize("mode", ["http", "tcp"])
+def test_log_lines_use_the_proxy_protocol_addresses(proxy, http_server, port, syslog, mode):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp, fp2 = port(), port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe_def
+            bind 127.0.0.1:{fp} accept-proxy
+            default_backend be
+        frontend fe_log
+            bind 127.0.0.1:{fp2} accept-proxy
+            log-format "%ci:%cp %fi:%fp %ST"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, mode=mode))
+    for p in (fp, fp2):
+        with Client(p) as c:
+            c.send(b"PROXY TCP4 192.0.2.7 198.51.100.9 4321 8080\r\n"
+                   b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            c.rest()
+        log.wait(1)
+    lines = log.wait(2)
+    status = "200" if mode == "http" else "0"  # measured: %ST is 0 without HTTP
+    assert [normalised(ln) for ln in lines] == [
+        f"<134>DATE haproxy[PID]: Connect from 192.0.2.7:4321 to 198.51.100.9:8080 "
+        f"(fe_def/{mode.upper()})\n",
+        f"<134>DATE haproxy[PID]: 192.0.2.7:4321 198.51.100.9:8080 {status}\n"]

@@ -527,7 +527,7 @@ std::string log_format::render(const log_record& r, const line_context& context)
         break;
       }
       case var::tu: number(r.total_ - r.idle_); break;
-      case var::status: number(r.status_); break;
+      case var::status: number(r.http_ ? r.status_ : 0); break;  // no HTTP: 0, as 2.6
       case var::bytes_read: number(static_cast<long long>(r.bytes_read_)); break;
       case var::bytes_uploaded: number(static_cast<long long>(r.bytes_uploaded_)); break;
       case var::request_cookie: text(r.captured_request_cookie_, o); break;

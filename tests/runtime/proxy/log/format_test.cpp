@@ -177,6 +177,7 @@ TEST_F(format_test, tcplog_as_haproxy_wrote_it) {
   r_.bytes_read_ = 160;
   r_.client_ = v4("127.0.0.1", 55692);
   r_.accepted_ = at(7, 43, 54, 109);
+  EXPECT_EQ(render("%ST"), "0");  // measured: no HTTP, status 0
   EXPECT_EQ(render(tcplog_format),
             "127.0.0.1:55692 [21/Nov/2026:07:43:54.109] fe_tcp be_tcp/s1 1/0/1 160 -- 1/1/0/0/0 "
             "0/0");
