@@ -603,3 +603,42 @@ def test_log_lines_use_the_proxy_protocol_addresses(proxy, http_server, port, sy
         f"<134>DATE haproxy[PID]: Connect from 192.0.2.7:4321 to 198.51.100.9:8080 "
         f"(fe_def/{mode.upper()})\n",
         f"<134>DATE haproxy[PID]: 192.0.2.7:4321 198.51.100.9:8080 {status}\n"]
+
+
+def test_stderr_target_uses_the_local_format(proxy, http_server, port):
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            log stderr local0
+            log-format "%ST %HM"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    assert get(fp, "/").status == 200
+    proxy.wait_stderr(rf"^<134>{MONTH} [ \d]\d \d\d:\d\d:\d\d haproxy\[{proxy.process_.pid}\]: "
+                      r"200 GET$")
+
+
+def test_bad_request_line_has_no_capture_block(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(logging_config(log.address, f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            option httplog
+            capture request header Host len 20
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """))
+    with Client(fp) as c:
+        c.send(b"GARBAGE\r\n\r\n")
+        c.rest()
+    assert normalised(one(log)) == (
+        "<134>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] fe fe/<NOSRV> -1/-1/-1/-1/T 400 B - - "
+        "PR-- 1/1/0/0/0 0/0 \"<BADREQ>\"\n")
