@@ -233,7 +233,7 @@ void frontend_logs_of(const model::config_model& m, const model::proxy& p,
   s.separate_errors_ = option("log-separate-errors") != nullptr;
   if (have_format) {
     std::string message;
-    s.format_ = log::log_format::compile(format, message, users);
+    s.format_ = log::log_format::compile(format, message, users, s.http_);
     if (!s.format_) error(problems, format_at, "failed to parse log-format : " + message);
   }
   if (const model::words_at* sd = last_line_of(m, p, "log-format-sd"); sd != nullptr) {
@@ -242,7 +242,7 @@ void frontend_logs_of(const model::config_model& m, const model::proxy& p,
             "log-format-sd expects only one argument, don't forget to escape spaces!");
     } else {
       std::string message;
-      s.sd_format_ = log::log_format::compile(sd->words_[1], message, users);
+      s.sd_format_ = log::log_format::compile(sd->words_[1], message, users, s.http_);
       if (!s.sd_format_) {
         error(problems, sd->position_, "failed to parse log-format-sd : " + message);
       }

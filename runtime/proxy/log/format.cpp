@@ -230,8 +230,21 @@ log_format::~log_format() = default;
 log_format::log_format(log_format&&) noexcept = default;
 log_format& log_format::operator=(log_format&&) noexcept = default;
 
+// Refused outside mode http, as measured with `haproxy -c` 2.6.12.
+bool http_only(var v) {
+  switch (v) {
+    case var::request_line: case var::method: case var::uri: case var::path: case var::query:
+    case var::version: case var::request_cookie: case var::response_cookie: case var::tr_:
+    case var::tq: case var::ta: case var::ti: case var::tr: case var::request_date:
+    case var::request_date_gmt: case var::request_date_local:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::unique_ptr<log_format> log_format::compile(std::string_view text, std::string& error,
-                                                const acl::userlist_set* users) {
+                                                const acl::userlist_set* users, bool http) {
   std::unique_ptr<log_format> f(new log_format());
   auto literal = [&f](char c) {
     if (f->nodes_.empty() || f->nodes_.back().id_ != var::literal) f->nodes_.push_back({});
@@ -338,6 +351,10 @@ std::unique_ptr<log_format> log_format::compile(std::string_view text, std::stri
       if (name == "rt" || name == "lc" || name == "HPO" || name == "Tu") {
         error = "log-format variable '%" + std::string(name) + "' is not logged by Tandem yet";
       }
+      return nullptr;
+    }
+    if (!http && http_only(*found)) {
+      error = "format variable '" + std::string(name) + "' is reserved for HTTP mode";
       return nullptr;
     }
     node n;

@@ -45,9 +45,11 @@ class log_format {
   log_format& operator=(log_format&&) noexcept;
 
   // nullptr with `error` set (HAProxy's words where it has them) when `text` cannot be read
-  // or names a variable Tandem does not log.
+  // or names a variable Tandem does not log. Without `http` (a mode tcp frontend), the
+  // variables 2.6 reserves for HTTP mode (%r, %HU, %CC, %TR, %tr …) are refused as 2.6 does.
   static std::unique_ptr<log_format> compile(std::string_view text, std::string& error,
-                                             const acl::userlist_set* users = nullptr);
+                                             const acl::userlist_set* users = nullptr,
+                                             bool http = true);
   std::string render(const log_record& record, const line_context& context) const;
 
  private:

@@ -32,6 +32,7 @@ class assemble_logs_test : public ::testing::Test {
     if (l == nullptr) return "<no logger>";
     proxy::log_record rec;
     rec.frontend_ = &fe;
+    rec.http_ = true;
     rec.status_ = 200;
     rec.bytes_uploaded_ = 1;
     rec.request_line_ = "GET / HTTP/1.1";
@@ -191,6 +192,21 @@ TEST_F(assemble_logs_test, unsupported_forms_are_errors_with_their_line) {
             std::string::npos)
       << p;
   EXPECT_NE(p.find("13 W 'option logasap' is not run by Tandem"), std::string::npos) << p;
+}
+
+TEST_F(assemble_logs_test, http_variables_in_a_tcp_frontend_are_refused) {
+  const haproxy_result r = assemble(std::string(head) +
+                                    "frontend f\n"                      // 9
+                                    "  mode tcp\n"
+                                    "  bind 127.0.0.1:8080\n"
+                                    "  log-format \"%ci %r\"\n"         // 12
+                                    "  default_backend b\n"
+                                    "backend b\n"
+                                    "  mode tcp\n"
+                                    "  server s 127.0.0.1:81\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(problems(r), "12 E failed to parse log-format : format variable 'r' is reserved for "
+                         "HTTP mode\n");
 }
 
 TEST_F(assemble_logs_test, log_tag_and_send_hostname) {

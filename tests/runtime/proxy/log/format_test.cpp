@@ -302,6 +302,21 @@ TEST_F(format_test, sample_without_a_source_is_a_dash) {
   EXPECT_EQ(render("%[src] %{+Q}[src]"), "- \"\"");
 }
 
+TEST_F(format_test, http_variables_are_refused_in_mode_tcp) {
+  // Measured with haproxy -c: these are "reserved for HTTP mode"; %hr, %ST, %tsc, %B are not.
+  for (const char* v : {"%r", "%HM", "%HU", "%HP", "%HQ", "%HV", "%CC", "%CS", "%TR", "%Tq",
+                        "%Ta", "%Ti", "%Tr", "%trg", "%tr", "%trl"}) {
+    std::string error;
+    EXPECT_EQ(log_format::compile(v, error, nullptr, false), nullptr) << v;
+    EXPECT_EQ(error, "format variable '" + std::string(v + 1) + "' is reserved for HTTP mode");
+  }
+  for (const char* v : {"%hr", "%hs", "%hrl", "%hsl", "%ST", "%tsc", "%Th", "%ID", "%B", "%U",
+                        "%ts", "%H", "%Td", "%Tw", "%Tc", "%Tt", "%T", "%t", "%ms"}) {
+    std::string error;
+    EXPECT_NE(log_format::compile(v, error, nullptr, false), nullptr) << v << ": " << error;
+  }
+}
+
 TEST_F(format_test, refusals) {
   EXPECT_NE(refused("%zz").find("no such format variable 'zz'"), std::string::npos);
   EXPECT_NE(refused("%[nosuchfetch]").find("nosuchfetch"), std::string::npos);
