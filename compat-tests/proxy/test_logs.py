@@ -642,3 +642,23 @@ def test_bad_request_line_has_no_capture_block(proxy, http_server, port, syslog)
     assert normalised(one(log)) == (
         "<134>DATE haproxy[PID]: 127.0.0.1:PORT [DATE.MS] fe fe/<NOSRV> -1/-1/-1/-1/T 400 B - - "
         "PR-- 1/1/0/0/0 0/0 \"<BADREQ>\"\n")
+
+
+def test_capture_fetches_in_a_log_format(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response(extra="X-Srv: s\"1\r\n")
+    fp = port()
+    proxy.start(config(f"""
+        frontend f
+            bind 127.0.0.1:{fp}
+            capture request header Host len 5
+            capture request header X-None len 10
+            capture response header X-Srv len 10
+            log-format "%[capture.req.hdr(0)]|%[capture.req.hdr(1)]|%[capture.res.hdr(0)]|%[capture.req.method]|%[capture.req.uri]|%[capture.req.ver]|%{{+Q}}[capture.req.hdr(1)]|%[capture.req.hdr(0),upper] %ST"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=f"log {log.address} format raw local0", defaults="log global"))
+    assert get(fp, "/p?q=1", host="example.org").status == 200
+    assert one(log) == b'examp|-|s"1|GET|/p?q=1|HTTP/1.1|""|EXAMP 200\n'

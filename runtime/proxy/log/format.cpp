@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -215,6 +216,101 @@ long sum_or_unknown(std::initializer_list<long> parts) {
   return total;
 }
 
+// The capture.* fetches read what the log record holds; they are compiled as var() of these
+// names, answered by log_source below, so that converters after them work as anywhere else.
+constexpr std::string_view capture_variable = "txn.tandem_log_capture_";
+
+// Rewrites a leading capture.req.hdr(N) / capture.res.hdr(N) / capture.req.method|uri|ver into
+// var(txn.tandem_log_capture_…), keeping the converters after it.
+std::string with_capture_variables(std::string_view expression) {
+  static constexpr std::pair<std::string_view, std::string_view> plain[] = {
+      {"capture.req.method", "method"}, {"capture.req.uri", "uri"}, {"capture.req.ver", "ver"}};
+  for (const auto& [fetch, key] : plain) {
+    if (expression.starts_with(fetch) &&
+        (expression.size() == fetch.size() || expression[fetch.size()] == ',')) {
+      return "var(" + std::string(capture_variable) + std::string(key) + ")" +
+             std::string(expression.substr(fetch.size()));
+    }
+  }
+  for (const std::string_view fetch : {"capture.req.hdr(", "capture.res.hdr("}) {
+    if (!expression.starts_with(fetch)) continue;
+    const std::size_t close = expression.find(')');
+    if (close == std::string_view::npos) break;
+    const std::string_view n = expression.substr(fetch.size(), close - fetch.size());
+    if (n.empty() || n.find_first_not_of("0123456789") != std::string_view::npos) break;
+    const std::string_view side = fetch.starts_with("capture.req") ? "req_" : "res_";
+    return "var(" + std::string(capture_variable) + std::string(side) + std::string(n) + ")" +
+           std::string(expression.substr(close + 1));
+  }
+  return std::string(expression);
+}
+
+// What %[…] samples read while a line is rendered: the session's source, the record's
+// captures for capture.*, and the record's addresses when there is no session source.
+class log_source : public acl::sample_source {
+ public:
+  log_source(const log_record& r, const request_parts& request)
+      : r_(r), base_(r.source_), request_(request) {}
+  const http::request_head* request() const override {
+    return base_ != nullptr ? base_->request() : nullptr;
+  }
+  const http::response_head* response() const override {
+    return base_ != nullptr ? base_->response() : nullptr;
+  }
+  const sockaddr_storage& source() const override {
+    return base_ != nullptr ? base_->source() : r_.client_;
+  }
+  const sockaddr_storage& destination() const override {
+    return base_ != nullptr ? base_->destination() : r_.frontend_address_;
+  }
+  bool ssl() const override { return base_ != nullptr ? base_->ssl() : r_.tls_; }
+  std::string_view ssl_sni() const override {
+    return base_ != nullptr ? base_->ssl_sni() : std::string_view();
+  }
+  int usable_servers(std::string_view backend) const override {
+    return base_ != nullptr ? base_->usable_servers(backend) : -1;
+  }
+  std::string_view backend_name() const override {
+    if (base_ != nullptr) return base_->backend_name();
+    return r_.backend_ != nullptr ? std::string_view(r_.backend_->name_) : std::string_view();
+  }
+  std::string_view frontend_name() const override {
+    if (base_ != nullptr) return base_->frontend_name();
+    return r_.frontend_ != nullptr ? std::string_view(r_.frontend_->name_) : std::string_view();
+  }
+  std::string_view tcp_payload() const override {
+    return base_ != nullptr ? base_->tcp_payload() : std::string_view();
+  }
+  std::optional<std::string> variable(std::string_view name) const override {
+    if (!name.starts_with(capture_variable)) {
+      return base_ != nullptr ? base_->variable(name) : std::nullopt;
+    }
+    name.remove_prefix(capture_variable.size());
+    auto present = [](std::string_view v) -> std::optional<std::string> {
+      if (v.empty()) return std::nullopt;
+      return std::string(v);
+    };
+    if (r_.bad_request_) return std::nullopt;
+    if (name == "method") return present(request_.method_);
+    if (name == "uri") return present(request_.uri_);
+    if (name == "ver") {
+      return present(request_.version_.empty() && !request_.uri_.empty() ? "HTTP/0.9"
+                                                                         : request_.version_);
+    }
+    const bool req = name.starts_with("req_");
+    std::size_t n = 0;
+    const std::string_view digits = name.substr(4);
+    std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    const auto& values = req ? r_.request_captures_ : r_.response_captures_;
+    return n < values.size() ? present(values[n]) : std::nullopt;
+  }
+
+ private:
+  const log_record& r_;
+  const acl::sample_source* base_;
+  const request_parts& request_;
+};
+
 }  // namespace
 
 struct log_format::node {
@@ -317,8 +413,8 @@ std::unique_ptr<log_format> log_format::compile(std::string_view text, std::stri
         return nullptr;
       }
       std::string sample_error;
-      std::unique_ptr<acl::sample_expression> e =
-          acl::compile_sample(text.substr(i + 1, j - i - 1), sample_error, users);
+      std::unique_ptr<acl::sample_expression> e = acl::compile_sample(
+          with_capture_variables(text.substr(i + 1, j - i - 1)), sample_error, users);
       if (!e) {
         error = "failed to parse sample expression <" + std::string(text.substr(i + 1, j - i - 1)) +
                 "> : " + sample_error;
@@ -488,8 +584,8 @@ std::string log_format::render(const log_record& r, const line_context& context)
       case var::options:
         break;
       case var::sample: {
-        std::optional<std::string> v;
-        if (r.source_ != nullptr) v = n.sample_->evaluate(*r.source_);
+        const log_source source(r, request);
+        const std::optional<std::string> v = n.sample_->evaluate(source);
         text(v ? std::string_view(*v) : std::string_view(), o);
         break;
       }

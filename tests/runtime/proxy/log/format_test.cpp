@@ -298,8 +298,23 @@ TEST_F(format_test, separators_collapse_and_leading_ones_are_dropped) {
   EXPECT_EQ(render("a\\ b"), "a b");
 }
 
-TEST_F(format_test, sample_without_a_source_is_a_dash) {
-  EXPECT_EQ(render("%[src] %{+Q}[src]"), "- \"\"");
+TEST_F(format_test, samples_without_a_session_source_read_the_record) {
+  EXPECT_EQ(render("%[src] %[dst_port] %{+Q}[fe_name] %[req.hdr(host)] %{+Q}[req.hdr(host)]"),
+            "127.0.0.1 30622 \"fe_http\" - \"\"");
+}
+
+TEST_F(format_test, capture_fetches_read_the_record) {
+  // Measured: Host captured with len 5, X-None absent, X-Srv `s"1` in the response.
+  fe_.request_captures_ = {{"host", 5}, {"x-none", 10}};
+  fe_.response_captures_ = {{"x-srv", 10}};
+  r_.request_captures_ = {"examp", ""};
+  r_.response_captures_ = {"s\"1"};
+  r_.request_line_ = "GET /p?q=1 HTTP/1.1";
+  EXPECT_EQ(render("%[capture.req.hdr(0)]|%[capture.req.hdr(1)]|%[capture.res.hdr(0)]|"
+                   "%[capture.req.method]|%[capture.req.uri]|%[capture.req.ver]|"
+                   "%{+Q}[capture.req.hdr(1)]|%[capture.req.hdr(0),upper] %ST"),
+            "examp|-|s\"1|GET|/p?q=1|HTTP/1.1|\"\"|EXAMP 200");
+  EXPECT_EQ(render("%[capture.req.hdr(7)]"), "-");
 }
 
 TEST_F(format_test, http_variables_are_refused_in_mode_tcp) {
