@@ -19,8 +19,7 @@ namespace {
 void error(std::vector<problem>& problems, const parsers::source_position& at, std::string m) {
   problems.push_back({at, std::move(m), true});
 }
-void warning(std::vector<problem>& problems, const parsers::source_position& at,
-             std::string m) {
+void warning(std::vector<problem>& problems, const parsers::source_position& at, std::string m) {
   problems.push_back({at, std::move(m), false});
 }
 
@@ -30,16 +29,18 @@ bool later(const parsers::source_position& a, const parsers::source_position& b)
 
 // The lines of a keyword in the proxy's own section, else in its defaults section (the model
 // copies neither `other` lines nor captures from defaults).
-std::vector<const model::words_at*> lines_of(const model::config_model& m,
-                                             const model::proxy& p, std::string_view keyword) {
+std::vector<const model::words_at*> lines_of(const model::config_model& m, const model::proxy& p,
+                                             std::string_view keyword) {
   std::vector<const model::words_at*> out;
   for (const model::words_at& w : p.other_) {
-    if (!w.words_.empty() && w.words_[0] == keyword) out.push_back(&w);
+    if (!w.words_.empty() && w.words_[0] == keyword)
+      out.push_back(&w);
   }
   if (out.empty()) {
     if (const model::proxy* d = defaults_of(m, p); d != nullptr) {
       for (const model::words_at& w : d->other_) {
-        if (!w.words_.empty() && w.words_[0] == keyword) out.push_back(&w);
+        if (!w.words_.empty() && w.words_[0] == keyword)
+          out.push_back(&w);
       }
     }
   }
@@ -77,7 +78,8 @@ std::optional<std::size_t> length_of(const std::vector<std::string>& words, std:
       std::size_t n = 0;
       const std::string& v = words[i + 1];
       const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+      if (ec != std::errc() || end != v.data() + v.size())
+        return std::nullopt;
       return n;
     }
   }
@@ -86,15 +88,16 @@ std::optional<std::size_t> length_of(const std::vector<std::string>& words, std:
 
 std::string lower(std::string s) {
   for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
   }
   return s;
 }
 
-void captures_of(const model::config_model& m, const model::proxy& p, proxy::frontend& fe,
-                 std::vector<problem>& problems) {
+void captures_of(const model::proxy& p, proxy::frontend& fe, std::vector<problem>& problems) {
   for (const model::words_at& w : p.other_) {
-    if (w.words_.empty() || w.words_[0] != "capture") continue;
+    if (w.words_.empty() || w.words_[0] != "capture")
+      continue;
     const std::vector<std::string>& x = w.words_;
     if (x.size() >= 2 && x[1] == "cookie") {
       const auto n = x.size() >= 5 ? length_of(x, 3) : std::nullopt;
@@ -105,8 +108,7 @@ void captures_of(const model::config_model& m, const model::proxy& p, proxy::fro
       // A later one replaces an earlier one silently, as in HAProxy.
       fe.request_cookie_capture_ = proxy::capture_spec{x[2], *n};
       fe.response_cookie_capture_ = proxy::capture_spec{x[2], *n};
-    } else if (x.size() >= 3 && (x[1] == "request" || x[1] == "response") &&
-               x[2] == "header") {
+    } else if (x.size() >= 3 && (x[1] == "request" || x[1] == "response") && x[2] == "header") {
       const auto n = x.size() >= 6 ? length_of(x, 4) : std::nullopt;
       if (!n || x.size() != 6) {
         error(problems, w.position_,
@@ -120,7 +122,6 @@ void captures_of(const model::config_model& m, const model::proxy& p, proxy::fro
             "'capture' expects 'cookie', 'request header' or 'response header'");
     }
   }
-  (void)m;
 }
 
 }  // namespace
@@ -129,9 +130,11 @@ std::shared_ptr<log::process_log> global_logs_of(const model::config_model& m,
                                                  std::vector<problem>& problems) {
   auto g = std::make_shared<log::process_log>();
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0) g->hostname_ = host;
+  if (::gethostname(host, sizeof host - 1) == 0)
+    g->hostname_ = host;
   for (const model::words_at& w : m.global_.other_) {
-    if (w.words_.empty()) continue;
+    if (w.words_.empty())
+      continue;
     if (w.words_[0] == "log-tag" && w.words_.size() >= 2) {
       g->sender_.tag_ = w.words_[1];
     } else if (w.words_[0] == "log-send-hostname") {
@@ -143,12 +146,12 @@ std::shared_ptr<log::process_log> global_logs_of(const model::config_model& m,
   return g;
 }
 
-void backend_logs_of(const model::config_model& m, const model::proxy& p,
-                     log::process_log& global, std::vector<problem>& problems) {
+void backend_logs_of(const model::config_model& m, const model::proxy& p, log::process_log& global,
+                     std::vector<problem>& problems) {
   std::vector<problem> ignored;  // a listen's lines are reported once, by its frontend side
   log::process_log::proxy_log& entry = global.proxies_[p.name_];
-  entry.targets_ =
-      targets_of(p.logs_, global, (p.capabilities_ & model::cap_frontend) != 0 ? ignored : problems);
+  entry.targets_ = targets_of(p.logs_, global,
+                              (p.capabilities_ & model::cap_frontend) != 0 ? ignored : problems);
   entry.sender_ = global.sender_;
   if (const model::words_at* tag = last_line_of(m, p, "log-tag");
       tag != nullptr && tag->words_.size() >= 2) {
@@ -156,10 +159,10 @@ void backend_logs_of(const model::config_model& m, const model::proxy& p,
   }
 }
 
-void frontend_logs_of(const model::config_model& m, const model::proxy& p,
-                      log::process_log& global, const proxy::acl::userlist_set* users,
-                      proxy::frontend& fe, std::vector<problem>& problems) {
-  captures_of(m, p, fe, problems);
+void frontend_logs_of(const model::config_model& m, const model::proxy& p, log::process_log& global,
+                      const proxy::acl::userlist_set* users, proxy::frontend& fe,
+                      std::vector<problem>& problems) {
+  captures_of(p, fe, problems);
   log::logger_settings s;
   s.targets_ = targets_of(p.logs_, global, problems);
   s.http_ = p.mode_ == model::proxy_mode::http;
@@ -171,7 +174,8 @@ void frontend_logs_of(const model::config_model& m, const model::proxy& p,
   s.context_.host_ = global.hostname_;
   if (const auto it = m.global_.tune_.find("tune.http.logurilen"); it != m.global_.tune_.end()) {
     std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+    const auto [end, ec] =
+        std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
     if (ec == std::errc() && end == it->second.data() + it->second.size() && n > 0) {
       s.context_.max_request_line_ = n;
     }
@@ -234,7 +238,8 @@ void frontend_logs_of(const model::config_model& m, const model::proxy& p,
   if (have_format) {
     std::string message;
     s.format_ = log::log_format::compile(format, message, users, s.http_);
-    if (!s.format_) error(problems, format_at, "failed to parse log-format : " + message);
+    if (!s.format_)
+      error(problems, format_at, "failed to parse log-format : " + message);
   }
   if (const model::words_at* sd = last_line_of(m, p, "log-format-sd"); sd != nullptr) {
     if (sd->words_.size() != 2) {

@@ -14,19 +14,17 @@
 
 namespace tandem::runtime::assemble {
 
-std::shared_ptr<proxy::log::process_log> global_logs_of(
-    const parsers::haproxy::config_model& model, std::vector<problem>& problems);
+std::shared_ptr<proxy::log::process_log> global_logs_of(const parsers::haproxy::config_model& model,
+                                                        std::vector<problem>& problems);
 
 // Sets fe.logger_ (nullptr when the frontend logs nothing) and fe's captures, and records the
 // frontend's targets and sender in global.proxies_ for the messages that name it.
-void frontend_logs_of(const parsers::haproxy::config_model& model,
-                      const parsers::haproxy::proxy& p, proxy::log::process_log& global,
-                      const proxy::acl::userlist_set* users, proxy::frontend& fe,
-                      std::vector<problem>& problems);
+void frontend_logs_of(const parsers::haproxy::config_model& model, const parsers::haproxy::proxy& p,
+                      proxy::log::process_log& global, const proxy::acl::userlist_set* users,
+                      proxy::frontend& fe, std::vector<problem>& problems);
 
 // A backend's targets and sender, where its servers' state changes go (global.proxies_).
-void backend_logs_of(const parsers::haproxy::config_model& model,
-                     const parsers::haproxy::proxy& p, proxy::log::process_log& global,
-                     std::vector<problem>& problems);
+void backend_logs_of(const parsers::haproxy::config_model& model, const parsers::haproxy::proxy& p,
+                     proxy::log::process_log& global, std::vector<problem>& problems);
 
 }  // namespace tandem::runtime::assemble

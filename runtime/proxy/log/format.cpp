@@ -23,18 +23,66 @@ enum class var : std::uint8_t {
   separator,
   sample,
   options,  // %o: flags for every later node
-  client_ip, client_port, frontend_ip, frontend_port, backend_ip, backend_port, server_ip,
+  client_ip,
+  client_port,
+  frontend_ip,
+  frontend_port,
+  backend_ip,
+  backend_port,
+  server_ip,
   server_port,
-  accept_date, request_date, request_date_gmt, request_date_local, accept_date_gmt,
-  accept_date_local, accept_timestamp, accept_ms,
-  frontend, frontend_transport, backend, server,
-  th, ti, tr_, tq, tw, tc, tr, ta, tt, td, tu,
-  status, bytes_read, bytes_uploaded,
-  request_cookie, response_cookie, termination, termination_cookie,
-  actconn, feconn, beconn, srvconn, retries, server_queue, backend_queue,
-  request_headers, response_headers, request_header_list, response_header_list,
-  request_line, method, uri, path, query, version,
-  hostname, pid, unique_id, ssl_cipher, ssl_version,
+  accept_date,
+  request_date,
+  request_date_gmt,
+  request_date_local,
+  accept_date_gmt,
+  accept_date_local,
+  accept_timestamp,
+  accept_ms,
+  frontend,
+  frontend_transport,
+  backend,
+  server,
+  th,
+  ti,
+  tr_,
+  tq,
+  tw,
+  tc,
+  tr,
+  ta,
+  tt,
+  td,
+  tu,
+  status,
+  bytes_read,
+  bytes_uploaded,
+  request_cookie,
+  response_cookie,
+  termination,
+  termination_cookie,
+  actconn,
+  feconn,
+  beconn,
+  srvconn,
+  retries,
+  server_queue,
+  backend_queue,
+  request_headers,
+  response_headers,
+  request_header_list,
+  response_header_list,
+  request_line,
+  method,
+  uri,
+  path,
+  query,
+  version,
+  hostname,
+  pid,
+  unique_id,
+  ssl_cipher,
+  ssl_version,
 };
 
 struct variable_name {
@@ -114,7 +162,9 @@ constexpr unsigned opt_escape = 4;
 constexpr std::array<const char*, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-bool letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // '#' and two upper-case hex digits for what HAProxy's hdr_encode_map / url_encode_map hold:
 // control characters, bytes from 127, '"', '#', and for headers '{', '|', '}'.
@@ -147,16 +197,20 @@ std::string ip_text(const sockaddr_storage& a) {
 }
 
 int port_of(const sockaddr_storage& a) {
-  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
-  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+  if (a.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+  if (a.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
   return -1;
 }
 
 std::tm broken_down(std::chrono::system_clock::time_point t, bool gmt) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
-  if (gmt) ::gmtime_r(&secs, &tm);
-  else ::localtime_r(&secs, &tm);
+  if (gmt)
+    ::gmtime_r(&secs, &tm);
+  else
+    ::localtime_r(&secs, &tm);
   return tm;
 }
 
@@ -195,7 +249,8 @@ request_parts split_request(std::string_view line) {
   request_parts p;
   const std::size_t a = line.find(' ');
   p.method_ = line.substr(0, a);
-  if (a == std::string_view::npos) return p;
+  if (a == std::string_view::npos)
+    return p;
   std::string_view rest = line.substr(a + 1);
   const std::size_t b = rest.rfind(' ');
   if (b == std::string_view::npos) {
@@ -210,7 +265,8 @@ request_parts split_request(std::string_view line) {
 long sum_or_unknown(std::initializer_list<long> parts) {
   long total = 0;
   for (const long p : parts) {
-    if (p < 0) return -1;
+    if (p < 0)
+      return -1;
     total += p;
   }
   return total;
@@ -233,11 +289,14 @@ std::string with_capture_variables(std::string_view expression) {
     }
   }
   for (const std::string_view fetch : {"capture.req.hdr(", "capture.res.hdr("}) {
-    if (!expression.starts_with(fetch)) continue;
+    if (!expression.starts_with(fetch))
+      continue;
     const std::size_t close = expression.find(')');
-    if (close == std::string_view::npos) break;
+    if (close == std::string_view::npos)
+      break;
     const std::string_view n = expression.substr(fetch.size(), close - fetch.size());
-    if (n.empty() || n.find_first_not_of("0123456789") != std::string_view::npos) break;
+    if (n.empty() || n.find_first_not_of("0123456789") != std::string_view::npos)
+      break;
     const std::string_view side = fetch.starts_with("capture.req") ? "req_" : "res_";
     return "var(" + std::string(capture_variable) + std::string(side) + std::string(n) + ")" +
            std::string(expression.substr(close + 1));
@@ -271,11 +330,13 @@ class log_source : public acl::sample_source {
     return base_ != nullptr ? base_->usable_servers(backend) : -1;
   }
   std::string_view backend_name() const override {
-    if (base_ != nullptr) return base_->backend_name();
+    if (base_ != nullptr)
+      return base_->backend_name();
     return r_.backend_ != nullptr ? std::string_view(r_.backend_->name_) : std::string_view();
   }
   std::string_view frontend_name() const override {
-    if (base_ != nullptr) return base_->frontend_name();
+    if (base_ != nullptr)
+      return base_->frontend_name();
     return r_.frontend_ != nullptr ? std::string_view(r_.frontend_->name_) : std::string_view();
   }
   std::string_view tcp_payload() const override {
@@ -287,12 +348,16 @@ class log_source : public acl::sample_source {
     }
     name.remove_prefix(capture_variable.size());
     auto present = [](std::string_view v) -> std::optional<std::string> {
-      if (v.empty()) return std::nullopt;
+      if (v.empty())
+        return std::nullopt;
       return std::string(v);
     };
-    if (r_.bad_request_) return std::nullopt;
-    if (name == "method") return present(request_.method_);
-    if (name == "uri") return present(request_.uri_);
+    if (r_.bad_request_)
+      return std::nullopt;
+    if (name == "method")
+      return present(request_.method_);
+    if (name == "uri")
+      return present(request_.uri_);
     if (name == "ver") {
       return present(request_.version_.empty() && !request_.uri_.empty() ? "HTTP/0.9"
                                                                          : request_.version_);
@@ -317,7 +382,7 @@ struct log_format::node {
   var id_ = var::literal;
   unsigned options_ = 0;
   unsigned clear_ = 0;  // flags written "-X", which win over %o's
-  std::string text_;  // literal text
+  std::string text_;    // literal text
   std::shared_ptr<const acl::sample_expression> sample_;
 };
 
@@ -329,10 +394,22 @@ log_format& log_format::operator=(log_format&&) noexcept = default;
 // Refused outside mode http, as measured with `haproxy -c` 2.6.12.
 bool http_only(var v) {
   switch (v) {
-    case var::request_line: case var::method: case var::uri: case var::path: case var::query:
-    case var::version: case var::request_cookie: case var::response_cookie: case var::tr_:
-    case var::tq: case var::ta: case var::ti: case var::tr: case var::request_date:
-    case var::request_date_gmt: case var::request_date_local:
+    case var::request_line:
+    case var::method:
+    case var::uri:
+    case var::path:
+    case var::query:
+    case var::version:
+    case var::request_cookie:
+    case var::response_cookie:
+    case var::tr_:
+    case var::tq:
+    case var::ta:
+    case var::ti:
+    case var::tr:
+    case var::request_date:
+    case var::request_date_gmt:
+    case var::request_date_local:
       return true;
     default:
       return false;
@@ -343,7 +420,8 @@ std::unique_ptr<log_format> log_format::compile(std::string_view text, std::stri
                                                 const acl::userlist_set* users, bool http) {
   std::unique_ptr<log_format> f(new log_format());
   auto literal = [&f](char c) {
-    if (f->nodes_.empty() || f->nodes_.back().id_ != var::literal) f->nodes_.push_back({});
+    if (f->nodes_.empty() || f->nodes_.back().id_ != var::literal)
+      f->nodes_.push_back({});
     f->nodes_.back().text_ += c;
   };
   std::size_t i = 0;
@@ -385,13 +463,18 @@ std::unique_ptr<log_format> log_format::compile(std::string_view text, std::stri
         const std::size_t comma = flags.find(',');
         const std::string_view flag = flags.substr(0, comma);
         flags = comma == std::string_view::npos ? std::string_view() : flags.substr(comma + 1);
-        if (flag.size() < 2 || (flag[0] != '+' && flag[0] != '-')) continue;  // as HAProxy
+        if (flag.size() < 2 || (flag[0] != '+' && flag[0] != '-'))
+          continue;  // as HAProxy
         unsigned bit = 0;
         const std::string_view name = flag.substr(1);
-        if (name == "Q") bit = opt_quote;
-        else if (name == "X") bit = opt_hex;
-        else if (name == "E") bit = opt_escape;
-        else if (name == "M" || name == "XU") bit = 0;  // not rendered differently here
+        if (name == "Q")
+          bit = opt_quote;
+        else if (name == "X")
+          bit = opt_hex;
+        else if (name == "E")
+          bit = opt_escape;
+        else if (name == "M" || name == "XU")
+          bit = 0;  // not rendered differently here
         else {
           error = "unknown log-format option '" + std::string(flag) + "'";
           return nullptr;
@@ -405,8 +488,10 @@ std::unique_ptr<log_format> log_format::compile(std::string_view text, std::stri
       int depth = 0;
       std::size_t j = i;
       for (; j < text.size(); ++j) {
-        if (text[j] == '[') ++depth;
-        else if (text[j] == ']' && --depth == 0) break;
+        if (text[j] == '[')
+          ++depth;
+        else if (text[j] == ']' && --depth == 0)
+          break;
       }
       if (j >= text.size()) {
         error = "missing ']' after '%[' in log-format '" + std::string(text) + "'";
@@ -430,7 +515,8 @@ std::unique_ptr<log_format> log_format::compile(std::string_view text, std::stri
       continue;
     }
     std::size_t j = i;
-    while (j < text.size() && letter(text[j])) ++j;
+    while (j < text.size() && letter(text[j]))
+      ++j;
     const std::string_view name = text.substr(i, j - i);
     if (name.empty()) {
       error = "unexpected '%' in log-format '" + std::string(text) +
@@ -439,7 +525,8 @@ std::unique_ptr<log_format> log_format::compile(std::string_view text, std::stri
     }
     std::optional<var> found;
     for (const variable_name& v : variables) {
-      if (v.name_ == name) found = v.id_;
+      if (v.name_ == name)
+        found = v.id_;
     }
     if (!found) {
       error = "no such format variable '" + std::string(name) +
@@ -482,18 +569,22 @@ std::string log_format::render(const log_record& r, const line_context& context)
   out.reserve(256);
   bool last_space = true;  // leading separators are dropped, as HAProxy does
   auto text = [&](std::string_view s, unsigned options) {
-    if (options & opt_quote) out += '"';
+    if (options & opt_quote)
+      out += '"';
     if (s.empty()) {
-      if (!(options & opt_quote)) out += '-';
+      if (!(options & opt_quote))
+        out += '-';
     } else if (options & opt_escape) {
       for (const char c : s) {
-        if (c == '"' || c == '\\' || c == ']') out += '\\';
+        if (c == '"' || c == '\\' || c == ']')
+          out += '\\';
         out += c;
       }
     } else {
       out += s;
     }
-    if (options & opt_quote) out += '"';
+    if (options & opt_quote)
+      out += '"';
     last_space = false;
   };
   auto number = [&](long long v) {
@@ -514,7 +605,8 @@ std::string log_format::render(const log_record& r, const line_context& context)
       } else {
         const auto* b = reinterpret_cast<const unsigned char*>(
             &reinterpret_cast<const sockaddr_in6&>(a).sin6_addr);
-        for (int k = 0; k < 16; ++k) std::snprintf(buf + 2 * k, 3, "%02X", b[k]);
+        for (int k = 0; k < 16; ++k)
+          std::snprintf(buf + 2 * k, 3, "%02X", b[k]);
       }
       text(buf, options & ~opt_quote);
       return;
@@ -537,36 +629,44 @@ std::string log_format::render(const log_record& r, const line_context& context)
                       unsigned options) {
     // Nothing at all, not even "-", so the separators around collapse: without captures, and
     // for a request HAProxy could not parse (its captures were never made).
-    if (count == 0 || r.bad_request_) return;
+    if (count == 0 || r.bad_request_)
+      return;
     if (braces) {
-      if (options & opt_quote) out += '"';
+      if (options & opt_quote)
+        out += '"';
       out += '{';
       for (std::size_t k = 0; k < count; ++k) {
-        if (k > 0) out += '|';
-        if (k < values.size()) encode(out, values[k], true);
+        if (k > 0)
+          out += '|';
+        if (k < values.size())
+          encode(out, values[k], true);
       }
       out += '}';
-      if (options & opt_quote) out += '"';
+      if (options & opt_quote)
+        out += '"';
     } else {
       for (std::size_t k = 0; k < count; ++k) {
-        if (k > 0) out += ' ';
-        if (options & opt_quote) out += '"';
-        if (k < values.size() && !values[k].empty()) encode(out, values[k], true);
-        else if (!(options & opt_quote)) out += '-';
-        if (options & opt_quote) out += '"';
+        if (k > 0)
+          out += ' ';
+        if (options & opt_quote)
+          out += '"';
+        if (k < values.size() && !values[k].empty())
+          encode(out, values[k], true);
+        else if (!(options & opt_quote))
+          out += '-';
+        if (options & opt_quote)
+          out += '"';
       }
     }
     last_space = false;
   };
   const std::string_view request_line =
-      std::string_view(r.request_line_)
-          .substr(0, context.max_request_line_);
+      std::string_view(r.request_line_).substr(0, context.max_request_line_);
   const request_parts request = split_request(request_line);
   const std::size_t request_count =
       r.frontend_ != nullptr ? r.frontend_->request_captures_.size() : r.request_captures_.size();
-  const std::size_t response_count = r.frontend_ != nullptr
-                                         ? r.frontend_->response_captures_.size()
-                                         : r.response_captures_.size();
+  const std::size_t response_count =
+      r.frontend_ != nullptr ? r.frontend_->response_captures_.size() : r.response_captures_.size();
   const std::string frontend_name = r.frontend_ != nullptr ? r.frontend_->name_ : std::string();
   for (const node& n : nodes_) {
     const unsigned o = n.options_;
@@ -589,22 +689,57 @@ std::string log_format::render(const log_record& r, const line_context& context)
         text(v ? std::string_view(*v) : std::string_view(), o);
         break;
       }
-      case var::client_ip: ip(r.client_, o); break;
-      case var::client_port: port(r.client_, o); break;
-      case var::frontend_ip: ip(r.frontend_address_, o); break;
-      case var::frontend_port: port(r.frontend_address_, o); break;
-      case var::backend_ip: text({}, o & ~opt_quote); break;  // the server side's source: not kept
-      case var::backend_port: text({}, 0); break;
-      case var::server_ip: ip(r.server_address_, o); break;
-      case var::server_port: port(r.server_address_, o); break;
-      case var::accept_date: out += date_ms(r.accepted_); last_space = false; break;
-      case var::request_date: out += date_ms(r.request_started_); last_space = false; break;
-      case var::request_date_gmt: out += date_zone(r.request_started_, true); last_space = false; break;
-      case var::request_date_local: out += date_zone(r.request_started_, false); last_space = false; break;
-      case var::accept_date_gmt: out += date_zone(r.accepted_, true); last_space = false; break;
-      case var::accept_date_local: out += date_zone(r.accepted_, false); last_space = false; break;
+      case var::client_ip:
+        ip(r.client_, o);
+        break;
+      case var::client_port:
+        port(r.client_, o);
+        break;
+      case var::frontend_ip:
+        ip(r.frontend_address_, o);
+        break;
+      case var::frontend_port:
+        port(r.frontend_address_, o);
+        break;
+      case var::backend_ip:
+        text({}, o & ~opt_quote);
+        break;  // the server side's source: not kept
+      case var::backend_port:
+        text({}, 0);
+        break;
+      case var::server_ip:
+        ip(r.server_address_, o);
+        break;
+      case var::server_port:
+        port(r.server_address_, o);
+        break;
+      case var::accept_date:
+        out += date_ms(r.accepted_);
+        last_space = false;
+        break;
+      case var::request_date:
+        out += date_ms(r.request_started_);
+        last_space = false;
+        break;
+      case var::request_date_gmt:
+        out += date_zone(r.request_started_, true);
+        last_space = false;
+        break;
+      case var::request_date_local:
+        out += date_zone(r.request_started_, false);
+        last_space = false;
+        break;
+      case var::accept_date_gmt:
+        out += date_zone(r.accepted_, true);
+        last_space = false;
+        break;
+      case var::accept_date_local:
+        out += date_zone(r.accepted_, false);
+        last_space = false;
+        break;
       case var::accept_timestamp:
-        number(std::chrono::duration_cast<std::chrono::seconds>(r.accepted_.time_since_epoch()).count());
+        number(std::chrono::duration_cast<std::chrono::seconds>(r.accepted_.time_since_epoch())
+                   .count());
         break;
       case var::accept_ms: {
         char buf[8];
@@ -613,38 +748,75 @@ std::string log_format::render(const log_record& r, const line_context& context)
         last_space = false;
         break;
       }
-      case var::frontend: text(frontend_name, o); break;
-      case var::frontend_transport: text(r.tls_ ? frontend_name + "~" : frontend_name, o); break;
-      case var::backend:
-        text(r.backend_ != nullptr ? std::string_view(r.backend_->name_) : std::string_view(frontend_name), o);
+      case var::frontend:
+        text(frontend_name, o);
         break;
-      case var::server:
-        text(r.server_ != nullptr  ? std::string_view(r.server_->name_)
-             : r.applet_.empty() ? std::string_view("<NOSRV>")
-                                 : r.applet_,
+      case var::frontend_transport:
+        text(r.tls_ ? frontend_name + "~" : frontend_name, o);
+        break;
+      case var::backend:
+        text(r.backend_ != nullptr ? std::string_view(r.backend_->name_)
+                                   : std::string_view(frontend_name),
              o);
         break;
-      case var::th: number(r.handshake_); break;
-      case var::ti: number(r.idle_); break;
-      case var::tr_: number(r.request_); break;
-      case var::tq: number(r.request_ < 0 ? -1 : r.handshake_ + r.idle_ + r.request_); break;
-      case var::tw: number(r.queue_); break;
-      case var::tc: number(r.connect_); break;
-      case var::tr: number(r.response_); break;
-      case var::ta: number(r.active_); break;
-      case var::tt: number(r.total_); break;
+      case var::server:
+        text(r.server_ != nullptr ? std::string_view(r.server_->name_)
+             : r.applet_.empty()  ? std::string_view("<NOSRV>")
+                                  : r.applet_,
+             o);
+        break;
+      case var::th:
+        number(r.handshake_);
+        break;
+      case var::ti:
+        number(r.idle_);
+        break;
+      case var::tr_:
+        number(r.request_);
+        break;
+      case var::tq:
+        number(r.request_ < 0 ? -1 : r.handshake_ + r.idle_ + r.request_);
+        break;
+      case var::tw:
+        number(r.queue_);
+        break;
+      case var::tc:
+        number(r.connect_);
+        break;
+      case var::tr:
+        number(r.response_);
+        break;
+      case var::ta:
+        number(r.active_);
+        break;
+      case var::tt:
+        number(r.total_);
+        break;
       case var::td: {
-        const long known = sum_or_unknown({r.request_ < 0 ? -1 : r.handshake_ + r.idle_ + r.request_,
-                                           r.queue_, r.connect_, r.response_});
+        const long known =
+            sum_or_unknown({r.request_ < 0 ? -1 : r.handshake_ + r.idle_ + r.request_, r.queue_,
+                            r.connect_, r.response_});
         number(known < 0 ? -1 : r.total_ - known);
         break;
       }
-      case var::tu: number(r.total_ - r.idle_); break;
-      case var::status: number(r.http_ ? r.status_ : 0); break;  // no HTTP: 0, as 2.6
-      case var::bytes_read: number(static_cast<long long>(r.bytes_read_)); break;
-      case var::bytes_uploaded: number(static_cast<long long>(r.bytes_uploaded_)); break;
-      case var::request_cookie: text(r.captured_request_cookie_, o); break;
-      case var::response_cookie: text(r.captured_response_cookie_, o); break;
+      case var::tu:
+        number(r.total_ - r.idle_);
+        break;
+      case var::status:
+        number(r.http_ ? r.status_ : 0);
+        break;  // no HTTP: 0, as 2.6
+      case var::bytes_read:
+        number(static_cast<long long>(r.bytes_read_));
+        break;
+      case var::bytes_uploaded:
+        number(static_cast<long long>(r.bytes_uploaded_));
+        break;
+      case var::request_cookie:
+        text(r.captured_request_cookie_, o);
+        break;
+      case var::response_cookie:
+        text(r.captured_response_cookie_, o);
+        break;
       case var::termination:
         out.append(r.termination_, 2);
         last_space = false;
@@ -653,34 +825,60 @@ std::string log_format::render(const log_record& r, const line_context& context)
         out.append(r.termination_, 4);
         last_space = false;
         break;
-      case var::actconn: number(r.active_connections_); break;
-      case var::feconn: number(r.frontend_connections_); break;
-      case var::beconn: number(r.backend_connections_); break;
-      case var::srvconn: number(r.server_connections_); break;
+      case var::actconn:
+        number(r.active_connections_);
+        break;
+      case var::feconn:
+        number(r.frontend_connections_);
+        break;
+      case var::beconn:
+        number(r.backend_connections_);
+        break;
+      case var::srvconn:
+        number(r.server_connections_);
+        break;
       case var::retries:
-        if (r.redispatched_) out += '+';
+        if (r.redispatched_)
+          out += '+';
         number(r.retries_);
         break;
-      case var::server_queue: number(r.server_queue_); break;
-      case var::backend_queue: number(r.backend_queue_); break;
-      case var::request_headers: captures(r.request_captures_, request_count, true, o); break;
-      case var::response_headers: captures(r.response_captures_, response_count, true, o); break;
-      case var::request_header_list: captures(r.request_captures_, request_count, false, o); break;
+      case var::server_queue:
+        number(r.server_queue_);
+        break;
+      case var::backend_queue:
+        number(r.backend_queue_);
+        break;
+      case var::request_headers:
+        captures(r.request_captures_, request_count, true, o);
+        break;
+      case var::response_headers:
+        captures(r.response_captures_, response_count, true, o);
+        break;
+      case var::request_header_list:
+        captures(r.request_captures_, request_count, false, o);
+        break;
       case var::response_header_list:
         captures(r.response_captures_, response_count, false, o);
         break;
       case var::request_line:
-        if (o & opt_quote) out += '"';
+        if (o & opt_quote)
+          out += '"';
         if (request_line.empty()) {
-          if (!(o & opt_quote)) out += '-';
+          if (!(o & opt_quote))
+            out += '-';
         } else {
           encode(out, request_line, false);
         }
-        if (o & opt_quote) out += '"';
+        if (o & opt_quote)
+          out += '"';
         last_space = false;
         break;
-      case var::method: text(request.method_, o); break;
-      case var::uri: text(request.uri_, o); break;
+      case var::method:
+        text(request.method_, o);
+        break;
+      case var::uri:
+        text(request.uri_, o);
+        break;
       case var::path: {
         std::string_view p = request.uri_;
         p = p.substr(0, p.find('?'));
@@ -698,11 +896,22 @@ std::string log_format::render(const log_record& r, const line_context& context)
                                                                : request.version_,
              o);
         break;
-      case var::hostname: text(context.host_, o); break;
-      case var::pid: out += context.pid_; last_space = false; break;
-      case var::unique_id: text({}, o); break;
-      case var::ssl_cipher: text({}, o); break;
-      case var::ssl_version: text({}, o); break;
+      case var::hostname:
+        text(context.host_, o);
+        break;
+      case var::pid:
+        out += context.pid_;
+        last_space = false;
+        break;
+      case var::unique_id:
+        text({}, o);
+        break;
+      case var::ssl_cipher:
+        text({}, o);
+        break;
+      case var::ssl_version:
+        text({}, o);
+        break;
     }
   }
   return out;

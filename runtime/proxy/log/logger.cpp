@@ -14,9 +14,12 @@ namespace {
 // normal close or a local action, retried, or a 5xx in mode http.
 bool is_error(const log_record& r) {
   const char who = r.termination_[0];
-  if (r.redispatched_) return true;
-  if (who != '-' && who != 'L') return true;
-  if (who == '-' && r.retries_ > 0) return true;
+  if (r.redispatched_)
+    return true;
+  if (who != '-' && who != 'L')
+    return true;
+  if (who == '-' && r.retries_ > 0)
+    return true;
   return r.http_ && r.status_ >= 500;
 }
 
@@ -40,20 +43,26 @@ std::string address_text(const sockaddr_storage& a, int& port) {
 frontend_logger::frontend_logger(logger_settings settings) : settings_(std::move(settings)) {}
 
 std::optional<std::pair<int, std::string>> frontend_logger::line(const log_record& r) const {
-  if (!settings_.format_) return std::nullopt;
-  if (settings_.dont_log_null_ && r.bytes_uploaded_ == 0) return std::nullopt;
+  if (!settings_.format_)
+    return std::nullopt;
+  if (settings_.dont_log_null_ && r.bytes_uploaded_ == 0)
+    return std::nullopt;
   const bool error = is_error(r);
-  if (settings_.dont_log_normal_ && !error) return std::nullopt;
+  if (settings_.dont_log_normal_ && !error)
+    return std::nullopt;
   const int level = error && settings_.separate_errors_ ? err : info;
   return std::make_pair(level, settings_.format_->render(r, settings_.context_));
 }
 
 void frontend_logger::emit(const log_record& r) {
-  if (settings_.targets_.empty()) return;
+  if (settings_.targets_.empty())
+    return;
   const auto l = line(r);
-  if (!l) return;
+  if (!l)
+    return;
   std::string structured;
-  if (settings_.sd_format_) structured = settings_.sd_format_->render(r, settings_.context_);
+  if (settings_.sd_format_)
+    structured = settings_.sd_format_->render(r, settings_.context_);
   const auto now = std::chrono::system_clock::now();
   int number = 0;
   for (const auto& t : settings_.targets_) {
@@ -62,12 +71,14 @@ void frontend_logger::emit(const log_record& r) {
 }
 
 void frontend_logger::accepted(const log_record& r) {
-  if (settings_.format_ || settings_.targets_.empty()) return;
+  if (settings_.format_ || settings_.targets_.empty())
+    return;
   int client_port = 0;
   int local_port = 0;
   const std::string client = address_text(r.client_, client_port);
   const std::string local = address_text(r.frontend_address_, local_port);
-  if (client.empty()) return;
+  if (client.empty())
+    return;
   const std::string name = r.frontend_ != nullptr ? r.frontend_->name_ : std::string();
   const std::string message = "Connect from " + client + ':' + std::to_string(client_port) +
                               " to " + local + ':' + std::to_string(local_port) + " (" + name +
@@ -93,10 +104,14 @@ std::pair<int, std::string> syslog_message(std::string_view level, std::string_v
       return {emerg, text};
     }
   }
-  if (message.find(" is DOWN") != std::string_view::npos) return {alert, std::string(message)};
-  if (message.find(" is UP") != std::string_view::npos) return {notice, std::string(message)};
-  if (level == "ALERT") return {alert, std::string(message)};
-  if (level == "WARNING") return {warning, std::string(message)};
+  if (message.find(" is DOWN") != std::string_view::npos)
+    return {alert, std::string(message)};
+  if (message.find(" is UP") != std::string_view::npos)
+    return {notice, std::string(message)};
+  if (level == "ALERT")
+    return {alert, std::string(message)};
+  if (level == "WARNING")
+    return {warning, std::string(message)};
   return {notice, std::string(message)};
 }
 
@@ -106,8 +121,10 @@ std::string_view proxy_named(std::string_view message) {
     rest.remove_prefix(6);
     return rest.substr(0, rest.find(' '));
   }
-  if (rest.starts_with("Backup Server ")) rest.remove_prefix(14);
-  else if (rest.starts_with("Server ")) rest.remove_prefix(7);
+  if (rest.starts_with("Backup Server "))
+    rest.remove_prefix(14);
+  else if (rest.starts_with("Server "))
+    rest.remove_prefix(7);
   else if (rest.starts_with("backend '")) {
     rest.remove_prefix(9);
     return rest.substr(0, rest.find('\''));
@@ -129,15 +146,18 @@ message_sink alerts_to(std::shared_ptr<const process_log> logs, message_sink nex
     if (const std::string_view p = proxy_named(message); !p.empty()) {
       const auto it = logs->proxies_.find(p);
       targets = it == logs->proxies_.end() ? nullptr : &it->second.targets_;
-      if (targets != nullptr) from = &it->second.sender_;
+      if (targets != nullptr)
+        from = &it->second.sender_;
     }
     if (targets != nullptr && !targets->empty()) {
       const auto [severity, text] = syslog_message(level, message);
       const auto now = std::chrono::system_clock::now();
       int number = 0;
-      for (const auto& t : *targets) t->send(severity, *from, now, text, {}, ++number);
+      for (const auto& t : *targets)
+        t->send(severity, *from, now, text, {}, ++number);
     }
-    if (next) next(level, message);
+    if (next)
+      next(level, message);
   };
 }
 

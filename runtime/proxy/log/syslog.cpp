@@ -17,16 +17,17 @@ namespace tandem::runtime::proxy::log {
 namespace {
 
 constexpr std::array<std::string_view, 24> facilities = {
-    "kern",  "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-    "uucp",  "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
+    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+    "uucp",   "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
     "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
-constexpr std::array<std::string_view, 8> severities = {"emerg",  "alert", "crit", "err",
+constexpr std::array<std::string_view, 8> severities = {"emerg",   "alert",  "crit", "err",
                                                         "warning", "notice", "info", "debug"};
 constexpr std::array<const char*, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 bool number_of(std::string_view s, unsigned long& out) {
-  if (s.empty()) return false;
+  if (s.empty())
+    return false;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && end == s.data() + s.size();
 }
@@ -40,11 +41,13 @@ bool inet_address(std::string_view family, std::string_view text, sockaddr_stora
   auto set_port = [&](std::string_view p) { return number_of(p, port) && port <= 65535; };
   if (!host.empty() && host.front() == '[') {
     const std::size_t close = host.find(']');
-    if (close == std::string::npos) return false;
+    if (close == std::string::npos)
+      return false;
     std::string rest = host.substr(close + 1);
     host = host.substr(1, close - 1);
     if (!rest.empty()) {
-      if (rest.front() != ':' || !set_port(std::string_view(rest).substr(1))) return false;
+      if (rest.front() != ':' || !set_port(std::string_view(rest).substr(1)))
+        return false;
     }
   } else {
     const std::size_t colon = host.rfind(':');
@@ -54,7 +57,8 @@ bool inet_address(std::string_view family, std::string_view text, sockaddr_stora
       in6_addr probe{};
       if (before.find(':') == std::string::npos ||
           inet_pton(AF_INET6, before.c_str(), &probe) == 1) {
-        if (!after.empty() && !set_port(after)) return false;
+        if (!after.empty() && !set_port(after))
+          return false;
         host = before;
       }
     }
@@ -119,27 +123,37 @@ std::tm local(std::chrono::system_clock::time_point t) {
 
 int facility_number(std::string_view name) {
   for (std::size_t i = 0; i < facilities.size(); ++i) {
-    if (facilities[i] == name) return static_cast<int>(i);
+    if (facilities[i] == name)
+      return static_cast<int>(i);
   }
   return -1;
 }
 
 int severity_number(std::string_view name) {
   for (std::size_t i = 0; i < severities.size(); ++i) {
-    if (severities[i] == name) return static_cast<int>(i);
+    if (severities[i] == name)
+      return static_cast<int>(i);
   }
   return -1;
 }
 
 std::optional<syslog_format> format_named(std::string_view name) {
-  if (name == "local") return syslog_format::local;
-  if (name == "rfc3164") return syslog_format::rfc3164;
-  if (name == "rfc5424") return syslog_format::rfc5424;
-  if (name == "priority") return syslog_format::priority;
-  if (name == "short") return syslog_format::short_;
-  if (name == "timed") return syslog_format::timed;
-  if (name == "iso") return syslog_format::iso;
-  if (name == "raw") return syslog_format::raw;
+  if (name == "local")
+    return syslog_format::local;
+  if (name == "rfc3164")
+    return syslog_format::rfc3164;
+  if (name == "rfc5424")
+    return syslog_format::rfc5424;
+  if (name == "priority")
+    return syslog_format::priority;
+  if (name == "short")
+    return syslog_format::short_;
+  if (name == "timed")
+    return syslog_format::timed;
+  if (name == "iso")
+    return syslog_format::iso;
+  if (name == "raw")
+    return syslog_format::raw;
   return std::nullopt;
 }
 
@@ -187,8 +201,7 @@ std::optional<target_spec> parse_target(std::span<const std::string> words, std:
       return std::nullopt;
     }
   } else {
-    error = "'log': unsupported address family '" + std::string(family) + "' in '" + t.text_ +
-            "'";
+    error = "'log': unsupported address family '" + std::string(family) + "' in '" + t.text_ + "'";
     return std::nullopt;
   }
   std::size_t i = 1;
@@ -253,16 +266,17 @@ std::optional<target_spec> parse_target(std::span<const std::string> words, std:
 std::string legacy_time(std::chrono::system_clock::time_point t) {
   const std::tm tm = local(t);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%s %2d %02d:%02d:%02d", months[static_cast<std::size_t>(tm.tm_mon)],
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%s %2d %02d:%02d:%02d",
+                months[static_cast<std::size_t>(tm.tm_mon)], tm.tm_mday, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
   return buf;
 }
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
   const std::tm tm = local(t);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch())
-                      .count() %
-                  1'000'000;
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() %
+      1'000'000;
   const long offset = tm.tm_gmtoff;
   const long off = offset < 0 ? -offset : offset;
   char buf[64];
@@ -281,7 +295,8 @@ std::string frame(const target_spec& target, int level, const sender& from,
   }
   syslog_format format = target.format_;
   // log-send-hostname turns the default "local" format into rfc3164 with the host name.
-  if (!target.format_given_ && !from.host_.empty()) format = syslog_format::rfc3164;
+  if (!target.format_given_ && !from.host_.empty())
+    format = syslog_format::rfc3164;
   const int effective = level < target.min_level_ ? target.min_level_ : level;
   const std::string pid = from.pid_.empty() ? std::to_string(::getpid()) : from.pid_;
   std::string out;

@@ -40,13 +40,13 @@ struct target_spec {
   enum class kind { udp, unix_dgram, fd } kind_ = kind::udp;
   sockaddr_storage address_{};  // udp and unix_dgram
   socklen_t address_length_ = 0;
-  int fd_ = -1;                 // fd@N, stdout (1), stderr (2)
-  std::string text_;            // the address as written, for messages
+  int fd_ = -1;       // fd@N, stdout (1), stderr (2)
+  std::string text_;  // the address as written, for messages
   std::size_t max_length_ = 1024;
   syslog_format format_ = syslog_format::local;
   bool format_given_ = false;  // `format` written (log-send-hostname changes only the default)
   int facility_ = 0;
-  int level_ = debug;     // messages above it (less severe) are not sent
+  int level_ = debug;      // messages above it (less severe) are not sent
   int min_level_ = emerg;  // messages more severe are sent with this level
 };
 

@@ -21,7 +21,9 @@ std::function<void(std::string_view)>& failure_report() {
 }
 }  // namespace
 
-std::uint64_t dropped_logs() { return dropped.load(std::memory_order_relaxed); }
+std::uint64_t dropped_logs() {
+  return dropped.load(std::memory_order_relaxed);
+}
 
 void report_failures_to(std::function<void(std::string_view)> report) {
   failure_report() = std::move(report);
@@ -43,12 +45,14 @@ target::target(target_spec spec) : spec_(std::move(spec)) {
 }
 
 target::~target() {
-  if (fd_ >= 0 && spec_.kind_ != target_spec::kind::fd) ::close(fd_);
+  if (fd_ >= 0 && spec_.kind_ != target_spec::kind::fd)
+    ::close(fd_);
 }
 
 void target::send(int level, const sender& from, std::chrono::system_clock::time_point now,
                   std::string_view message, std::string_view structured, int number) {
-  if (level > spec_.level_) return;
+  if (level > spec_.level_)
+    return;
   write(frame(spec_, level, from, now, message, structured), number);
 }
 
@@ -70,10 +74,12 @@ void target::write(std::string_view datagram, int number) {
     n = ::sendto(fd_, datagram.data(), datagram.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
                  reinterpret_cast<const sockaddr*>(&spec_.address_), spec_.address_length_);
   }
-  if (n >= 0) return;
+  if (n >= 0)
+    return;
   const int error = errno;
   dropped.fetch_add(1, std::memory_order_relaxed);
-  if (error == EAGAIN || error == EWOULDBLOCK) return;
+  if (error == EAGAIN || error == EWOULDBLOCK)
+    return;
   if (failure_report() && !reported.exchange(true)) {
     failure_report()("sendmsg()/writev() failed in logger #" + std::to_string(number) + ": " +
                      std::strerror(error) + " (errno=" + std::to_string(error) + ")");

@@ -10,12 +10,14 @@
 namespace tandem::parsers::haproxy {
 namespace {
 
-testing::analysis_result analysed(const std::string& log_line, const std::string& proxy_extra = "") {
+testing::analysis_result analysed(const std::string& log_line,
+                                  const std::string& proxy_extra = "") {
   testing::analysis_result r;
   const std::string text = "global\n  " + log_line +
                            "\ndefaults\n  mode http\n  log global\n  timeout client 1s\n"
                            "  timeout server 1s\n  timeout connect 1s\nfrontend f\n"
-                           "  bind 127.0.0.1:8080\n" + proxy_extra +
+                           "  bind 127.0.0.1:8080\n" +
+                           proxy_extra +
                            "  default_backend b\nbackend b\n  server s 127.0.0.1:81\n";
   const file_id id = r.sources_.add("t.cfg", text);
   r.analysis_ = analyse_haproxy_file(r.sources_, id, analysis_options{}, r.diags_);
@@ -25,7 +27,8 @@ testing::analysis_result analysed(const std::string& log_line, const std::string
 std::string errors(const testing::analysis_result& r) {
   std::string out;
   for (const diagnostic& d : r.diags_) {
-    if (d.severity_ == severity::error) out += d.message_ + "\n";
+    if (d.severity_ == severity::error)
+      out += d.message_ + "\n";
   }
   return out;
 }

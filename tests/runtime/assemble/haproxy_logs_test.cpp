@@ -29,7 +29,8 @@ class assemble_logs_test : public ::testing::Test {
   static std::string line_of(const haproxy_result& r) {
     const auto& fe = *r.proxies_->frontends_.at(0);
     auto* l = dynamic_cast<proxy::log::frontend_logger*>(fe.logger_.get());
-    if (l == nullptr) return "<no logger>";
+    if (l == nullptr)
+      return "<no logger>";
     proxy::log_record rec;
     rec.frontend_ = &fe;
     rec.http_ = true;
@@ -51,14 +52,14 @@ class assemble_logs_test : public ::testing::Test {
 };
 
 constexpr const char* head =
-    "global\n"                        // 1
-    "  log 127.0.0.1:5514 local0\n"   // 2
-    "defaults\n"                      // 3
-    "  mode http\n"                   // 4
-    "  log global\n"                  // 5
-    "  timeout connect 5s\n"          // 6
-    "  timeout client 30s\n"          // 7
-    "  timeout server 30s\n";         // 8
+    "global\n"                       // 1
+    "  log 127.0.0.1:5514 local0\n"  // 2
+    "defaults\n"                     // 3
+    "  mode http\n"                  // 4
+    "  log global\n"                 // 5
+    "  timeout connect 5s\n"         // 6
+    "  timeout client 30s\n"         // 7
+    "  timeout server 30s\n";        // 8
 
 TEST_F(assemble_logs_test, httplog_from_defaults_with_log_global) {
   const haproxy_result r = assemble(std::string(head) +
@@ -87,8 +88,9 @@ TEST_F(assemble_logs_test, httplog_in_a_tcp_frontend_falls_back_to_tcplog) {
                                     "  mode tcp\n"
                                     "  server s 127.0.0.1:81\n");
   ASSERT_TRUE(r.ok()) << problems(r);
-  EXPECT_EQ(problems(r), "9 W 'option httplog' not usable with frontend 'f' (needs 'mode "
-                         "http'). Falling back to 'option tcplog'.\n");
+  EXPECT_EQ(problems(r),
+            "9 W 'option httplog' not usable with frontend 'f' (needs 'mode "
+            "http'). Falling back to 'option tcplog'.\n");
   EXPECT_TRUE(line_of(r).find(" -- ") != std::string::npos) << line_of(r);
 }
 
@@ -173,14 +175,14 @@ TEST_F(assemble_logs_test, captures) {
 TEST_F(assemble_logs_test, unsupported_forms_are_errors_with_their_line) {
   const haproxy_result r = assemble(
       "global\n"
-      "  log 127.0.0.1 sample 1:2 local0\n"            // 2
-      "  log ring@buf local0\n"                         // 3
+      "  log 127.0.0.1 sample 1:2 local0\n"  // 2
+      "  log ring@buf local0\n"              // 3
       "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n"
-      "frontend f\n"                                    // 9
+      "frontend f\n"  // 9
       "  bind 127.0.0.1:8080\n"
       "  log 127.0.0.1 local0\n"
-      "  log-format \"%ST %zz\"\n"                      // 12
-      "  option logasap\n"                              // 13
+      "  log-format \"%ST %zz\"\n"  // 12
+      "  option logasap\n"          // 13
       "  default_backend b\n"
       "backend b\n"
       "  server s 127.0.0.1:81\n");
@@ -196,17 +198,18 @@ TEST_F(assemble_logs_test, unsupported_forms_are_errors_with_their_line) {
 
 TEST_F(assemble_logs_test, http_variables_in_a_tcp_frontend_are_refused) {
   const haproxy_result r = assemble(std::string(head) +
-                                    "frontend f\n"                      // 9
+                                    "frontend f\n"  // 9
                                     "  mode tcp\n"
                                     "  bind 127.0.0.1:8080\n"
-                                    "  log-format \"%ci %r\"\n"         // 12
+                                    "  log-format \"%ci %r\"\n"  // 12
                                     "  default_backend b\n"
                                     "backend b\n"
                                     "  mode tcp\n"
                                     "  server s 127.0.0.1:81\n");
   EXPECT_FALSE(r.ok());
-  EXPECT_EQ(problems(r), "12 E failed to parse log-format : format variable 'r' is reserved for "
-                         "HTTP mode\n");
+  EXPECT_EQ(problems(r),
+            "12 E failed to parse log-format : format variable 'r' is reserved for "
+            "HTTP mode\n");
 }
 
 TEST_F(assemble_logs_test, log_tag_and_send_hostname) {

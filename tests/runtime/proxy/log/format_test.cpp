@@ -319,8 +319,8 @@ TEST_F(format_test, capture_fetches_read_the_record) {
 
 TEST_F(format_test, http_variables_are_refused_in_mode_tcp) {
   // Measured with haproxy -c: these are "reserved for HTTP mode"; %hr, %ST, %tsc, %B are not.
-  for (const char* v : {"%r", "%HM", "%HU", "%HP", "%HQ", "%HV", "%CC", "%CS", "%TR", "%Tq",
-                        "%Ta", "%Ti", "%Tr", "%trg", "%tr", "%trl"}) {
+  for (const char* v : {"%r", "%HM", "%HU", "%HP", "%HQ", "%HV", "%CC", "%CS", "%TR", "%Tq", "%Ta",
+                        "%Ti", "%Tr", "%trg", "%tr", "%trl"}) {
     std::string error;
     EXPECT_EQ(log_format::compile(v, error, nullptr, false), nullptr) << v;
     EXPECT_EQ(error, "format variable '" + std::string(v + 1) + "' is reserved for HTTP mode");

@@ -40,7 +40,8 @@ class udp_receiver {
   // The next datagram, "" after 2 s without one.
   std::string next() {
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 2000) != 1) return {};
+    if (::poll(&p, 1, 2000) != 1)
+      return {};
     char buf[70000];
     const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
@@ -189,7 +190,8 @@ TEST_F(logger_test, a_unix_socket_that_does_not_read_drops_lines_without_blockin
   const std::uint64_t before = dropped_logs();
   const auto start = std::chrono::steady_clock::now();
   const std::string line(1000, 'x');
-  for (int i = 0; i < 2000; ++i) t->send(info, sender{}, std::chrono::system_clock::now(), line);
+  for (int i = 0; i < 2000; ++i)
+    t->send(info, sender{}, std::chrono::system_clock::now(), line);
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_GT(dropped_logs(), before);
   EXPECT_LT(took, std::chrono::seconds(2));

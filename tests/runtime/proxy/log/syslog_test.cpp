@@ -65,10 +65,10 @@ TEST_F(syslog_test, each_format_as_haproxy_sends_it) {
             "<134>" + message + "\n");
   EXPECT_EQ(frame(spec({"127.0.0.1", "format", "rfc5424", "local2"}), info, from_, now, message),
             "<150>1 2026-11-21T07:43:15.718763+00:00 - haproxy 2398 - - " + message + "\n");
-  EXPECT_EQ(frame(spec({"127.0.0.1", "format", "rfc5424", "local2"}), info, from_, now, message,
-                  "[x@1 a=\"b\"]"),
-            "<150>1 2026-11-21T07:43:15.718763+00:00 - haproxy 2398 - [x@1 a=\"b\"] " + message +
-                "\n");
+  EXPECT_EQ(
+      frame(spec({"127.0.0.1", "format", "rfc5424", "local2"}), info, from_, now, message,
+            "[x@1 a=\"b\"]"),
+      "<150>1 2026-11-21T07:43:15.718763+00:00 - haproxy 2398 - [x@1 a=\"b\"] " + message + "\n");
 }
 
 TEST_F(syslog_test, single_digit_day_is_space_padded) {
@@ -79,9 +79,8 @@ TEST_F(syslog_test, single_digit_day_is_space_padded) {
 TEST_F(syslog_test, len_cuts_header_and_message_then_adds_the_newline) {
   // Measured: `len 80 format rfc5424` sent 81 bytes, the 81st a newline.
   const std::string long_message(200, 'x');
-  const std::string out =
-      frame(spec({"127.0.0.1", "len", "80", "format", "rfc5424", "local2"}), info, from_, now,
-            long_message);
+  const std::string out = frame(spec({"127.0.0.1", "len", "80", "format", "rfc5424", "local2"}),
+                                info, from_, now, long_message);
   EXPECT_EQ(out.size(), 81u);
   EXPECT_EQ(out.back(), '\n');
   EXPECT_EQ(out.substr(0, 60), "<150>1 2026-11-21T07:43:15.718763+00:00 - haproxy 2398 - - x");
