@@ -662,3 +662,31 @@ def test_capture_fetches_in_a_log_format(proxy, http_server, port, syslog):
     """, global_=f"log {log.address} format raw local0", defaults="log global"))
     assert get(fp, "/p?q=1", host="example.org").status == 200
     assert one(log) == b'examp|-|s"1|GET|/p?q=1|HTTP/1.1|""|EXAMP 200\n'
+
+
+def test_request_parts(proxy, http_server, port, syslog):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend f
+            bind 127.0.0.1:{fp}
+            log-format "%HM|%HP|%HPO|%HU|%HQ|%HV|%{{+Q}}HQ %ST"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=f"log {log.address} format raw local0", defaults="log global"))
+    for raw in (b"GET http://h/p/q?x=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+                b"GET /a/b HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+                b"OPTIONS * HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+                b"GARBAGE\r\n\r\n"):
+        with Client(fp) as c:
+            c.send(raw)
+            c.rest()
+        time.sleep(0.1)
+    assert log.wait(4) == [
+        b'GET|http://h/p/q|/p/q|http://h/p/q?x=1|?x=1|HTTP/1.1|"?x=1" 200\n',
+        b'GET|/a/b|/a/b|/a/b||HTTP/1.1|"" 200\n',
+        b'OPTIONS|*||*||HTTP/1.1|"" 200\n',
+        b'<BADREQ>|<BADREQ>|<BADREQ>|<BADREQ>|<BADREQ>|<BADREQ>|"<BADREQ>" 400\n']

@@ -76,6 +76,7 @@ enum class var : std::uint8_t {
   method,
   uri,
   path,
+  path_only,
   query,
   version,
   hostname,
@@ -146,6 +147,7 @@ constexpr variable_name variables[] = {
     {"HM", var::method},
     {"HU", var::uri},
     {"HP", var::path},
+    {"HPO", var::path_only},
     {"HQ", var::query},
     {"HV", var::version},
     {"H", var::hostname},
@@ -398,6 +400,7 @@ bool http_only(var v) {
     case var::method:
     case var::uri:
     case var::path:
+    case var::path_only:
     case var::query:
     case var::version:
     case var::request_cookie:
@@ -531,7 +534,7 @@ std::unique_ptr<log_format> log_format::compile(std::string_view text, std::stri
     if (!found) {
       error = "no such format variable '" + std::string(name) +
               "'. If you wanted to emit the '%' character verbatim, you need to use '%%'";
-      if (name == "rt" || name == "lc" || name == "HPO" || name == "Tu") {
+      if (name == "rt" || name == "lc") {
         error = "log-format variable '%" + std::string(name) + "' is not logged by Tandem yet";
       }
       return nullptr;
@@ -663,6 +666,15 @@ std::string log_format::render(const log_record& r, const line_context& context)
   const std::string_view request_line =
       std::string_view(r.request_line_).substr(0, context.max_request_line_);
   const request_parts request = split_request(request_line);
+  // %HM %HU %HP %HPO %HQ %HV: '#'-encoded as the request line, nothing (not "-") when empty,
+  // "<BADREQ>" for a request that could not be read, as 2.6 writes them (measured).
+  auto request_part = [&](std::string_view v, unsigned options) {
+    if (options & opt_quote) out += '"';
+    if (r.bad_request_) out += "<BADREQ>";
+    else encode(out, v, false);
+    if (options & opt_quote) out += '"';
+    last_space = false;
+  };
   const std::size_t request_count =
       r.frontend_ != nullptr ? r.frontend_->request_captures_.size() : r.request_captures_.size();
   const std::size_t response_count =
@@ -874,27 +886,38 @@ std::string log_format::render(const log_record& r, const line_context& context)
         last_space = false;
         break;
       case var::method:
-        text(request.method_, o);
+        request_part(request.method_, o);
         break;
       case var::uri:
-        text(request.uri_, o);
+        request_part(request.uri_, o);
         break;
-      case var::path: {
+      case var::path:
+        request_part(request.uri_.substr(0, request.uri_.find('?')), o);
+        break;
+      case var::path_only: {
+        // The origin-form path: an absolute URI's scheme and authority dropped, nothing for
+        // "*" (measured), then without the query.
         std::string_view p = request.uri_;
-        p = p.substr(0, p.find('?'));
-        text(p, o);
+        if (!p.starts_with('/')) {
+          const std::size_t scheme = p.find("://");
+          const std::size_t slash =
+              scheme == std::string_view::npos ? std::string_view::npos : p.find('/', scheme + 3);
+          p = slash == std::string_view::npos ? std::string_view() : p.substr(slash);
+        }
+        request_part(p.substr(0, p.find('?')), o);
         break;
       }
       case var::query: {
         const std::size_t q = request.uri_.find('?');
-        text(q == std::string_view::npos ? std::string_view() : request.uri_.substr(q), o);
+        request_part(q == std::string_view::npos ? std::string_view() : request.uri_.substr(q), o);
         break;
       }
       case var::version:
         // HAProxy reads a line without a version as HTTP/0.9 (also one cut before it).
-        text(request.version_.empty() && !request.uri_.empty() ? std::string_view("HTTP/0.9")
-                                                               : request.version_,
-             o);
+        request_part(request.version_.empty() && !request.uri_.empty()
+                         ? std::string_view("HTTP/0.9")
+                         : request.version_,
+                     o);
         break;
       case var::hostname:
         text(context.host_, o);

@@ -53,6 +53,22 @@ TEST(HaproxyLogLine, WordsAfterTheAddressAsHaproxyChecksThem) {
   EXPECT_EQ(errors(analysed("log stdout format raw daemon")), "");
 }
 
+TEST(HaproxyLogLine, LogFormatVariablesAsHaproxyKnowsThem) {
+  EXPECT_EQ(errors(analysed("log 127.0.0.1 local0", "  log-format \"%zz %[src]\"\n")),
+            "failed to parse log-format : no such format variable 'zz'. If you wanted to emit "
+            "the '%' character verbatim, you need to use '%%'\n");
+  EXPECT_EQ(errors(analysed("log 127.0.0.1 local0", "  log-format %ci %cp\n")),
+            "log-format expects only one argument, don't forget to escape spaces!\n");
+  // Every 2.6 variable passes, also those Tandem refuses when it starts (%lc, %rt).
+  EXPECT_EQ(errors(analysed("log 127.0.0.1 local0",
+                            "  log-format \"%{+Q}o %ci:%cp %HPO %lc %rt %Tq %% %{-Q}[src] "
+                            "%[req.hdr(host),lower]\"\n")),
+            "");
+  EXPECT_EQ(errors(analysed("log 127.0.0.1 local0", "  log-format-sd \"%pid %qq\"\n")),
+            "failed to parse log-format-sd : no such format variable 'qq'. If you wanted to emit "
+            "the '%' character verbatim, you need to use '%%'\n");
+}
+
 TEST(HaproxyLogLine, NoLogDropsTheInheritedLines) {
   const testing::analysis_result with = analysed("log 127.0.0.1 local0");
   ASSERT_EQ(with.analysis_.model_.proxies_.at(0).logs_.size(), 1u);

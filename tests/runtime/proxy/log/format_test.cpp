@@ -238,9 +238,20 @@ TEST_F(format_test, counts_retries_and_termination) {
 TEST_F(format_test, request_line_parts) {
   r_.request_line_ = "POST /p/q?x=1&y=2 HTTP/1.0";
   EXPECT_EQ(render("%HM|%HU|%HP|%HQ|%HV"), "POST|/p/q?x=1&y=2|/p/q|?x=1&y=2|HTTP/1.0");
-  r_.request_line_ = "GET /p HTTP/1.1";
-  EXPECT_EQ(render("%HQ"), "-");
+  // Measured: an absent query is nothing (not "-"); %HPO drops an absolute URI's scheme and
+  // authority, and is empty for "*".
+  r_.request_line_ = "GET /a/b HTTP/1.1";
+  EXPECT_EQ(render("%HP|%HPO|%HU|%HQ %ST"), "/a/b|/a/b|/a/b| 200");
   EXPECT_EQ(render("%{+Q}HQ"), "\"\"");
+  r_.request_line_ = "GET http://h/p/q?x=1 HTTP/1.1";
+  EXPECT_EQ(render("%HP|%HPO|%HU|%HQ %ST"), "http://h/p/q|/p/q|http://h/p/q?x=1|?x=1 200");
+  r_.request_line_ = "OPTIONS * HTTP/1.1";
+  EXPECT_EQ(render("%HP|%HPO|%HU|%HQ %ST"), "*||*| 200");
+  r_.request_line_ = "GET /a\"b HTTP/1.1";
+  EXPECT_EQ(render("%HU"), "/a#22b");
+  r_.request_line_ = "<BADREQ>";
+  r_.bad_request_ = true;
+  EXPECT_EQ(render("%HM %HU %HV %r"), "<BADREQ> <BADREQ> <BADREQ> <BADREQ>");
 }
 
 TEST_F(format_test, names_and_addresses) {
