@@ -913,7 +913,7 @@ class http_session {
   }
 
   // The request as the server gets it.
-  std::string request_bytes(bool close_server) {
+  const std::string& request_bytes(bool close_server) {
     // The parser has taken close/keep-alive out of Connection (other tokens stay in place).
     if (close_server) {
       request_.headers_.push_back({"connection", "close"});
@@ -921,10 +921,9 @@ class http_session {
       request_.headers_.push_back({"connection", "keep-alive"});
     }
     adjust_case(request_.headers_, backend_->case_adjust_);
-    std::string out;
-    out.reserve(512);
-    http::write_request_head(request_, out);
-    return out;
+    request_head_bytes_.clear();
+    http::write_request_head(request_, request_head_bytes_);
+    return request_head_bytes_;
   }
 
   // Reads a response head from the server; nullopt on error with the status to answer.
@@ -1097,7 +1096,7 @@ class http_session {
     // The server side follows the proxy's mode, not the client's wishes: an HTTP/1.0 client
     // that closes still has its request sent on a kept-alive server connection.
     const bool close_server = mode != http_connection_mode::keep_alive;
-    const std::string head_bytes = request_bytes(close_server);
+    const std::string& head_bytes = request_bytes(close_server);
 
     // Reuse the idle server connection when the request goes to the same server.
     bool reused = false;
@@ -1164,8 +1163,10 @@ class http_session {
       persistent = chosen;
     }
 
-    http::response_head response;
-    http::framing response_framing;
+    // Kept across requests: the parser reuses their strings.
+    http::response_head& response = response_head_;
+    http::framing& response_framing = response_framing_;
+    response_framing = http::framing{};
     bool body_sent = false;
     if (!request_framing_.expect_continue_) {
       if (!co_await forward_body(client_, upstream_, in_, request_framing_,
@@ -1337,6 +1338,9 @@ class http_session {
 
   std::string response_bytes_;  // the response head being written (kept for its capacity)
   std::string proxied_head_;    // a PROXY header and the request head (send-proxy)
+  std::string request_head_bytes_;  // the request head as the server gets it
+  http::response_head response_head_;
+  http::framing response_framing_;
   std::string no_head_;         // forward_body's head when there is none to add
   std::string in_;   // bytes from the client not yet handled
   std::string out_;  // bytes from the server not yet handled
