@@ -640,10 +640,20 @@ class http_session {
     const clock::time_point deadline =
         wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
     const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
-    if (!in_.empty() || first) mark_request_start();
+    // The request starts with its first byte (Ti ends, TR begins); a connection's first
+    // request is logged even when no byte ever comes.
+    bool started = !in_.empty();
+    if (started) {
+      mark_request_start();
+    } else if (first) {
+      mark_request_start();  // provisional: moved to the first byte when it comes
+    }
     for (;;) {
       if (!in_.empty()) {
-        if (!request_seen_) mark_request_start();
+        if (!started) {
+          started = true;
+          mark_request_start();
+        }
         // The parser clears the head and reuses its strings and vector.
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
         if (parsed_.state_ == http::parse_state::done) co_return true;
