@@ -151,21 +151,38 @@ std::string session::receive(std::string_view bytes) {
     }
     std::string command = pending_.substr(0, cut);
     pending_.erase(0, cut + 1);
-    if (!command.empty() && command.back() == '\r') command.pop_back();
-    ++calls_;
-    if (command == "quit") {
-      finished_ = true;
-      break;
-    }
-    if (command == "prompt") {
-      interactive_ = !interactive_;
-    } else {
-      out += execute(split_words(command));
-    }
-    out += interactive_ ? "\n> " : "\n";
+    out += run_line(std::move(command));
     // Outside interactive mode HAProxy ends the session once the request buffer is empty.
     if (!interactive_ && pending_.empty()) finished_ = true;
   }
+  return out;
+}
+
+std::string session::run_line(std::string command) {
+  if (!command.empty() && command.back() == '\r') command.pop_back();
+  ++calls_;
+  if (command == "quit") {
+    finished_ = true;
+    return "";
+  }
+  std::string out;
+  if (command == "prompt") {
+    interactive_ = !interactive_;
+  } else {
+    out = execute(split_words(command));
+  }
+  out += interactive_ ? "\n> " : "\n";
+  return out;
+}
+
+std::string session::end_of_input() {
+  std::string out;
+  if (!finished_ && !pending_.empty()) {
+    std::string command;
+    command.swap(pending_);
+    out = run_line(std::move(command));
+  }
+  finished_ = true;
   return out;
 }
 
@@ -386,8 +403,8 @@ std::string session::show_servers_state(const std::vector<std::string>& args) co
       const std::uint64_t changed = s->history_.last_change_.load();
       const int op_state = (!maint && s->up_.load()) ? 2 : 0;
       const int admin = (maint ? 1 : 0) | (s->drain_.load() ? 8 : 0);
-      // An unchecked server's health stays at the default rise, 2.
-      const std::uint32_t health = checked ? check.health_ : 2;
+      // An unchecked server's health is the default rise, 2, and 0 while in maintenance.
+      const std::uint32_t health = checked ? check.health_ : (maint ? 0 : 2);
       char line[512];
       std::snprintf(line, sizeof line,
                     "%u %s %u %s %s %d %d %u %u %llu %d %d %u %d 0 0 0 - %u - 0 0 - - 0\n",

@@ -36,9 +36,11 @@ class session {
   // Bytes the client sent; returns the bytes to send back. A command runs once its line is
   // complete (up to "\n").
   std::string receive(std::string_view bytes);
-  // The client closed its side: nothing more runs (an unterminated last line is dropped, as
-  // HAProxy does).
-  void end_of_input() { finished_ = true; }
+  // One command (a line without its "\n"), framed: its reply, then "\n" or the prompt.
+  std::string run_line(std::string command);
+  // The client closed its side: an unterminated last line still runs, as HAProxy runs it;
+  // returns its reply. The session is then finished.
+  std::string end_of_input();
   // The session is over (quit, or every line answered outside interactive mode): close it.
   bool finished() const { return finished_; }
   // `set timeout cli` changed this session's idle timeout (0: the socket's).

@@ -57,9 +57,13 @@ class connection : public std::enable_shared_from_this<connection> {
         asio::buffer(buffer_),
         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
           if (ec) {
-            // EOF or error: an unterminated line is dropped; nothing more to answer.
-            self->session_.end_of_input();
-            self->close();
+            // The client closed its side: an unterminated last line still gets its answer.
+            std::string last = ec == asio::error::eof ? self->session_.end_of_input() : "";
+            if (last.empty()) {
+              self->close();
+              return;
+            }
+            self->write(std::move(last));
             return;
           }
           self->arm_timer();
