@@ -93,6 +93,8 @@ def send_traffic(lab: Lab) -> list[int]:
     assert lab.ask("admin", "set server be/s3 state maint") == "\n"
     codes = [get(lab.frontend_port, "/").status for _ in range(3)]
     codes.append(get(lab.frontend_port, "/status/503").status)
+    # The counters are read once the sessions have ended (the client may see its answer first).
+    assert wait_until(lambda: all(r["scur"] == "0" for r in lab.csv_rows("admin")), 3.0)
     return codes
 
 
