@@ -43,8 +43,8 @@ PRIVILEGES = ("global user/group/chroot are not applied yet (issue 6; Tandem war
               "stays uid 0 / gid 0 with / as its root, where HAProxy runs as haproxy:haproxy "
               "chrooted in /var/lib/haproxy")
 STATS_COUNTERS = ("counters the sessions fill differ from HAProxy's: bin counts the 130 request "
-                  "bytes received where HAProxy counts 174 (its internal HTX form), and a server's "
-                  "req_tot stays 0")
+                  "bytes received where HAProxy counts 174 (its internal HTX form), and the req_tot "
+                  "of servers and backends stays 0")
 
 TANDEM_PENDING: dict[str, str] = {
     "test_stats_csv.py::test_request_bytes_and_server_requests": STATS_COUNTERS,

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import re
 
-from stats_lab import send_traffic, start_lab
+from proxy_support import Client, config, get
+from stats_lab import ask, send_traffic, start_lab
 
 HEADER = (
     "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,"
@@ -153,3 +154,44 @@ def test_typed_and_json_carry_the_same_fields(proxy, http_server, port, tmp_path
     assert by_name["stot"]["value"] == {"type": "u64", "value": 4}
     assert [f["field"]["pos"] for f in server1] == positions
     assert re.fullmatch(r"\[\[.*\]\]\n\n", lab.ask("admin", "show stat json"), re.S)
+
+
+def test_listen_section_rows(proxy, tcp_echo, http_server, port, tmp_path):
+    """A listen section is one proxy: FRONTEND, its servers, BACKEND under one iid; in mode tcp
+    the HTTP cells are empty (req_tot stays on the frontend)."""
+    echo, web = tcp_echo("t1"), http_server("w1")
+    lp, fp = port(), port()
+    proxy.start(config(f"""
+        frontend web
+            mode http
+            bind 127.0.0.1:{fp}
+            default_backend app
+        backend app
+            mode http
+            server w1 {web.addr}
+        listen tcpl
+            bind 127.0.0.1:{lp}
+            balance leastconn
+            server t1 {echo.addr}
+    """, mode="tcp", global_=f"stats socket {tmp_path}/s.sock level operator"))
+    with Client(lp) as c:
+        c.send(b"ping\n")
+    assert get(fp, "/").status == 200
+    text = ask(str(tmp_path / "s.sock"), "show stat")
+    lines = text.split("\n")
+    assert lines[0] == HEADER
+    rows = [dict(zip(HEADER[2:].split(","), ln.split(","))) for ln in lines[1:] if ln]
+    cols = ("pxname", "svname", "iid", "sid", "type", "mode", "algo", "status", "hrsp_2xx",
+            "addr")
+    assert [tuple(r[c] for c in cols) for r in rows] == [
+        ("web", "FRONTEND", "2", "0", "0", "http", "", "OPEN", "1", ""),
+        ("app", "w1", "3", "1", "2", "http", "", "no check", "1", web.addr),
+        ("app", "BACKEND", "3", "0", "1", "http", "roundrobin", "UP", "1", ""),
+        ("tcpl", "FRONTEND", "4", "0", "0", "tcp", "", "OPEN", "", ""),
+        ("tcpl", "t1", "4", "1", "2", "tcp", "", "no check", "", echo.addr),
+        ("tcpl", "BACKEND", "4", "0", "1", "tcp", "leastconn", "UP", "", ""),
+    ]
+    # req_tot: filled on every frontend and on HTTP backends and servers only (its value on a
+    # server and a backend is compared in test_request_bytes_and_server_requests).
+    assert [r["req_tot"] != "" for r in rows] == [True, True, True, True, False, False]
+    assert rows[3]["req_tot"] == "0" and rows[0]["req_tot"] == "1"

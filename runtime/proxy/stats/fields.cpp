@@ -426,7 +426,7 @@ std::string algorithm_text(const backend& be) {
 
 std::string_view mode_text(mode m) { return m == mode::http ? "http" : "tcp"; }
 
-row frontend_row(const proxy_set& proxies, const frontend& fe, std::uint64_t now) {
+row frontend_row(const proxy_set& proxies, const frontend& fe) {
   row_builder b(row_type::frontend, fe.uid_, 0);
   const traffic_counters& c = fe.counters_;
   const bool http = fe.mode_ == mode::http;
@@ -443,7 +443,8 @@ row frontend_row(const proxy_set& proxies, const frontend& fe, std::uint64_t now
   b.u64(dreq, load(c.denied_requests_));
   b.u64(dresp, load(c.denied_responses_));
   b.u64(ereq, load(c.request_errors_));
-  b.put(status, current >= maxconn ? "FULL" : "OPEN");
+  // HAProxy 2.6 shows STOP for a stopped or disabled proxy, else OPEN (FULL is a listener's).
+  b.put(status, "OPEN");
   b.u32(pid, 1);
   b.u32(iid, fe.uid_);
   b.u32(sid, 0);
@@ -470,7 +471,6 @@ row frontend_row(const proxy_set& proxies, const frontend& fe, std::uint64_t now
   }
   b.u64(eint, 0);
   put_modules(b, row_type::frontend, c, http);
-  (void)now;
   return b.take();
 }
 
@@ -805,7 +805,7 @@ std::vector<row> collect(const proxy_set& proxies, const selection& which) {
     }
     const std::string& name = fe != nullptr ? fe->name_ : be->name_;
     if (!wanted_proxy(which, name, id)) continue;
-    if (fe != nullptr && wanted_type(which, 1)) rows.push_back(frontend_row(proxies, *fe, now));
+    if (fe != nullptr && wanted_type(which, 1)) rows.push_back(frontend_row(proxies, *fe));
     if (be == nullptr) continue;
     if (wanted_type(which, 4)) {
       for (const auto& s : be->servers_) {
