@@ -355,3 +355,36 @@ def test_bad_level_is_a_configuration_error(proxy, http_server, port, tmp_path):
     assert re.search(r"^\[ALERT\] +\(\d+\) : config : parsing \[\S*haproxy\.cfg:2\] : 'stats "
                      r"socket' : ''level' only supports 'user', 'operator', and 'admin' \(got "
                      r"'bogus'\)'$", proxy.stderr, re.M), proxy.stderr
+
+
+def test_stats_timeout_closes_idle_sessions(proxy, http_server, port, tmp_path):
+    """`stats timeout 1s`: an interactive session idle for a second is closed; `set timeout
+    cli` changes it for the session."""
+    import time
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=f"stats socket {tmp_path}/a.sock level admin\nstats timeout 1s"))
+    assert wait_until(lambda: (tmp_path / "a.sock").exists(), 3.0)
+    # (HAProxy 2.6 leaves a session whose only command was "prompt" open past the timeout; a
+    # command with a reply after it arms it again.)
+    for extra, least, most in ((b"", 0.8, 2.0), (b"set timeout cli 3\n", 2.8, 4.5)):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(6)
+            s.connect(str(tmp_path / "a.sock"))
+            s.sendall(b"prompt\n" + extra + b"show cli level\n")
+            start = time.monotonic()
+            got = b""
+            while True:
+                chunk = s.recv(100)
+                if not chunk:
+                    break
+                got += chunk
+            waited = time.monotonic() - start
+        assert got.startswith(b"\n> "), got
+        assert least <= waited <= most, (extra, waited)

@@ -66,9 +66,10 @@ class connection : public std::enable_shared_from_this<connection> {
             self->write(std::move(last));
             return;
           }
-          self->arm_timer();
           std::string reply =
               self->session_.receive(std::string_view(self->buffer_.data(), n));
+          // After the commands: `set timeout cli` applies from now on.
+          self->arm_timer();
           self->write(std::move(reply));
         });
   }
