@@ -388,3 +388,25 @@ def test_stats_timeout_closes_idle_sessions(proxy, http_server, port, tmp_path):
             waited = time.monotonic() - start
         assert got.startswith(b"\n> "), got
         assert least <= waited <= most, (extra, waited)
+
+
+def test_socket_owner_and_mode(proxy, http_server, port, tmp_path):
+    """`user`, `group`, `uid`, `gid` and `mode` set the socket file's owner and permissions."""
+    import grp
+    import pwd
+    s1 = http_server("s1")
+    fp = port()
+    user = pwd.getpwnam("haproxy")
+    group = grp.getgrnam("haproxy")
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=f"stats socket {tmp_path}/a.sock mode 660 user haproxy group haproxy\n"
+                 f"stats socket {tmp_path}/b.sock uid 1234 gid 4321 mode 0600"))
+    assert wait_until(lambda: (tmp_path / "b.sock").exists(), 3.0)
+    a, b = os.stat(tmp_path / "a.sock"), os.stat(tmp_path / "b.sock")
+    assert (a.st_uid, a.st_gid, stat.S_IMODE(a.st_mode)) == (user.pw_uid, group.gr_gid, 0o660)
+    assert (b.st_uid, b.st_gid, stat.S_IMODE(b.st_mode)) == (1234, 4321, 0o600)
