@@ -273,3 +273,32 @@ def test_typed_fields_tags_and_types_per_row(proxy, http_server, port, tmp_path)
         got = " ".join(f"{ln.split(':')[0].split('.')[3]}:{ln.split(':')[1]}:{ln.split(':')[2]}"
                        for ln in typed if ln.startswith(prefix))
         assert got == want, prefix
+
+
+ORIGINS = {"M": "Metric", "S": "Status", "K": "Key", "C": "Config", "P": "Product"}
+NATURES = {"A": "Age", "a": "Avg", "C": "Counter", "D": "Duration", "G": "Gauge", "L": "Limit",
+           "M": "Max", "N": "Name", "O": "Output", "R": "Rate", "T": "Time"}
+SCOPES = {"P": "Process", "S": "Service", "s": "System", "C": "Cluster"}
+
+
+def test_json_is_the_typed_output_in_json(proxy, http_server, port, tmp_path):
+    """show stat json: per row an array of the fields typed prints, in order, with the same
+    tags and values, written without spaces (as HAProxy)."""
+    lab = start_lab(proxy, http_server, port, tmp_path)
+    text = lab.ask("admin", "show stat json")
+    doc = json.loads(text)
+    assert text == json.dumps(doc, separators=(",", ":")) + "\n\n"
+    typed = [ln for ln in lab.ask("admin", "show stat typed").split("\n") if ln]
+    flat = [f for row in doc for f in row]
+    assert len(flat) == len(typed)
+    kinds = {"F": "Frontend", "B": "Backend", "S": "Server"}
+    for f, line in zip(flat, typed):
+        key, tags, vtype, value = line.split(":", 3)
+        kind, iid, sid, pos, name, proc = key.split(".")
+        assert f == {
+            "objType": kinds[kind], "proxyId": int(iid), "id": int(sid),
+            "field": {"pos": int(pos), "name": name}, "processNum": int(proc),
+            "tags": {"origin": ORIGINS[tags[0]], "nature": NATURES[tags[1]],
+                     "scope": SCOPES[tags[2]]},
+            "value": {"type": vtype, "value": value if vtype == "str" else int(value)},
+        }, line
