@@ -247,7 +247,7 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
     }
   }
   runtime::proxy::cli::socket_server stats_sockets(
-      loop.context(0), {&proxies, log}, std::move(assembled.stats_sockets_),
+      loop.context(0), {&proxies, log, nullptr}, std::move(assembled.stats_sockets_),
       assembled.stats_timeout_);
   if (!svc.open_listeners(error) || !stats_sockets.open(error)) {
     err << haproxy_prefix(severity::error) << error << '\n';

@@ -83,6 +83,8 @@ def test_show_info(proxy, http_server, port, tmp_path):
     assert values["Version"] == values["Build info"] == "2.6.12-1+deb12u4"
     assert values["Pid"] == str(proxy.process_.pid)
     assert re.fullmatch(r"0d 0h00m\d\ds", values["Uptime"])
+    # One bind line and three stats sockets; the session asking is a job too.
+    assert (values["Listeners"], values["Jobs"], values["CurrConns"]) == ("4", "5", "0")
     steady = {k: v for k, v in values.items() if k not in VOLATILE_INFO}
     assert steady == {
         "Name": "HAProxy", "Version": "2.6.12-1+deb12u4", "Nbproc": "1", "Process_num": "1",

@@ -240,7 +240,13 @@ std::string session::execute(const std::vector<std::string>& args) {
   if (args.empty()) return usage_message(args);
   if (args[0] == "help") return usage_message(args);
   if (starts(args, {"show", "info"})) {
-    const auto info = stats::collect_info(proxies);
+    stats::info_context extra;
+    if (env_.counters_) {
+      extra.cli_listeners_ = env_.counters_->sockets_.load();
+      extra.cli_sessions_ = env_.counters_->sessions_.load();
+      extra.cli_connections_ = env_.counters_->accepted_.load();
+    }
+    const auto info = stats::collect_info(proxies, extra);
     for (std::size_t i = 2; i < args.size(); ++i) {
       if (args[i] == "typed") return stats::render_info_typed(info);
       if (args[i] == "json") return stats::render_info_json(info);

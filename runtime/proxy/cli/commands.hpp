@@ -6,7 +6,9 @@
 // ("Permission denied"), with its replies byte for byte.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,10 +24,18 @@ enum class access_level : std::uint8_t { user = 1, operator_ = 2, admin = 3 };
 
 std::string_view level_name(access_level l);
 
+// The stats sockets' own counts, for show info (kept by the socket server).
+struct cli_counters {
+  std::atomic<std::uint32_t> sockets_{0};
+  std::atomic<std::uint32_t> sessions_{0};
+  std::atomic<std::uint64_t> accepted_{0};
+};
+
 // What the commands act on; shared by every session of every socket.
 struct environment {
   proxy_set* proxies_ = nullptr;
   log_sink log_;
+  std::shared_ptr<cli_counters> counters_;  // nullptr: none (tests)
 };
 
 class session {

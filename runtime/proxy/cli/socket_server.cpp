@@ -31,7 +31,18 @@ class connection : public std::enable_shared_from_this<connection> {
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         session_(env, level, number),
-        timeout_(timeout) {}
+        timeout_(timeout),
+        counters_(env.counters_) {
+    if (counters_) {
+      counters_->sessions_.fetch_add(1);
+      counters_->accepted_.fetch_add(1);
+    }
+  }
+  ~connection() {
+    if (counters_) counters_->sessions_.fetch_sub(1);
+  }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
 
   void start() {
     arm_timer();
@@ -95,6 +106,8 @@ class connection : public std::enable_shared_from_this<connection> {
   asio::steady_timer timer_;
   session session_;
   std::chrono::milliseconds timeout_;
+  // Shared: a connection may outlive the server (its handlers end with the loop).
+  std::shared_ptr<cli_counters> counters_;
   std::array<char, 16384> buffer_{};
 };
 
@@ -178,7 +191,9 @@ struct socket_server::impl {
 socket_server::socket_server(asio::io_context& io, environment env, std::vector<socket_spec> specs,
                              std::chrono::milliseconds timeout)
     : impl_(std::make_unique<impl>(impl{io, std::move(env), std::move(specs), timeout, {}, {}, 0,
-                                        false})) {}
+                                        false})) {
+  if (!impl_->env_.counters_) impl_->env_.counters_ = std::make_shared<cli_counters>();
+}
 
 socket_server::~socket_server() { stop(); }
 
@@ -195,6 +210,7 @@ bool socket_server::open(std::string& error) {
       return false;
     }
     impl_->acceptors_.push_back(std::move(acceptor));
+    if (impl_->env_.counters_) impl_->env_.counters_->sockets_.fetch_add(1);
   }
   return true;
 }

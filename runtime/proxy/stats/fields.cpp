@@ -1011,7 +1011,7 @@ std::string uptime_text(std::uint64_t seconds) {
 
 }  // namespace
 
-std::vector<info_field> collect_info(const proxy_set& proxies) {
+std::vector<info_field> collect_info(const proxy_set& proxies, const info_context& extra) {
   std::vector<info_field> out;
   auto put = [&](std::size_t pos, auto value) {
     info_field f;
@@ -1055,6 +1055,7 @@ std::vector<info_field> collect_info(const proxy_set& proxies) {
     bytes_out += load(fe->counters_.bytes_out_);
     listeners += static_cast<std::uint32_t>(fe->listeners_.size());
   }
+  listeners += extra.cli_listeners_;
   const std::uint32_t current = proxies.current_.load(std::memory_order_relaxed);
   put(0, "HAProxy");
   put(1, reported_version);
@@ -1074,7 +1075,8 @@ std::vector<info_field> collect_info(const proxy_set& proxies) {
   put(15, maxconn);
   put(16, maxconn);
   put(17, current);
-  put(18, static_cast<std::uint32_t>(proxies.connections_total_.load(std::memory_order_relaxed)));
+  put(18, static_cast<std::uint32_t>(proxies.connections_total_.load(std::memory_order_relaxed) +
+                                     extra.cli_connections_));
   put(19, static_cast<std::uint32_t>(requests));
   for (std::size_t i = 20; i <= 25; ++i) put(i, std::uint32_t{0});
   put(26, conn_rate);
@@ -1091,7 +1093,7 @@ std::vector<info_field> collect_info(const proxy_set& proxies) {
   put(50, proxies.node_);
   if (!proxies.description_.empty()) put(51, proxies.description_);
   put(52, std::uint32_t{0});
-  put(53, current + listeners);
+  put(53, current + listeners + extra.cli_sessions_);
   put(54, std::uint32_t{0});
   put(55, listeners);
   for (std::size_t i = 56; i <= 60; ++i) put(i, std::uint32_t{0});

@@ -79,7 +79,14 @@ struct info_field {
   field value_;
   std::size_t position_ = 0;  // HAProxy's INF_* index (typed and JSON print it)
 };
-std::vector<info_field> collect_info(const proxy_set& proxies);
+// What the stats socket adds to show info (HAProxy counts its CLI like any frontend): its
+// listening sockets (Listeners), its sessions now (Jobs) and accepted so far (CumConns).
+struct info_context {
+  std::uint32_t cli_listeners_ = 0;
+  std::uint32_t cli_sessions_ = 0;
+  std::uint64_t cli_connections_ = 0;
+};
+std::vector<info_field> collect_info(const proxy_set& proxies, const info_context& extra = {});
 std::string render_info(const std::vector<info_field>& info);  // "Name: HAProxy\n…"
 // show info typed ("0.Name.1:POS:str:HAProxy" …) and show info json.
 std::string render_info_typed(const std::vector<info_field>& info);
