@@ -22,6 +22,7 @@
 #include "runtime/assemble/haproxy.hpp"
 #include "runtime/core/event_loop.hpp"
 #include "runtime/proxy/service.hpp"
+#include "runtime/proxy/stats/applet.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
 #include "tools/haproxy_cli.hpp"
@@ -225,14 +226,16 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
     proxies.global_maxconn_ = static_cast<std::uint32_t>(*o.max_conn_);
   }
   runtime::event_loop loop(proxies.threads_);
-  runtime::proxy::service svc(proxies, loop, [&err](std::string_view level, std::string_view m) {
+  const runtime::proxy::log_sink log = [&err](std::string_view level, std::string_view m) {
     // HAProxy's prefix: the tag padded to one width, then the PID.
     std::string tag(1, '[');
     tag += level;
     tag += ']';
     tag.resize(std::max<std::size_t>(tag.size(), 10), ' ');
     err << tag << " (" << ::getpid() << ") : " << m << std::endl;
-  });
+  };
+  runtime::proxy::service svc(proxies, loop, log);
+  runtime::proxy::stats::attach_log(proxies, log);  // the stats pages' admin actions
   for (runtime::assemble::check_binding& c : assembled.checks_) {
     svc.add_check(*c.backend_, *c.server_, std::move(c.spec_));
   }
