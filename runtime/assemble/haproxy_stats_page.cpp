@@ -170,13 +170,13 @@ void build_stats_page(const model::config_model& m, const model::proxy& p, proxy
   if (fe != nullptr) {
     built b = settings_of(m, p, acls, problems);
     if (!b.ok_) return;
-    fe->stats_ = std::make_unique<stats::stats_applet>(set, std::move(b.settings_), &fe->counters_);
+    fe->stats_ = std::make_unique<stats::stats_applet>(set, std::move(b.settings_));
   }
   if (be != nullptr) {
     std::vector<problem> again;  // the same problems were reported for the frontend
     built b = settings_of(m, p, acls, fe != nullptr ? again : problems);
     if (!b.ok_) return;
-    be->stats_ = std::make_unique<stats::stats_applet>(set, std::move(b.settings_), nullptr);
+    be->stats_ = std::make_unique<stats::stats_applet>(set, std::move(b.settings_));
   }
 }
 

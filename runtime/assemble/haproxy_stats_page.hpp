@@ -14,8 +14,8 @@ namespace tandem::runtime::assemble {
 // Whether the section serves a stats page (any stats keyword but `stats scope` enables it).
 bool wants_stats_page(const parsers::haproxy::proxy& p);
 
-// Builds the applet(s) of section `p`: on its frontend object (`fe`, counted as intercepted
-// there) and on its backend object (`be`, reached from other frontends), whichever exist, as
+// Builds the applet(s) of section `p`: on its frontend object (`fe`) and on its backend object
+// (`be`, reached from other frontends), whichever exist, as
 // HAProxy checks the stats URI of the frontend and then of the backend of a request.
 // Conditions compile against `acls` (the section's ACLs). Problems go to `problems`.
 void build_stats_page(const parsers::haproxy::config_model& m, const parsers::haproxy::proxy& p,

@@ -269,9 +269,8 @@ std::string apply_admin_form(proxy_set& proxies, std::string_view body, const lo
   return "PART";
 }
 
-stats_applet::stats_applet(proxy_set& proxies, page_settings settings,
-                           traffic_counters* intercepted)
-    : proxies_(proxies), settings_(std::move(settings)), intercepted_(intercepted) {}
+stats_applet::stats_applet(proxy_set& proxies, page_settings settings)
+    : proxies_(proxies), settings_(std::move(settings)) {}
 
 bool stats_applet::wants(const http::request_head& request) const {
   if (!stats_method(request.method_)) return false;
@@ -282,9 +281,6 @@ bool stats_applet::wants(const http::request_head& request) const {
 
 std::string stats_applet::respond(const http::request_head& request, std::string_view body,
                                   const acl::sample_source& source) {
-  if (intercepted_ != nullptr) {
-    intercepted_->intercepted_.fetch_add(1, std::memory_order_relaxed);
-  }
   const std::string_view uri =
       settings_.uri_.starts_with('/') ? path_of(request.target_) : std::string_view(request.target_);
   const std::string_view after =
@@ -323,6 +319,9 @@ std::string stats_applet::respond(const http::request_head& request, std::string
 
   selection which;
   which.proxies_ = settings_.scope_;
+  which.show_legends_ = settings_.show_legends_;
+  which.only_up_ = options.hide_down_;
+  which.no_maint_ = options.hide_maint_;
   const std::vector<row> rows = collect(proxies_, which);
   const unsigned refresh = options.no_refresh_ ? 0 : settings_.refresh_seconds_;
   switch (options.format_) {

@@ -66,10 +66,8 @@ std::string apply_admin_form(proxy_set& proxies, std::string_view body, const lo
 
 class stats_applet final : public http_applet {
  public:
-  // `owner` is the proxy the page is on; `intercepted` the frontend counters that count the
-  // page's requests (a frontend or listen section's own; nullptr for a backend reached from
-  // another frontend, which HAProxy does not count as intercepted).
-  stats_applet(proxy_set& proxies, page_settings settings, traffic_counters* intercepted);
+  // The session counts the page's requests (intercepted) and its responses.
+  stats_applet(proxy_set& proxies, page_settings settings);
 
   bool wants(const http::request_head& request) const override;
   std::string respond(const http::request_head& request, std::string_view body,
@@ -83,7 +81,6 @@ class stats_applet final : public http_applet {
  private:
   proxy_set& proxies_;
   page_settings settings_;
-  traffic_counters* intercepted_;
   log_sink log_;
 };
 

@@ -458,11 +458,6 @@ void backend_row(std::string& out, const row& r, const std::string& name, bool a
   out += td_ac("&nbsp;") + num(r, "chkdown") + td(since(r, "downtime")) + "<td></td></tr>";
 }
 
-bool hidden(const request_options& o, std::string_view status) {
-  if (o.hide_maint_ && status.starts_with("MAINT")) return true;
-  return o.hide_down_ && (status.starts_with("DOWN") || status.starts_with("MAINT"));
-}
-
 bool contains_nocase(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return true;
   const auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
@@ -576,11 +571,7 @@ std::string render_html(const proxy_set& proxies, const std::vector<row>& rows,
       const row& r = rows[k];
       switch (r.type_) {
         case row_type::frontend: frontend_row(out, r, name, admin); break;
-        case row_type::server:
-          if (!hidden(options, cols().text(r, "status"))) {
-            server_row(out, r, name, proxies, settings, admin);
-          }
-          break;
+        case row_type::server: server_row(out, r, name, proxies, settings, admin); break;
         case row_type::backend: backend_row(out, r, name, admin); break;
         case row_type::listener: break;
       }
