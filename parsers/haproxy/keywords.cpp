@@ -602,7 +602,7 @@ void p_stats(const directive& d, builder& b, diagnostics& diags) {
               "'" + std::string(k) + "' expects an argument");
     return;
   }
-  s.enabled_ = true;  // every stats keyword but "stats scope" enables the page in HAProxy
+  s.enabled_ = true;  // every stats keyword enables the page in HAProxy ("Enable statistics …")
   if (!s.position_.has_file()) {
     s.position_ = d.position();
   }

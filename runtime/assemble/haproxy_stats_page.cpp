@@ -80,7 +80,7 @@ built settings_of(const model::config_model& m, const model::proxy& p, const acl
   for (const std::string& scope : ms.scope_) {
     s.scope_.push_back(scope == "." ? p.name_ : scope);
   }
-  s.version_ = "2.6 (Tandem " TANDEM_STATS_VERSION ")";
+  s.version_ = "Tandem " TANDEM_STATS_VERSION;
   for (std::size_t i = 0; i < ms.admin_.size(); ++i) {
     const parsers::source_position at =
         i < ms.admin_positions_.size() ? ms.admin_positions_[i] : ms.position_;

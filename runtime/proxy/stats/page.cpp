@@ -3,9 +3,6 @@
 // and scripts that post its form work; the tooltips are fewer.
 #include "runtime/proxy/stats/page.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -242,28 +239,23 @@ std::string status_message(const page_settings& s, const request_options& o) {
 void header(std::string& out, const proxy_set& proxies, const process_facts& f,
             const page_settings& s, const request_options& o) {
   out += "<body><h1><a href=\"http://www.haproxy.org/\" style=\"text-decoration: none;\">HAProxy";
-  if (!s.hide_version_) out += " version " + escape_html(s.version_);
-  out += "</a></h1>\n<h2>Statistics Report for pid " + std::to_string(f.pid_);
+  if (!s.hide_version_) {
+    out += " version " + escape_html(f.version_) + ", released " + escape_html(f.release_date_);
+    if (!s.version_.empty()) out += " (" + escape_html(s.version_) + ")";
+  }
+  out += "</a></h1>\n<h2>Statistics Report for pid " + f.pid_;
   if (s.node_) out += " on " + escape_html(*s.node_);
   if (s.description_) out += (s.node_ ? ": " : " : ") + escape_html(*s.description_);
   out += "</h2>\n<hr width=\"100%\" class=\"hr\">\n<h3>&gt; General process information</h3>\n";
   out += "<table border=0><tr><td align=\"left\" nowrap width=\"1%\">\n";
-  out += "<p><b>pid = </b> " + std::to_string(f.pid_) + " (process #1, nbproc = 1, nbthread = " +
-         std::to_string(f.threads_) + ")<br>\n";
-  const std::uint64_t up = f.uptime_seconds_;
-  char uptime[64];
-  std::snprintf(uptime, sizeof uptime, "%llud %lluh%02llum%02llus",
-                static_cast<unsigned long long>(up / 86400),
-                static_cast<unsigned long long>((up % 86400) / 3600),
-                static_cast<unsigned long long>((up % 3600) / 60),
-                static_cast<unsigned long long>(up % 60));
-  out += "<b>uptime = </b> " + std::string(uptime) + "<br>\n";
-  rlimit files{};
-  ::getrlimit(RLIMIT_NOFILE, &files);
-  out += "<b>system limits:</b> memmax = unlimited; ulimit-n = " +
-         std::to_string(files.rlim_cur) + "<br>\n";
-  out += "<b>maxconn = </b> " + std::to_string(f.maxconn_) + "<br>\n";
-  out += "current conns = " + std::to_string(f.current_connections_) + "<br>\n";
+  out += "<p><b>pid = </b> " + f.pid_ + " (process #1, nbproc = 1, nbthread = " + f.threads_ +
+         ")<br>\n";
+  out += "<b>uptime = </b> " + f.uptime_ + "<br>\n";
+  out += "<b>system limits:</b> memmax = unlimited; ulimit-n = " + f.ulimit_ + "<br>\n";
+  out += "<b>maxsock = </b> " + f.maxsock_ + "; <b>maxconn = </b> " + f.maxconn_ +
+         "; <b>maxpipes = </b> 0<br>\n";
+  out += "current conns = " + f.current_connections_ + "; current pipes = 0/0; conn rate = " +
+         f.connection_rate_ + "/sec<br>\n";
   out += "</td><td align=\"center\" nowrap>\n";
   out += legend;
   out += "</td><td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>Display option:</b>"
@@ -470,13 +462,30 @@ bool contains_nocase(std::string_view hay, std::string_view needle) {
 
 process_facts facts_of(const proxy_set& proxies) {
   process_facts f;
-  f.pid_ = static_cast<int>(::getpid());
-  const auto up = std::chrono::system_clock::now() - proxies.started_;
-  f.uptime_seconds_ = static_cast<std::uint64_t>(
-      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(up).count()));
-  f.threads_ = proxies.threads_ == 0 ? 1 : proxies.threads_;
-  f.maxconn_ = proxies.global_maxconn_;
-  f.current_connections_ = proxies.current_.load(std::memory_order_relaxed);
+  for (const info_field& i : collect_info(proxies)) {
+    std::string text = std::visit(
+        [](const auto& v) -> std::string {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::monostate>) {
+            return {};
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            return v;
+          } else {
+            return std::to_string(v);
+          }
+        },
+        i.value_.value_);
+    if (i.name_ == "Version") f.version_ = std::move(text);
+    else if (i.name_ == "Release_date") f.release_date_ = std::move(text);
+    else if (i.name_ == "Pid") f.pid_ = std::move(text);
+    else if (i.name_ == "Uptime") f.uptime_ = std::move(text);
+    else if (i.name_ == "Nbthread") f.threads_ = std::move(text);
+    else if (i.name_ == "Ulimit-n") f.ulimit_ = std::move(text);
+    else if (i.name_ == "Maxsock") f.maxsock_ = std::move(text);
+    else if (i.name_ == "Maxconn") f.maxconn_ = std::move(text);
+    else if (i.name_ == "CurrConns") f.current_connections_ = std::move(text);
+    else if (i.name_ == "ConnRate") f.connection_rate_ = std::move(text);
+  }
   return f;
 }
 

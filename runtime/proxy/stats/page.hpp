@@ -16,13 +16,18 @@
 
 namespace tandem::runtime::proxy::stats {
 
-// The process facts the header shows.
+// The process facts the header shows, from show info's fields (fields.hpp's collect_info).
 struct process_facts {
-  int pid_ = 0;
-  std::uint64_t uptime_seconds_ = 0;
-  unsigned threads_ = 1;
-  std::uint32_t maxconn_ = 0;
-  std::uint32_t current_connections_ = 0;
+  std::string version_;       // Version
+  std::string release_date_;  // Release_date
+  std::string pid_;
+  std::string uptime_;  // "0d 0h00m11s"
+  std::string threads_;
+  std::string ulimit_;
+  std::string maxsock_;
+  std::string maxconn_;
+  std::string current_connections_;
+  std::string connection_rate_;
 };
 process_facts facts_of(const proxy_set& proxies);
 
