@@ -239,11 +239,15 @@ def test_scope_hides_other_proxies(proxy, http_server, port):
             server a {a.addr}
         listen other
             bind 127.0.0.1:{fp2}
+            stats uri /st
             server o {a.addr}
         """))
     assert {x["pxname"] for x in csv_rows(fp)} == {"web"}
     html = get(fp, "/haproxy?stats").body.decode()
     assert 'href="#web"' in html and 'href="#other"' not in html
+    # The page's search box (;scope=TEXT): proxies whose name holds TEXT, any case.
+    assert {x["pxname"] for x in csv_rows(fp2, "/st;scope=OTH")} == {"other"}
+    assert {x["pxname"] for x in csv_rows(fp2, "/st;scope=e")} == {"web", "other"}
 
 
 def test_hide_version(proxy, http_server, port):

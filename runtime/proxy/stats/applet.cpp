@@ -4,6 +4,7 @@
 #include "runtime/proxy/stats/applet.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <optional>
 
@@ -137,6 +138,12 @@ std::string unauthorized(std::string_view realm) {
                     std::string(realm) + "\"\r\n\r\n";
   out += body;
   return out;
+}
+
+bool contains_nocase(std::string_view hay, std::string_view needle) {
+  const auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                     [&](char a, char b) { return lower(a) == lower(b); }) != hay.end();
 }
 
 bool condition_holds(const std::unique_ptr<acl::condition>& c, const acl::sample_source& s) {
@@ -322,7 +329,14 @@ std::string stats_applet::respond(const http::request_head& request, std::string
   which.show_legends_ = settings_.show_legends_;
   which.only_up_ = options.hide_down_;
   which.no_maint_ = options.hide_maint_;
-  const std::vector<row> rows = collect(proxies_, which);
+  std::vector<row> rows = collect(proxies_, which);
+  if (!options.scope_.empty()) {
+    // The search box: proxies whose name holds the text, any case (strnistr), every format.
+    std::erase_if(rows, [&](const row& r) {
+      const auto* name = r.fields_.empty() ? nullptr : std::get_if<std::string>(&r.fields_[0].value_);
+      return name == nullptr || !contains_nocase(*name, options.scope_);
+    });
+  }
   const unsigned refresh = options.no_refresh_ ? 0 : settings_.refresh_seconds_;
   switch (options.format_) {
     case request_options::format::csv:

@@ -450,14 +450,6 @@ void backend_row(std::string& out, const row& r, const std::string& name, bool a
   out += td_ac("&nbsp;") + num(r, "chkdown") + td(since(r, "downtime")) + "<td></td></tr>";
 }
 
-bool contains_nocase(std::string_view hay, std::string_view needle) {
-  if (needle.empty()) return true;
-  const auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                              [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                                          std::tolower(static_cast<unsigned char>(b)); });
-  return it != hay.end();
-}
-
 }  // namespace
 
 process_facts facts_of(const proxy_set& proxies) {
@@ -570,10 +562,6 @@ std::string render_html(const proxy_set& proxies, const std::vector<row>& rows,
     std::size_t end = i;
     while (end < rows.size() && rows[end].proxy_id_ == iid) ++end;
     const std::string name = escape_html(cols().text(rows[i], "pxname"));
-    if (!contains_nocase(name, options.scope_)) {
-      i = end;
-      continue;
-    }
     const proxy_facts px = facts_of(proxies, iid);
     proxy_header(out, name, px, settings, admin);
     for (std::size_t k = i; k < end; ++k) {

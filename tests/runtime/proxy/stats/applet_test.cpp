@@ -210,6 +210,11 @@ TEST_F(fixture, scope_limits_the_proxies) {
   const std::string table = body_of(respond(*a, "GET /haproxy?stats;csv HTTP/1.1\r\n\r\n"));
   EXPECT_NE(table.find("\nfe2,FRONTEND,"), std::string::npos);
   EXPECT_EQ(table.find("\nweb,"), std::string::npos);
+  // The search box's ;scope= narrows every format, by a part of the name, any case.
+  auto all = applet({});
+  const std::string found = body_of(respond(*all, "GET /haproxy?stats;csv;scope=WE HTTP/1.1\r\n\r\n"));
+  EXPECT_NE(found.find("\nweb,FRONTEND,"), std::string::npos);
+  EXPECT_EQ(found.find("\nfe2,"), std::string::npos);
 }
 
 TEST_F(fixture, post_without_admin_is_denied) {
