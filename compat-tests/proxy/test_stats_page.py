@@ -326,3 +326,42 @@ def test_chromium_opens_seed_000_stats_page(proxy, http_server, port, tmp_path):
     assert row_class(dom, "webfarm", "webB") == "active_down"
     assert re.search(r'href="#webfarm/webA">webA</a>.*? UP</td>', dom)
     assert re.search(r'href="#webfarm/webB">webB</a>.*? DOWN</td>', dom)
+
+
+def test_stats_http_request_rules_and_admin_by_group(proxy, http_server, port):
+    """configuration.txt's "stats admin" example: a userlist, `stats http-request auth unless
+    AUTH`, `stats admin if AUTH_ADMIN`; and a `stats http-request deny` before it."""
+    a = http_server("a")
+    fp = port()
+    proxy.start(ps.config(f"""
+        userlist stats-auth
+            group admin    users admin
+            user  admin    insecure-password AdMiN123
+            group readonly users haproxy
+            user  haproxy  insecure-password haproxy
+        listen web
+            bind 127.0.0.1:{fp}
+            acl AUTH       http_auth(stats-auth)
+            acl AUTH_ADMIN http_auth_group(stats-auth) admin
+            stats enable
+            stats http-request deny if {{ hdr(x-deny) -m found }}
+            stats http-request auth unless AUTH
+            stats admin if AUTH_ADMIN
+            server a {a.addr}
+        """))
+    assert get(fp, "/haproxy?stats").raw == AUTH_401 % b"HAProxy Statistics"
+    r = get(fp, "/haproxy?stats", headers=[("X-Deny", "1")])
+    assert r.raw == (b"HTTP/1.1 403 Forbidden\r\ncontent-length: 93\r\ncache-control: no-cache\r\n"
+                     b"content-type: text/html\r\n\r\n<html><body><h1>403 Forbidden</h1>\n"
+                     b"Request forbidden by administrative rules.\n</body></html>\n")
+    readonly = get(fp, "/haproxy?stats", headers=[login("haproxy", "haproxy")])
+    assert readonly.status == 200 and b'<form method="post">' not in readonly.body
+    admin = get(fp, "/haproxy?stats", headers=[login("admin", "AdMiN123")])
+    assert admin.status == 200 and b'<form method="post">' in admin.body
+    r = get(fp, "/haproxy?stats", method="POST", body=b"s=a&action=drain&b=web",
+            headers=[login("haproxy", "haproxy")])
+    assert r.header("location") == "/haproxy?stats;st=DENY"
+    r = get(fp, "/haproxy?stats", method="POST", body=b"s=a&action=drain&b=web",
+            headers=[login("admin", "AdMiN123")])
+    assert r.header("location") == "/haproxy?stats;st=DONE"
+    assert status_of(csv_rows(fp, headers=[login("haproxy", "haproxy")]), "web", "a") == "DRAIN"
