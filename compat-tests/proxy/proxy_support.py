@@ -42,15 +42,16 @@ STATS_401_CLOSE = ("after the stats page's 401 HAProxy closes the client connect
 PRIVILEGES = ("global user/group/chroot are not applied yet (issue 6; Tandem warns at start): it "
               "stays uid 0 / gid 0 with / as its root, where HAProxy runs as haproxy:haproxy "
               "chrooted in /var/lib/haproxy")
-STATS_SOCKET = ("'stats socket PATH' is not run yet (issue 6; Tandem warns at start): no socket "
-                "is created; HAProxy answers 'show info' on it")
+STATS_COUNTERS = ("counters the sessions fill differ from HAProxy's: bin counts the 130 request "
+                  "bytes received where HAProxy counts 174 (its internal HTX form), and a server's "
+                  "req_tot stays 0")
 
 TANDEM_PENDING: dict[str, str] = {
+    "test_stats_csv.py::test_request_bytes_and_server_requests": STATS_COUNTERS,
     "test_seed_configs.py::test_003_smtp_round_robin_with_helo_check": TLS_BIND,
     "test_seed_configs.py::test_003_stats_over_tls": TLS_BIND,
     "test_stats_page.py::test_401_ends_the_connection": STATS_401_CLOSE,
     "test_seed_configs.py::test_002_runs_as_haproxy_user_in_its_chroot": PRIVILEGES,
-    "test_seed_configs.py::test_002_stats_socket_answers": STATS_SOCKET,
 }
 
 

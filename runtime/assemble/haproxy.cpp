@@ -825,7 +825,10 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   // Proxy ids as HAProxy gives them: in configuration order, from 1 (iid in the stats).
   std::map<const model::proxy*, std::uint32_t> uid_of;
   {
-    std::uint32_t next = 1;
+    // A global `stats socket` or `stats timeout` makes HAProxy's CLI frontend, which takes the
+    // first id (measured on 2.6: the first proxy's iid is then 2).
+    std::uint32_t next =
+        (m.global_.stats_sockets_.empty() && !m.global_.stats_timeout_) ? 1 : 2;
     for (const model::proxy& p : m.proxies_) uid_of[&p] = next++;
   }
   // Backends first: frontends name them.
@@ -951,11 +954,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     c.warning(l.position_, "'log' is not run by Tandem yet (issue 6): nothing is sent to '" +
                                (l.words_.empty() ? std::string() : l.words_[0]) + "'");
   }
-  for (const model::stats_socket& sock : m.global_.stats_sockets_) {
-    c.warning(sock.position_, "'stats socket' is not run by Tandem yet (issue 6): no socket is "
-                              "created at '" +
-                                  (sock.words_.empty() ? std::string() : sock.words_[0]) + "'");
-  }
+  stats_sockets_of(m, result);
   if (!m.global_.user_.empty() || !m.global_.group_.empty() || !m.global_.chroot_.empty()) {
     c.warning({}, "global 'user', 'group' and 'chroot' are not applied by Tandem yet (issue 6): "
                   "it keeps the user, group and root directory it was started with");
