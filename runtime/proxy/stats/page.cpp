@@ -344,6 +344,64 @@ void proxy_header(std::string& out, const std::string& name, const proxy_facts& 
   out += column_titles;
 }
 
+// A number with HAProxy's hover details: <u>N<div class=tips><table class=det>…</table></div></u>.
+using detail = std::pair<std::string, std::string>;  // label (with its colon), value
+std::string with_tips(const row& r, std::string_view name, const std::vector<detail>& details) {
+  std::string out = "<td><u>" + grouped(static_cast<std::uint64_t>(
+                                    std::max<std::int64_t>(0, cols().number(r, name)))) +
+                    "<div class=tips><table class=det>";
+  for (const detail& d : details) {
+    out += "<tr><th>" + d.first + "</th><td>" + d.second + "</td></tr>";
+  }
+  out += "</table></div></u></td>";
+  return out;
+}
+
+bool http_row(const row& r) {
+  return cols().text(r, "mode") == "http";
+}
+
+// HTTP responses by class, as the tooltips list them.
+void add_responses(const row& r, std::vector<detail>& d) {
+  const columns& c = cols();
+  d.push_back({"- HTTP 1xx responses:", c.text(r, "hrsp_1xx")});
+  d.push_back({"- HTTP 2xx responses:", c.text(r, "hrsp_2xx")});
+  d.push_back({"- HTTP 3xx responses:", c.text(r, "hrsp_3xx")});
+  d.push_back({"- HTTP 4xx responses:", c.text(r, "hrsp_4xx")});
+  d.push_back({"- HTTP 5xx responses:", c.text(r, "hrsp_5xx")});
+  d.push_back({"- other responses:", c.text(r, "hrsp_other")});
+}
+
+// Cum. sessions and the rest for a server or backend row.
+std::string sessions_tips(const row& r, bool server) {
+  const columns& c = cols();
+  std::vector<detail> d;
+  d.push_back({"Cum. sessions:", c.text(r, "stot")});
+  d.push_back({"New connections:", c.text(r, "connect")});
+  d.push_back({"Reused connections:", c.text(r, "reuse")});
+  if (http_row(r)) {
+    d.push_back({server ? "Cum. HTTP responses:" : "Cum. HTTP requests:",
+                 c.text(r, server ? "hrsp_2xx" : "req_tot")});
+    if (server) {
+      std::int64_t total = 0;
+      for (const char* k : {"hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other"}) {
+        total += c.number(r, k);
+      }
+      d.back().second = std::to_string(total);
+    }
+    add_responses(r, d);
+    d.push_back({"Failed hdr rewrites:", c.text(r, "wrew")});
+  }
+  d.push_back({"Max / Avg over last 1024 success. conn.", ""});
+  for (const auto& [label, key] : {std::pair{"- Queue time:", "qtime"},
+                                   std::pair{"- Connect time:", "ctime"},
+                                   std::pair{"- Responses time:", "rtime"},
+                                   std::pair{"- Total time:", "ttime"}}) {
+    d.push_back({label, c.text(r, std::string(key) + "_max") + " / " + c.text(r, key) + " ms"});
+  }
+  return with_tips(r, "stot", d);
+}
+
 void frontend_row(std::string& out, const row& r, const std::string& name, bool admin) {
   const columns& c = cols();
   out += "<tr class=\"frontend\">";
@@ -351,8 +409,23 @@ void frontend_row(std::string& out, const row& r, const std::string& name, bool 
   out += "<td class=ac><a name=\"" + name + "/Frontend\"></a><a class=lfsb href=\"#" + name +
          "/Frontend\">Frontend</a></td>";
   out += "<td colspan=3></td>";
-  out += num(r, "rate") + num(r, "rate_max") + limit(r, "rate_lim");
-  out += num(r, "scur") + num(r, "smax") + limit(r, "slim") + num(r, "stot") + "<td></td><td></td>";
+  const bool http = http_row(r);
+  std::vector<detail> now{{"Current connection rate:", c.text(r, "conn_rate") + "/s"},
+                          {"Current session rate:", c.text(r, "rate") + "/s"}};
+  std::vector<detail> max{{"Max connection rate:", c.text(r, "conn_rate_max") + "/s"},
+                          {"Max session rate:", c.text(r, "rate_max") + "/s"}};
+  std::vector<detail> total{{"Cum. connections:", c.text(r, "conn_tot")},
+                            {"Cum. sessions:", c.text(r, "stot")}};
+  if (http) {
+    now.push_back({"Current request rate:", c.text(r, "req_rate") + "/s"});
+    max.push_back({"Max request rate:", c.text(r, "req_rate_max") + "/s"});
+    total.push_back({"Cum. HTTP requests:", c.text(r, "req_tot")});
+    add_responses(r, total);
+    total.push_back({"Intercepted requests:", c.text(r, "intercepted")});
+  }
+  out += with_tips(r, "rate", now) + with_tips(r, "rate_max", max) + limit(r, "rate_lim");
+  out += num(r, "scur") + num(r, "smax") + limit(r, "slim") + with_tips(r, "stot", total) +
+         "<td></td><td></td>";
   out += num(r, "bin") + num(r, "bout");
   out += num(r, "dreq") + num(r, "dresp");
   out += num(r, "ereq") + "<td></td><td></td>";
@@ -396,8 +469,8 @@ void server_row(std::string& out, const row& r, const std::string& name, const p
   out += "</td>";
   out += num(r, "qcur") + num(r, "qmax") + limit(r, "qlimit");
   out += num(r, "rate") + num(r, "rate_max") + "<td></td>";
-  out += num(r, "scur") + num(r, "smax") + limit(r, "slim") + num(r, "stot") + num(r, "lbtot") +
-         td(since(r, "lastsess"));
+  out += num(r, "scur") + num(r, "smax") + limit(r, "slim") + sessions_tips(r, true) +
+         num(r, "lbtot") + td(since(r, "lastsess"));
   out += num(r, "bin") + num(r, "bout");
   out += "<td></td>" + num(r, "dresp");
   out += "<td></td>" + num(r, "econ") + num(r, "eresp");
@@ -437,8 +510,8 @@ void backend_row(std::string& out, const row& r, const std::string& name, bool a
          "/Backend\">Backend</a></td>";
   out += num(r, "qcur") + num(r, "qmax") + "<td></td>";
   out += num(r, "rate") + num(r, "rate_max") + "<td></td>";
-  out += num(r, "scur") + num(r, "smax") + num(r, "slim") + num(r, "stot") + num(r, "lbtot") +
-         td(since(r, "lastsess"));
+  out += num(r, "scur") + num(r, "smax") + num(r, "slim") + sessions_tips(r, false) +
+         num(r, "lbtot") + td(since(r, "lastsess"));
   out += num(r, "bin") + num(r, "bout");
   out += num(r, "dreq") + num(r, "dresp");
   out += "<td></td>" + num(r, "econ") + num(r, "eresp");
