@@ -300,6 +300,7 @@ TEST_F(fixture, html_shows_proxies_servers_states_and_options) {
   EXPECT_NE(html.find("<input type=\"hidden\" name=\"b\" value=\"#1\">"), std::string::npos);
   EXPECT_NE(html.find("Action processed successfully."), std::string::npos);
   EXPECT_NE(html.find("<li><a href=\"/haproxy?stats;csv\">CSV export</a>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>Cum. sessions:</th><td>0</td></tr>"), std::string::npos);
 }
 
 TEST_F(fixture, hide_version_hides_it) {
