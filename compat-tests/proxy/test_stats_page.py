@@ -115,15 +115,32 @@ def test_401_with_realm_is_haproxys_bytes(proxy, http_server, port):
     assert not any(q.target.startswith("/haproxy?stats") for q in a.requests)
 
 
-def test_401_ends_the_connection(proxy, http_server, port):
-    """HAProxy closes a keep-alive connection after the page's 401, without saying so in a
-    `connection` header; the login is then asked on a new connection."""
+def test_401_and_403_end_the_connection(proxy, http_server, port):
+    """HAProxy closes a keep-alive connection after the page's 401 or 403 (`stats auth`,
+    `stats http-request deny`), without saying so in a `connection` header, while the page
+    itself (and a proxy's own `http-request auth`) keeps it open."""
     a = http_server("a")
-    fp = port()
-    proxy.start(web("stats enable\nstats auth user:pass", f"server a {a.addr}", fp))
+    fp, fp2 = port(), port()
+    proxy.start(ps.config(f"""
+        listen web
+            bind 127.0.0.1:{fp}
+            stats enable
+            stats auth user:pass
+            server a {a.addr}
+        listen other
+            bind 127.0.0.1:{fp2}
+            stats enable
+            stats http-request deny if {{ hdr(x-deny) -m found }}
+            server a {a.addr}
+        """))
     with Client(fp) as c:
+        assert c.request(target="/haproxy?stats", headers=[login()]).response().status == 200
         assert c.request(target="/haproxy?stats").response().raw == \
             AUTH_401 % b"HAProxy Statistics"
+        assert c.closed()
+    with Client(fp2) as c:
+        r = c.request(target="/haproxy?stats", headers=[("X-Deny", "1")]).response()
+        assert r.status == 403 and r.header("connection") is None
         assert c.closed()
 
 
