@@ -105,6 +105,7 @@ class idle_pool {
 struct session_env {
   proxy_set& proxies_;
   frontend& frontend_;
+  const listen_address& listener_;  // the bind line the connection came in on
   const log_sink& log_;
   std::atomic<int>& active_;
   idle_pool* pool_ = nullptr;
@@ -164,6 +165,18 @@ content_verdict run_content_rules(const frontend& fe, const acl::sample_source& 
 // The client address as the hashing balancers read it (4 or 16 bytes of `storage`).
 std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,
                                           std::array<std::uint8_t, 16>& storage);
+
+// bind … accept-proxy: reads the PROXY protocol header the connection starts with into
+// `buffer` (what follows it stays there) and, when it names addresses, puts them in `source`
+// and `destination`. False when the header is missing, malformed or late (`limit`): HAProxy
+// then closes the connection.
+awaitable<bool> read_proxy_header(tcp::socket& s, timed_io& io, std::string& buffer,
+                                  milliseconds limit, sockaddr_storage& source,
+                                  sockaddr_storage& destination);
+
+// send-proxy / send-proxy-v2: the header `s` expects first on a new connection ("" when none).
+std::string proxy_header_for(const server& s, const tcp::endpoint& client,
+                             const tcp::endpoint& destination);
 
 awaitable<void> run_tcp_session(tcp::socket client, session_env env);
 awaitable<void> run_http_session(tcp::socket client, session_env env);

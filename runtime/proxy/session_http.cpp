@@ -159,6 +159,11 @@ class http_session {
       client_.close(ignored);
       co_return;
     }
+    if (env_.listener_.accept_proxy_ && !co_await take_proxy_header()) {
+      error_code ignored;
+      client_.close(ignored);
+      co_return;
+    }
     bool first = true;
     for (;;) {
       const bool more = co_await one_request(first);
@@ -274,9 +279,10 @@ class http_session {
   // The kept server connection is idle and clean (its last response ended, keep-alive): it
   // goes to the thread's pool for another request instead of being closed.
   void park_upstream() {
+    // A connection that began with this client's PROXY header is this client's alone.
     if (upstream_idle_ && upstream_server_ != nullptr && upstream_.is_open() &&
         env_.pool_ != nullptr && upstream_backend_->reuse_ != http_reuse::never &&
-        out_.empty()) {
+        !upstream_server_->send_proxy_ && !upstream_server_->send_proxy_v2_ && out_.empty()) {
       end_served();
       env_.pool_->park(upstream_server_, std::move(upstream_));
       upstream_ = tcp::socket(client_.get_executor());
@@ -298,6 +304,39 @@ class http_session {
     error_code ignored;
     if (upstream_.is_open()) upstream_.close(ignored);
     out_.clear();
+  }
+
+  // bind … accept-proxy: the addresses the PROXY header names replace the connection's own
+  // everywhere after the tcp-request connection rules (HAProxy's order).
+  awaitable<bool> take_proxy_header() {
+    sockaddr_storage from{};
+    sockaddr_storage to{};
+    std::memcpy(&from, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof from));
+    std::memcpy(&to, local_.data(), std::min<std::size_t>(local_.size(), sizeof to));
+    if (!co_await read_proxy_header(client_, io_, in_, fe_.timeouts_.client_, from, to)) {
+      fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
+      co_return false;
+    }
+    const socklen_t from_length = from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    const socklen_t to_length = to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    peer_ = to_endpoint(from, from_length);
+    local_ = to_endpoint(to, to_length);
+    source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
+    keys_.source_address_ = address_key(peer_, address_bytes_);
+    record_.client_ = from;
+    record_.frontend_address_ = to;
+    // The header is not the request's: the first request's bytes start after it.
+    in_mark_ = io_.bytes_in_ - in_.size();
+    co_return true;
+  }
+
+  // What goes first on a server connection: the PROXY header for a new one (send-proxy).
+  std::string_view with_proxy_header(const std::string& head, bool reused) {
+    if (reused || upstream_server_ == nullptr) return head;
+    proxied_head_ = proxy_header_for(*upstream_server_, peer_, local_);
+    if (proxied_head_.empty()) return head;
+    proxied_head_ += head;
+    return proxied_head_;
   }
 
   // --- The log record and the counters of one request -----------------------------------
@@ -1076,7 +1115,8 @@ class http_session {
         // the session's own kept one: the same one retry on a new connection.
         reused = c.reused_ && attempt == 0;
       }
-      const io_result w = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+      const io_result w = co_await io_.write_all(upstream_, with_proxy_header(head_bytes, reused),
+                                                 backend_->timeouts_.server_);
       sent_at_ = clock::now();
       if (w.status_ == io_status::ok) break;
       // A reused connection the server had closed: one new connection, as HAProxy retries.
@@ -1116,7 +1156,8 @@ class http_session {
         upstream_counted_ = true;
         upstream_backend_ = backend_;
         reused = false;
-        const io_result w2 = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+        const io_result w2 = co_await io_.write_all(
+            upstream_, with_proxy_header(head_bytes, false), backend_->timeouts_.server_);
         sent_at_ = clock::now();
         if (w2.status_ != io_status::ok) {
           drop_upstream();
@@ -1258,6 +1299,7 @@ class http_session {
   balance::request_keys keys_;
 
   std::string response_bytes_;  // the response head being written (kept for its capacity)
+  std::string proxied_head_;    // a PROXY header and the request head (send-proxy)
   std::string no_head_;         // forward_body's head when there is none to add
   std::string in_;   // bytes from the client not yet handled
   std::string out_;  // bytes from the server not yet handled
