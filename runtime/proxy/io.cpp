@@ -435,6 +435,18 @@ std::string proxy_header_for(const server& s, const tcp::endpoint& client,
   return s.send_proxy_v2_ ? proxy_protocol::encode_v2(from, to) : proxy_protocol::encode_v1(from, to);
 }
 
+server* forced_server(const backend& be, const acl::sample_source& source) {
+  for (const server_switch& sw : be.server_switches_) {
+    if (sw.condition_ != nullptr && !sw.condition_->evaluate(source)) continue;
+    server* s = sw.dynamic_ ? be.find_server(sw.dynamic_->evaluate(source)) : sw.server_;
+    if (s != nullptr && s->up_.load(std::memory_order_relaxed) &&
+        !s->maintenance_.load(std::memory_order_relaxed)) {
+      return s;
+    }
+  }
+  return nullptr;
+}
+
 bool connection_rules_accept(const frontend& fe, const acl::sample_source& source) {
   for (const tcp_rule& rule : fe.tcp_rules_) {
     if (rule.content_) continue;

@@ -182,6 +182,7 @@ class http_session {
   // which case "connection: close" is added. A request body not yet read is read and dropped
   // first, so the next request starts where it should.
   awaitable<bool> send_own(std::string response, bool client_asked_close) {
+    after_response(response);
     note_own_status(response);
     if (client_asked_close) {
       const std::size_t end = response.find("\r\n\r\n");
@@ -378,6 +379,28 @@ class http_session {
         served_by_->counters_.server_aborts_.fetch_add(1, std::memory_order_relaxed);
       }
     }
+  }
+
+  // http-after-response rules on a response the proxy made itself (an error, a redirect, a
+  // deny …): its head is read back, changed and written again; the body is kept.
+  void after_response(std::string& response) {
+    const std::vector<http_rule>* lists[] = {
+        backend_ != nullptr ? &backend_->after_response_rules_ : nullptr, &fe_.after_response_rules_};
+    if ((lists[0] == nullptr || lists[0]->empty()) && lists[1]->empty()) return;
+    http::response_head head;
+    http::framing framing;
+    const http::parse_result parsed = http::parse_response_head(response, fe_.limits_, request_.method_, head, framing);
+    if (parsed.state_ != http::parse_state::done) return;
+    const http::response_head* previous = source_.response_;
+    source_.response_ = &head;
+    for (const std::vector<http_rule>* rules : lists) {
+      if (rules != nullptr) run_after_response_rules(*rules, head, source_);
+    }
+    source_.response_ = previous;
+    std::string rewritten;
+    http::write_response_head(head, rewritten);
+    rewritten.append(response, parsed.consumed_);
+    response = std::move(rewritten);
   }
 
   // The status of a response the proxy made itself ("HTTP/1.1 503 …").
@@ -1013,6 +1036,7 @@ class http_session {
     source_.request_ = &request_;
     source_.response_ = nullptr;
     source_.backend_ = nullptr;
+    source_.clear_request_variables();
     // tcp-request content rules run for each request, once its head is in (HAProxy runs them
     // for each stream; an L7 fetch waits for the head).
     if (run_content_rules(fe_, source_) == content_verdict::reject) {
@@ -1024,6 +1048,10 @@ class http_session {
     if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
     if (o.tarpit_) co_await tarpit(fe_.timeouts_);
+    if (o.close_) {
+      note_rule_answer(o, &fe_.counters_);
+      co_return false;
+    }
     if (o.response_) {
       note_rule_answer(o, &fe_.counters_);
       co_return co_await send_own(std::move(*o.response_), client_close);
@@ -1045,6 +1073,10 @@ class http_session {
     if (backend_ != nullptr && &backend_->request_rules_ != &fe_.request_rules_) {
       o = run_request_rules(backend_->request_rules_, request_, source_, backend_->error_pages_);
       if (o.tarpit_) co_await tarpit(backend_->timeouts_);
+      if (o.close_) {
+        note_rule_answer(o, &backend_->counters_);
+        co_return false;
+      }
       if (o.response_) {
         note_rule_answer(o, &backend_->counters_);
         co_return co_await send_own(std::move(*o.response_), client_close);
@@ -1054,7 +1086,10 @@ class http_session {
       co_return co_await serve_applet(*backend_->stats_, client_close);
     }
 
+    // use-server has precedence over the cookie, which is still processed (a prefix is
+    // stripped, an indirect cookie removed).
     server* persistent = persistent_server();
+    if (server* forced = forced_server(*backend_, source_)) persistent = forced;
     add_forwarded_for();
     keys_.uri_ = request_.target_;
 
@@ -1223,6 +1258,8 @@ class http_session {
       co_return co_await send_own(std::move(*ro.response_), client_close);
     }
     apply_cookie(response, chosen);
+    run_after_response_rules(backend_->after_response_rules_, response, source_);
+    run_after_response_rules(fe_.after_response_rules_, response, source_);
 
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
