@@ -23,7 +23,8 @@ namespace {
 
 std::string global_word(const model::config_model& m, std::string_view keyword) {
   for (const model::words_at& w : m.global_.other_) {
-    if (w.words_.empty() || w.words_[0] != keyword) continue;
+    if (w.words_.empty() || w.words_[0] != keyword)
+      continue;
     std::string text;
     for (std::size_t i = 1; i < w.words_.size(); ++i) {
       text += (i > 1 ? " " : "") + w.words_[i];
@@ -35,7 +36,8 @@ std::string global_word(const model::config_model& m, std::string_view keyword) 
 
 std::string host_name() {
   char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return {};
+  if (::gethostname(buf, sizeof buf - 1) != 0)
+    return {};
   return buf;
 }
 
@@ -43,10 +45,12 @@ std::unique_ptr<acl::condition> compile(const std::vector<std::string>& words,
                                         const acl::acl_set& acls,
                                         const parsers::source_position& at,
                                         std::vector<problem>& problems) {
-  if (words.empty()) return nullptr;
+  if (words.empty())
+    return nullptr;
   std::string error;
   std::unique_ptr<acl::condition> c = acl::compile_condition(words, acls, error);
-  if (!c) problems.push_back({at, error, true});
+  if (!c)
+    problems.push_back({at, error, true});
   return c;
 }
 
@@ -60,7 +64,8 @@ built settings_of(const model::config_model& m, const model::proxy& p, const acl
   built out;
   stats::page_settings& s = out.settings_;
   const model::stats_settings& ms = p.stats_;
-  if (ms.uri_) s.uri_ = *ms.uri_;
+  if (ms.uri_)
+    s.uri_ = *ms.uri_;
   s.realm_ = ms.realm_;
   s.users_ = ms.auth_;
   s.refresh_seconds_ = ms.refresh_ ? static_cast<unsigned>(*ms.refresh_ / 1000) : 0;
@@ -68,13 +73,16 @@ built settings_of(const model::config_model& m, const model::proxy& p, const acl
   s.show_legends_ = ms.show_legends_;
   if (ms.show_node_) {
     std::string node = *ms.show_node_;
-    if (node.empty()) node = global_word(m, "node");
-    if (node.empty()) node = host_name();
+    if (node.empty())
+      node = global_word(m, "node");
+    if (node.empty())
+      node = host_name();
     s.node_ = node;
   }
   if (ms.show_desc_) {
     std::string desc = *ms.show_desc_;
-    if (desc.empty()) desc = global_word(m, "description");
+    if (desc.empty())
+      desc = global_word(m, "description");
     s.description_ = desc;
   }
   for (const std::string& scope : ms.scope_) {
@@ -86,8 +94,10 @@ built settings_of(const model::config_model& m, const model::proxy& p, const acl
         i < ms.admin_positions_.size() ? ms.admin_positions_[i] : ms.position_;
     const std::vector<std::string>& words = ms.admin_[i];
     if (words.empty() || (words[0] != "if" && words[0] != "unless")) {
-      problems.push_back({at, "'stats admin' requires either 'if' or 'unless' followed by a "
-                              "condition.", true});
+      problems.push_back({at,
+                          "'stats admin' requires either 'if' or 'unless' followed by a "
+                          "condition.",
+                          true});
       out.ok_ = false;
       continue;
     }
@@ -112,7 +122,8 @@ built settings_of(const model::config_model& m, const model::proxy& p, const acl
     std::vector<std::string> condition;
     bool in_condition = false;
     for (const std::string& w : r.words_) {
-      if (!in_condition && (w == "if" || w == "unless")) in_condition = true;
+      if (!in_condition && (w == "if" || w == "unless"))
+        in_condition = true;
       (in_condition ? condition : action).push_back(w);
     }
     stats::access_rule rule;
@@ -121,15 +132,18 @@ built settings_of(const model::config_model& m, const model::proxy& p, const acl
       rule.kind_ = stats::access_rule::kind::allow;
     } else if (verb == "deny" && action.size() == 1) {
       rule.kind_ = stats::access_rule::kind::deny;
-    } else if (verb == "auth" && (action.size() == 1 ||
-                                  (action.size() == 3 && action[1] == "realm"))) {
+    } else if (verb == "auth" &&
+               (action.size() == 1 || (action.size() == 3 && action[1] == "realm"))) {
       rule.kind_ = stats::access_rule::kind::auth;
-      if (action.size() == 3) rule.realm_ = action[2];
+      if (action.size() == 3)
+        rule.realm_ = action[2];
     } else {
-      problems.push_back({r.position_, "'stats http-request " + verb +
-                                           "' is not supported by Tandem's stats page (it runs "
-                                           "allow, deny and auth [realm R], as HAProxy 2.6 "
-                                           "does)", true});
+      problems.push_back({r.position_,
+                          "'stats http-request " + verb +
+                              "' is not supported by Tandem's stats page (it runs "
+                              "allow, deny and auth [realm R], as HAProxy 2.6 "
+                              "does)",
+                          true});
       out.ok_ = false;
       continue;
     }
@@ -154,7 +168,8 @@ bool wants_stats_page(const model::proxy& p) {
 void build_stats_page(const model::config_model& m, const model::proxy& p, proxy_set& set,
                       const acl::acl_set& acls, frontend* fe, backend* be,
                       std::vector<problem>& problems) {
-  if (!wants_stats_page(p)) return;
+  if (!wants_stats_page(p))
+    return;
   if (p.mode_ != model::proxy_mode::http) {
     // HAProxy 2.6 warns and serves nothing: the stats page needs HTTP.
     problems.push_back({parsers::source_position{},
@@ -169,13 +184,15 @@ void build_stats_page(const model::config_model& m, const model::proxy& p, proxy
   // Each object gets its own applet (conditions are compiled per applet).
   if (fe != nullptr) {
     built b = settings_of(m, p, acls, problems);
-    if (!b.ok_) return;
+    if (!b.ok_)
+      return;
     fe->stats_ = std::make_unique<stats::stats_applet>(set, std::move(b.settings_));
   }
   if (be != nullptr) {
     std::vector<problem> again;  // the same problems were reported for the frontend
     built b = settings_of(m, p, acls, fe != nullptr ? again : problems);
-    if (!b.ok_) return;
+    if (!b.ok_)
+      return;
     be->stats_ = std::make_unique<stats::stats_applet>(set, std::move(b.settings_));
   }
 }

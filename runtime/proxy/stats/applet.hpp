@@ -42,7 +42,7 @@ struct page_settings {
   // `stats admin if|unless COND`, in order; a null condition is always true.
   std::vector<std::unique_ptr<acl::condition>> admin_;
   std::vector<access_rule> access_;  // stats http-request; empty: stats auth decides
-  std::string version_;  // "Tandem 0.1.0", after HAProxy's version unless hide_version_
+  std::string version_;              // "Tandem 0.1.0", after HAProxy's version unless hide_version_
 };
 
 // HAProxy's realm when none is given ("stats realm", "stats http-request auth").

@@ -117,12 +117,14 @@ class columns {
  public:
   columns() {
     const auto& names = column_names();
-    for (std::size_t i = 0; i < names.size(); ++i) index_.emplace(names[i], i);
+    for (std::size_t i = 0; i < names.size(); ++i)
+      index_.emplace(names[i], i);
   }
   // The field as the CSV writes it ("" when empty).
   std::string text(const row& r, std::string_view name) const {
     const field* f = find(r, name);
-    if (f == nullptr) return {};
+    if (f == nullptr)
+      return {};
     return std::visit(
         [](const auto& v) -> std::string {
           using T = std::decay_t<decltype(v)>;
@@ -143,7 +145,8 @@ class columns {
   // A number (0 when empty or text); -1 stays -1 (HAProxy's "never" for lastsess).
   std::int64_t number(const row& r, std::string_view name) const {
     const field* f = find(r, name);
-    if (f == nullptr) return 0;
+    if (f == nullptr)
+      return 0;
     return std::visit(
         [](const auto& v) -> std::int64_t {
           using T = std::decay_t<decltype(v)>;
@@ -159,7 +162,8 @@ class columns {
  private:
   const field* find(const row& r, std::string_view name) const {
     const auto it = index_.find(name);
-    if (it == index_.end() || it->second >= r.fields_.size()) return nullptr;
+    if (it == index_.end() || it->second >= r.fields_.size())
+      return nullptr;
     return &r.fields_[it->second];
   }
   std::map<std::string_view, std::size_t, std::less<>> index_;
@@ -179,26 +183,32 @@ std::string td_ac(std::string_view content) {
 
 // A number cell: grouped digits; "" stays an empty cell.
 std::string num(const row& r, std::string_view name) {
-  if (cols().empty(r, name)) return "<td></td>";
+  if (cols().empty(r, name))
+    return "<td></td>";
   return td(grouped(static_cast<std::uint64_t>(std::max<std::int64_t>(0, cols().number(r, name)))));
 }
 // A limit cell: "-" when there is none.
 std::string limit(const row& r, std::string_view name, std::string_view none = "-") {
-  if (cols().empty(r, name) || cols().number(r, name) == 0) return td(none);
+  if (cols().empty(r, name) || cols().number(r, name) == 0)
+    return td(none);
   return num(r, name);
 }
 
 // The links keep the options the page was asked with (HAProxy's "%s%s%s%s" suffixes).
 std::string link(const page_settings& s, const request_options& o, bool up, bool norefresh) {
   std::string out = s.uri_;
-  if (up) out += ";up";
-  if (norefresh) out += ";norefresh";
-  if (!o.scope_.empty()) out += ";scope=" + o.scope_;
+  if (up)
+    out += ";up";
+  if (norefresh)
+    out += ";norefresh";
+  if (!o.scope_.empty())
+    out += ";scope=" + o.scope_;
   return out;
 }
 
 std::string status_message(const page_settings& s, const request_options& o) {
-  if (o.status_.empty()) return {};
+  if (o.status_.empty())
+    return {};
   const std::string remove = "<a class=lfsb href=\"" + link(s, o, o.hide_down_, o.no_refresh_) +
                              "\" title=\"Remove this message\">[X]</a> ";
   std::string cls;
@@ -211,18 +221,21 @@ std::string status_message(const page_settings& s, const request_options& o) {
     text = "Nothing has changed.";
   } else if (o.status_ == "PART") {
     cls = "active_going_down";
-    text = "Action partially processed.<br>Some server names are probably unknown or ambiguous "
-           "(duplicated names in the backend).";
+    text =
+        "Action partially processed.<br>Some server names are probably unknown or ambiguous "
+        "(duplicated names in the backend).";
   } else if (o.status_ == "ERRP") {
     cls = "active_down";
-    text = "Action not processed because of invalid parameters.<ul><li>The action is maybe "
-           "unknown.</li><li>The backend name is probably unknown or ambiguous (duplicated "
-           "names).</li><li>Some server names are probably unknown or ambiguous (duplicated "
-           "names in the backend).</li></ul>";
+    text =
+        "Action not processed because of invalid parameters.<ul><li>The action is maybe "
+        "unknown.</li><li>The backend name is probably unknown or ambiguous (duplicated "
+        "names).</li><li>Some server names are probably unknown or ambiguous (duplicated "
+        "names in the backend).</li></ul>";
   } else if (o.status_ == "EXCD") {
     cls = "active_down";
-    text = "<b>Action not processed : the buffer couldn't store all the data.<br>You should "
-           "retry with less servers at a time.</b>";
+    text =
+        "<b>Action not processed : the buffer couldn't store all the data.<br>You should "
+        "retry with less servers at a time.</b>";
   } else if (o.status_ == "DENY") {
     cls = "active_down";
     text = "<b>Action denied.</b>";
@@ -241,11 +254,14 @@ void header(std::string& out, const proxy_set& proxies, const process_facts& f,
   out += "<body><h1><a href=\"http://www.haproxy.org/\" style=\"text-decoration: none;\">HAProxy";
   if (!s.hide_version_) {
     out += " version " + escape_html(f.version_) + ", released " + escape_html(f.release_date_);
-    if (!s.version_.empty()) out += " (" + escape_html(s.version_) + ")";
+    if (!s.version_.empty())
+      out += " (" + escape_html(s.version_) + ")";
   }
   out += "</a></h1>\n<h2>Statistics Report for pid " + f.pid_;
-  if (s.node_) out += " on " + escape_html(*s.node_);
-  if (s.description_) out += (s.node_ ? ": " : " : ") + escape_html(*s.description_);
+  if (s.node_)
+    out += " on " + escape_html(*s.node_);
+  if (s.description_)
+    out += (s.node_ ? ": " : " : ") + escape_html(*s.description_);
   out += "</h2>\n<hr width=\"100%\" class=\"hr\">\n<h3>&gt; General process information</h3>\n";
   out += "<table border=0><tr><td align=\"left\" nowrap width=\"1%\">\n";
   out += "<p><b>pid = </b> " + f.pid_ + " (process #1, nbproc = 1, nbthread = " + f.threads_ +
@@ -254,12 +270,13 @@ void header(std::string& out, const proxy_set& proxies, const process_facts& f,
   out += "<b>system limits:</b> memmax = unlimited; ulimit-n = " + f.ulimit_ + "<br>\n";
   out += "<b>maxsock = </b> " + f.maxsock_ + "; <b>maxconn = </b> " + f.maxconn_ +
          "; <b>maxpipes = </b> 0<br>\n";
-  out += "current conns = " + f.current_connections_ + "; current pipes = 0/0; conn rate = " +
-         f.connection_rate_ + "/sec<br>\n";
+  out += "current conns = " + f.current_connections_ +
+         "; current pipes = 0/0; conn rate = " + f.connection_rate_ + "/sec<br>\n";
   out += "</td><td align=\"center\" nowrap>\n";
   out += legend;
-  out += "</td><td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>Display option:</b>"
-         "<ul style=\"margin-top: 0.25em;\">";
+  out +=
+      "</td><td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>Display option:</b>"
+      "<ul style=\"margin-top: 0.25em;\">";
   out += "<li><form method=\"GET\">Scope : <input value=\"" + escape_html(o.scope_) +
          "\" name=\"scope\" size=\"8\" maxlength=\"20\" tabindex=\"1\"/></form>\n";
   out += "<li><a href=\"" + link(s, o, !o.hide_down_, o.no_refresh_) + "\">" +
@@ -274,12 +291,13 @@ void header(std::string& out, const proxy_set& proxies, const process_facts& f,
   out += "<li><a href=\"" + s.uri_ + ";csv" + norefresh + scope + "\">CSV export</a><br>\n";
   out += "<li><a href=\"" + s.uri_ + ";json" + norefresh + scope +
          "\">JSON export</a> (<a href=\"" + s.uri_ + ";json-schema\">schema</a>)<br>\n";
-  out += "</ul></td><td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>External "
-         "resources:</b><ul style=\"margin-top: 0.25em;\">\n"
-         "<li><a href=\"http://www.haproxy.org/\">Primary site</a><br>\n"
-         "<li><a href=\"http://www.haproxy.org/#down\">Updates (v2.6)</a><br>\n"
-         "<li><a href=\"http://www.haproxy.org/#docs\">Online manual</a><br>\n"
-         "</ul></td></tr></table>\n";
+  out +=
+      "</ul></td><td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>External "
+      "resources:</b><ul style=\"margin-top: 0.25em;\">\n"
+      "<li><a href=\"http://www.haproxy.org/\">Primary site</a><br>\n"
+      "<li><a href=\"http://www.haproxy.org/#down\">Updates (v2.6)</a><br>\n"
+      "<li><a href=\"http://www.haproxy.org/#docs\">Online manual</a><br>\n"
+      "</ul></td></tr></table>\n";
   out += status_message(s, o);
   (void)proxies;
 }
@@ -296,16 +314,19 @@ proxy_facts facts_of(const proxy_set& proxies, std::uint32_t iid) {
   proxy_facts out;
   bool fe = false;
   for (const auto& f : proxies.frontends_) {
-    if (f->uid_ != iid) continue;
+    if (f->uid_ != iid)
+      continue;
     fe = true;
     out.description_ = f->description_;
     out.mode_ = f->mode_ == mode::http ? "http" : "tcp";
   }
   for (const auto& b : proxies.backends_) {
-    if (b->uid_ != iid) continue;
+    if (b->uid_ != iid)
+      continue;
     out.backend_ = true;
     out.servers_ = !b->servers_.empty();
-    if (out.description_.empty()) out.description_ = b->description_;
+    if (out.description_.empty())
+      out.description_ = b->description_;
     out.mode_ = b->mode_ == mode::http ? "http" : "tcp";
   }
   out.cap_ = fe && out.backend_ ? "proxy" : fe ? "frontend" : "backend";
@@ -314,12 +335,15 @@ proxy_facts facts_of(const proxy_set& proxies, std::uint32_t iid) {
 
 void proxy_header(std::string& out, const std::string& name, const proxy_facts& px,
                   const page_settings& s, bool admin) {
-  if (admin && px.servers_) out += "<form method=\"post\">";
-  out += "<table class=\"tbl\" width=\"100%\">\n<tr class=\"titre\"><th class=\"pxname\" "
-         "width=\"10%\"><a name=\"" + name + "\"></a>";
+  if (admin && px.servers_)
+    out += "<form method=\"post\">";
+  out +=
+      "<table class=\"tbl\" width=\"100%\">\n<tr class=\"titre\"><th class=\"pxname\" "
+      "width=\"10%\"><a name=\"" +
+      name + "\"></a>";
   if (s.show_legends_) {
-    out += "<u><a class=px href=\"#" + name + "\">" + name + "</a><div class=tips>cap: " +
-           px.cap_ + ", mode: " + px.mode_ + "</div></u>";
+    out += "<u><a class=px href=\"#" + name + "\">" + name + "</a><div class=tips>cap: " + px.cap_ +
+           ", mode: " + px.mode_ + "</div></u>";
   } else {
     out += "<a class=px href=\"#" + name + "\">" + name + "</a>";
   }
@@ -332,10 +356,13 @@ void proxy_header(std::string& out, const std::string& name, const proxy_facts& 
   out += "</tr>\n</table>\n<table class=\"tbl\" width=\"100%\">\n<tr class=\"titre\">";
   if (admin) {
     if (px.servers_) {
-      out += "<th rowspan=2 width=1><input type=\"checkbox\" onclick=\"for(c in "
-             "document.getElementsByClassName('" + name + "-checkbox')) "
-             "document.getElementsByClassName('" + name +
-             "-checkbox').item(c).checked = this.checked\"></th>";
+      out +=
+          "<th rowspan=2 width=1><input type=\"checkbox\" onclick=\"for(c in "
+          "document.getElementsByClassName('" +
+          name +
+          "-checkbox')) "
+          "document.getElementsByClassName('" +
+          name + "-checkbox').item(c).checked = this.checked\"></th>";
     } else {
       out += "<th rowspan=2></th>";
     }
@@ -347,9 +374,10 @@ void proxy_header(std::string& out, const std::string& name, const proxy_facts& 
 // A number with HAProxy's hover details: <u>N<div class=tips><table class=det>…</table></div></u>.
 using detail = std::pair<std::string, std::string>;  // label (with its colon), value
 std::string with_tips(const row& r, std::string_view name, const std::vector<detail>& details) {
-  std::string out = "<td><u>" + grouped(static_cast<std::uint64_t>(
-                                    std::max<std::int64_t>(0, cols().number(r, name)))) +
-                    "<div class=tips><table class=det>";
+  std::string out =
+      "<td><u>" +
+      grouped(static_cast<std::uint64_t>(std::max<std::int64_t>(0, cols().number(r, name)))) +
+      "<div class=tips><table class=det>";
   for (const detail& d : details) {
     out += "<tr><th>" + d.first + "</th><td>" + d.second + "</td></tr>";
   }
@@ -384,7 +412,8 @@ std::string sessions_tips(const row& r, bool server) {
                  c.text(r, server ? "hrsp_2xx" : "req_tot")});
     if (server) {
       std::int64_t total = 0;
-      for (const char* k : {"hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other"}) {
+      for (const char* k :
+           {"hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other"}) {
         total += c.number(r, k);
       }
       d.back().second = std::to_string(total);
@@ -393,10 +422,9 @@ std::string sessions_tips(const row& r, bool server) {
     d.push_back({"Failed hdr rewrites:", c.text(r, "wrew")});
   }
   d.push_back({"Max / Avg over last 1024 success. conn.", ""});
-  for (const auto& [label, key] : {std::pair{"- Queue time:", "qtime"},
-                                   std::pair{"- Connect time:", "ctime"},
-                                   std::pair{"- Responses time:", "rtime"},
-                                   std::pair{"- Total time:", "ttime"}}) {
+  for (const auto& [label, key] :
+       {std::pair{"- Queue time:", "qtime"}, std::pair{"- Connect time:", "ctime"},
+        std::pair{"- Responses time:", "rtime"}, std::pair{"- Total time:", "ttime"}}) {
     d.push_back({label, c.text(r, std::string(key) + "_max") + " / " + c.text(r, key) + " ms"});
   }
   return with_tips(r, "stot", d);
@@ -405,7 +433,8 @@ std::string sessions_tips(const row& r, bool server) {
 void frontend_row(std::string& out, const row& r, const std::string& name, bool admin) {
   const columns& c = cols();
   out += "<tr class=\"frontend\">";
-  if (admin) out += "<td></td>";
+  if (admin)
+    out += "<td></td>";
   out += "<td class=ac><a name=\"" + name + "/Frontend\"></a><a class=lfsb href=\"#" + name +
          "/Frontend\">Frontend</a></td>";
   out += "<td colspan=3></td>";
@@ -435,7 +464,8 @@ void frontend_row(std::string& out, const row& r, const std::string& name, bool 
 
 std::string since(const row& r, std::string_view name) {
   const std::int64_t v = cols().number(r, name);
-  if (cols().empty(r, name) || v < 0) return "?";
+  if (cols().empty(r, name) || v < 0)
+    return "?";
   return human_time(static_cast<std::uint64_t>(v));
 }
 
@@ -455,14 +485,15 @@ void server_row(std::string& out, const row& r, const std::string& name, const p
   if (s.show_legends_) {
     std::string addr = c.text(r, "addr");
     for (const auto& b : proxies.backends_) {
-      if (b->name_ != c.text(r, "pxname")) continue;
+      if (b->name_ != c.text(r, "pxname"))
+        continue;
       if (const server* srv = b->find_server(sv); srv != nullptr && addr.empty()) {
         addr = srv->address_text_;
       }
     }
-    out += "<u><a class=lfsb href=\"#" + name + "/" + sv + "\">" + sv +
-           "</a><div class=tips>" + (addr.empty() ? "" : "IPv4: " + escape_html(addr) + ", ") +
-           "id: " + c.text(r, "sid") + "</div></u>";
+    out += "<u><a class=lfsb href=\"#" + name + "/" + sv + "\">" + sv + "</a><div class=tips>" +
+           (addr.empty() ? "" : "IPv4: " + escape_html(addr) + ", ") + "id: " + c.text(r, "sid") +
+           "</div></u>";
   } else {
     out += "<a class=lfsb href=\"#" + name + "/" + sv + "\">" + sv + "</a>";
   }
@@ -483,19 +514,22 @@ void server_row(std::string& out, const row& r, const std::string& name, const p
   }
   if (checked) {
     std::string chk = " " + escape_html(c.text(r, "check_status"));
-    if (!c.empty(r, "check_code")) chk += "/" + c.text(r, "check_code");
-    if (!c.empty(r, "check_duration")) chk += " in " + c.text(r, "check_duration") + "ms";
+    if (!c.empty(r, "check_code"))
+      chk += "/" + c.text(r, "check_code");
+    if (!c.empty(r, "check_duration"))
+      chk += " in " + c.text(r, "check_duration") + "ms";
     const std::string desc = c.text(r, "check_desc");
-    out += td_ac("<u>" + chk + (desc.empty() ? "" : "<div class=tips>" + escape_html(desc) +
-                                                        "</div>") + "</u>");
+    out += td_ac("<u>" + chk +
+                 (desc.empty() ? "" : "<div class=tips>" + escape_html(desc) + "</div>") + "</u>");
   } else {
     out += "<td></td>";
   }
   out += td_ac(c.text(r, "weight") + "/" + c.text(r, "uweight"));
   out += td_ac(backup ? "-" : "Y") + td_ac(backup ? "Y" : "-");
   if (checked) {
-    out += "<td><u>" + c.text(r, "chkfail") + "<div class=tips>Failed Health Checks</div></u></td>" +
-           num(r, "chkdown") + td(since(r, "downtime"));
+    out += "<td><u>" + c.text(r, "chkfail") +
+           "<div class=tips>Failed Health Checks</div></u></td>" + num(r, "chkdown") +
+           td(since(r, "downtime"));
   } else {
     out += "<td colspan=3></td>";
   }
@@ -505,7 +539,8 @@ void server_row(std::string& out, const row& r, const std::string& name, const p
 void backend_row(std::string& out, const row& r, const std::string& name, bool admin) {
   const columns& c = cols();
   out += "<tr class=\"backend\">";
-  if (admin) out += "<td></td>";
+  if (admin)
+    out += "<td></td>";
   out += "<td class=ac><a name=\"" + name + "/Backend\"></a><a class=lfsb href=\"#" + name +
          "/Backend\">Backend</a></td>";
   out += num(r, "qcur") + num(r, "qmax") + "<td></td>";
@@ -540,16 +575,26 @@ process_facts facts_of(const proxy_set& proxies) {
           }
         },
         i.value_.value_);
-    if (i.name_ == "Version") f.version_ = std::move(text);
-    else if (i.name_ == "Release_date") f.release_date_ = std::move(text);
-    else if (i.name_ == "Pid") f.pid_ = std::move(text);
-    else if (i.name_ == "Uptime") f.uptime_ = std::move(text);
-    else if (i.name_ == "Nbthread") f.threads_ = std::move(text);
-    else if (i.name_ == "Ulimit-n") f.ulimit_ = std::move(text);
-    else if (i.name_ == "Maxsock") f.maxsock_ = std::move(text);
-    else if (i.name_ == "Maxconn") f.maxconn_ = std::move(text);
-    else if (i.name_ == "CurrConns") f.current_connections_ = std::move(text);
-    else if (i.name_ == "ConnRate") f.connection_rate_ = std::move(text);
+    if (i.name_ == "Version")
+      f.version_ = std::move(text);
+    else if (i.name_ == "Release_date")
+      f.release_date_ = std::move(text);
+    else if (i.name_ == "Pid")
+      f.pid_ = std::move(text);
+    else if (i.name_ == "Uptime")
+      f.uptime_ = std::move(text);
+    else if (i.name_ == "Nbthread")
+      f.threads_ = std::move(text);
+    else if (i.name_ == "Ulimit-n")
+      f.ulimit_ = std::move(text);
+    else if (i.name_ == "Maxsock")
+      f.maxsock_ = std::move(text);
+    else if (i.name_ == "Maxconn")
+      f.maxconn_ = std::move(text);
+    else if (i.name_ == "CurrConns")
+      f.current_connections_ = std::move(text);
+    else if (i.name_ == "ConnRate")
+      f.connection_rate_ = std::move(text);
   }
   return f;
 }
@@ -573,9 +618,11 @@ std::string human_time(std::uint64_t t) {
 
 std::string grouped(std::uint64_t n) {
   const std::string digits = std::to_string(n);
-  if (digits.size() <= 3) return digits;
+  if (digits.size() <= 3)
+    return digits;
   std::size_t first = digits.size() % 3;
-  if (first == 0) first = 3;
+  if (first == 0)
+    first = 3;
   std::string out = "<span class=\"rls\">" + digits.substr(0, first) + "</span>";
   std::size_t at = first;
   while (digits.size() - at > 3) {
@@ -587,15 +634,23 @@ std::string grouped(std::uint64_t n) {
 }
 
 std::string server_class(std::string_view status, bool backup) {
-  if (status.starts_with("MAINT")) return "maintain";
+  if (status.starts_with("MAINT"))
+    return "maintain";
   std::string_view style = "up";
-  if (status == "DOWN" || status == "DOWN (agent)") style = "down";
-  else if (status.starts_with("DOWN ")) style = "going_up";
-  else if (status.starts_with("DRAIN")) style = "draining";
-  else if (status.starts_with("NOLB ")) style = "going_down";
-  else if (status == "NOLB") style = "nolb";
-  else if (status == "no check") style = "no_check";
-  else if (status.starts_with("UP ")) style = "going_down";
+  if (status == "DOWN" || status == "DOWN (agent)")
+    style = "down";
+  else if (status.starts_with("DOWN "))
+    style = "going_up";
+  else if (status.starts_with("DRAIN"))
+    style = "draining";
+  else if (status.starts_with("NOLB "))
+    style = "going_down";
+  else if (status == "NOLB")
+    style = "nolb";
+  else if (status == "no check")
+    style = "no_check";
+  else if (status.starts_with("UP "))
+    style = "going_down";
   return std::string(backup ? "backup_" : "active_") + std::string(style);
 }
 
@@ -604,12 +659,23 @@ std::string escape_html(std::string_view text) {
   out.reserve(text.size());
   for (char ch : text) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -622,9 +688,11 @@ std::string render_html(const proxy_set& proxies, const std::vector<row>& rows,
       "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\"\n"
       "\"http://www.w3.org/TR/html4/loose.dtd\">\n"
       "<html><head><title>Statistics Report for HAProxy";
-  if (settings.node_) out += " on " + escape_html(*settings.node_);
-  out += "</title>\n<link rel=\"icon\" href=\"data:,\">\n"
-         "<meta http-equiv=\"content-type\" content=\"text/html; charset=iso-8859-1\">\n";
+  if (settings.node_)
+    out += " on " + escape_html(*settings.node_);
+  out +=
+      "</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+      "<meta http-equiv=\"content-type\" content=\"text/html; charset=iso-8859-1\">\n";
   out += style_sheet;
   out += "</head>\n";
   header(out, proxies, facts, settings, options);
@@ -633,17 +701,25 @@ std::string render_html(const proxy_set& proxies, const std::vector<row>& rows,
   while (i < rows.size()) {
     const std::uint32_t iid = rows[i].proxy_id_;
     std::size_t end = i;
-    while (end < rows.size() && rows[end].proxy_id_ == iid) ++end;
+    while (end < rows.size() && rows[end].proxy_id_ == iid)
+      ++end;
     const std::string name = escape_html(cols().text(rows[i], "pxname"));
     const proxy_facts px = facts_of(proxies, iid);
     proxy_header(out, name, px, settings, admin);
     for (std::size_t k = i; k < end; ++k) {
       const row& r = rows[k];
       switch (r.type_) {
-        case row_type::frontend: frontend_row(out, r, name, admin); break;
-        case row_type::server: server_row(out, r, name, proxies, settings, admin); break;
-        case row_type::backend: backend_row(out, r, name, admin); break;
-        case row_type::listener: break;
+        case row_type::frontend:
+          frontend_row(out, r, name, admin);
+          break;
+        case row_type::server:
+          server_row(out, r, name, proxies, settings, admin);
+          break;
+        case row_type::backend:
+          backend_row(out, r, name, admin);
+          break;
+        case row_type::listener:
+          break;
       }
     }
     out += "</table>";

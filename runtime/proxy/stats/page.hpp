@@ -33,9 +33,8 @@ process_facts facts_of(const proxy_set& proxies);
 
 // `proxies` for what the rows do not carry (descriptions, modes, capabilities).
 std::string render_html(const proxy_set& proxies, const std::vector<row>& rows,
-                        const process_facts& facts,
-                        const page_settings& settings, const request_options& options,
-                        bool admin);
+                        const process_facts& facts, const page_settings& settings,
+                        const request_options& options, bool admin);
 
 // HAProxy's human_time(): "7s", "1m05s", "2h03m", "1d02h".
 std::string human_time(std::uint64_t seconds);

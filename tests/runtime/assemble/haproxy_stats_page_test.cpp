@@ -22,8 +22,8 @@ class stats_page_test : public ::testing::Test {
  protected:
   haproxy_result assemble(const std::string& text) {
     const parsers::file_id id = analysed_.sources_.add("t.cfg", text);
-    analysed_.analysis_ = hap::analyse_haproxy_file(analysed_.sources_, id,
-                                                    hap::analysis_options{}, analysed_.diags_);
+    analysed_.analysis_ = hap::analyse_haproxy_file(analysed_.sources_, id, hap::analysis_options{},
+                                                    analysed_.diags_);
     EXPECT_FALSE(analysed_.diags_.has_errors());
     return assemble_haproxy(analysed_.analysis_.model_);
   }
@@ -77,24 +77,24 @@ TEST_F(stats_page_test, objects_that_serve_the_page) {
 }
 
 TEST_F(stats_page_test, settings_from_defaults_scope_node_and_refresh) {
-  const haproxy_result r = assemble(std::string("global\n  node n1\n  description the desc\n") +
-                                    defaults +
-                                    "  stats enable\n"
-                                    "  stats realm Dc1\\ Stats\n"
-                                    "  stats refresh 5s\n"
-                                    "listen web\n"
-                                    "  bind :8080\n"
-                                    "  stats scope .\n"
-                                    "  stats scope other\n"
-                                    "  stats show-node\n"
-                                    "  stats show-desc\n"
-                                    "  stats hide-version\n"
-                                    "  stats show-legends\n"
-                                    "  server a 127.0.0.1:81\n"
-                                    "listen other\n"
-                                    "  bind :8081\n"
-                                    "  stats show-node elsewhere\n"
-                                    "  server a 127.0.0.1:81\n");
+  const haproxy_result r =
+      assemble(std::string("global\n  node n1\n  description the desc\n") + defaults +
+               "  stats enable\n"
+               "  stats realm Dc1\\ Stats\n"
+               "  stats refresh 5s\n"
+               "listen web\n"
+               "  bind :8080\n"
+               "  stats scope .\n"
+               "  stats scope other\n"
+               "  stats show-node\n"
+               "  stats show-desc\n"
+               "  stats hide-version\n"
+               "  stats show-legends\n"
+               "  server a 127.0.0.1:81\n"
+               "listen other\n"
+               "  bind :8081\n"
+               "  stats show-node elsewhere\n"
+               "  server a 127.0.0.1:81\n");
   ASSERT_TRUE(r.ok());
   const auto& web = page(r.proxies_->frontends_[0]->stats_)->settings();
   EXPECT_EQ(web.realm_, "Dc1 Stats");

@@ -116,7 +116,7 @@ TEST_F(fixture, takes_its_prefix_with_get_head_post_only) {
   EXPECT_TRUE(wants(*a, "GET /haproxy?stats HTTP/1.1\r\n\r\n"));
   EXPECT_TRUE(wants(*a, "HEAD /haproxy?stats;csv HTTP/1.1\r\n\r\n"));
   EXPECT_TRUE(wants(*a, "POST /haproxy?stats HTTP/1.1\r\n\r\n"));
-  EXPECT_TRUE(wants(*a, "GET /haproxy?statsXYZ HTTP/1.1\r\n\r\n"));  // a prefix, as HAProxy
+  EXPECT_TRUE(wants(*a, "GET /haproxy?statsXYZ HTTP/1.1\r\n\r\n"));       // a prefix, as HAProxy
   EXPECT_TRUE(wants(*a, "GET http://h/haproxy?stats HTTP/1.1\r\n\r\n"));  // the path counts
   EXPECT_FALSE(wants(*a, "GET /haproxy HTTP/1.1\r\n\r\n"));
   EXPECT_FALSE(wants(*a, "GET /HAPROXY?stats HTTP/1.1\r\n\r\n"));
@@ -134,12 +134,13 @@ TEST_F(fixture, auth_401_is_haproxys_bytes_and_the_login_opens_the_page) {
   auto a = applet(std::move(s));
   EXPECT_EQ(respond(*a, "GET /haproxy?stats HTTP/1.1\r\nHost: x\r\n\r\n"), haproxy_401);
   // user:wrong
-  EXPECT_EQ(respond(*a, "GET /haproxy?stats HTTP/1.1\r\nAuthorization: Basic dXNlcjp3cm9uZw==\r\n\r\n"),
-            haproxy_401);
+  EXPECT_EQ(
+      respond(*a, "GET /haproxy?stats HTTP/1.1\r\nAuthorization: Basic dXNlcjp3cm9uZw==\r\n\r\n"),
+      haproxy_401);
   // user:pass, then other:secret
   for (std::string_view login : {"dXNlcjpwYXNz", "b3RoZXI6c2VjcmV0"}) {
-    const std::string r = respond(
-        *a, "GET /haproxy?stats HTTP/1.1\r\nAuthorization: Basic " + std::string(login) + "\r\n\r\n");
+    const std::string r = respond(*a, "GET /haproxy?stats HTTP/1.1\r\nAuthorization: Basic " +
+                                          std::string(login) + "\r\n\r\n");
     EXPECT_EQ(head_of(r),
               "HTTP/1.1 200 OK\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"
               "transfer-encoding: chunked\r\n\r\n");
@@ -212,7 +213,8 @@ TEST_F(fixture, scope_limits_the_proxies) {
   EXPECT_EQ(table.find("\nweb,"), std::string::npos);
   // The search box's ;scope= narrows every format, by a part of the name, any case.
   auto all = applet({});
-  const std::string found = body_of(respond(*all, "GET /haproxy?stats;csv;scope=WE HTTP/1.1\r\n\r\n"));
+  const std::string found =
+      body_of(respond(*all, "GET /haproxy?stats;csv;scope=WE HTTP/1.1\r\n\r\n"));
   EXPECT_NE(found.find("\nweb,FRONTEND,"), std::string::npos);
   EXPECT_EQ(found.find("\nfe2,"), std::string::npos);
 }
@@ -262,13 +264,14 @@ TEST_F(fixture, admin_condition_is_evaluated_per_request) {
   EXPECT_NE(respond(*a, "POST /haproxy?stats HTTP/1.1\r\n\r\n", "s=a&action=maint&b=web")
                 .find(";st=DENY"),
             std::string::npos);
-  EXPECT_NE(respond(*a, "POST /haproxy?stats HTTP/1.1\r\nx-admin: yes\r\n\r\n",
-                    "s=a&action=maint&b=web")
-                .find(";st=DONE"),
-            std::string::npos);
+  EXPECT_NE(
+      respond(*a, "POST /haproxy?stats HTTP/1.1\r\nx-admin: yes\r\n\r\n", "s=a&action=maint&b=web")
+          .find(";st=DONE"),
+      std::string::npos);
   // The page shows the form only to an admin.
-  EXPECT_EQ(body_of(respond(*a, "GET /haproxy?stats HTTP/1.1\r\n\r\n")).find("<form method=\"post\">"),
-            std::string::npos);
+  EXPECT_EQ(
+      body_of(respond(*a, "GET /haproxy?stats HTTP/1.1\r\n\r\n")).find("<form method=\"post\">"),
+      std::string::npos);
   EXPECT_NE(body_of(respond(*a, "GET /haproxy?stats HTTP/1.1\r\nx-admin: yes\r\n\r\n"))
                 .find("<form method=\"post\">"),
             std::string::npos);
@@ -329,8 +332,7 @@ TEST(stats_page_text, options_from_the_uri) {
 TEST(stats_page_text, haproxy_number_and_time_formats) {
   EXPECT_EQ(grouped(998), "998");
   EXPECT_EQ(grouped(1998), "<span class=\"rls\">1</span>998");
-  EXPECT_EQ(grouped(1234567),
-            "<span class=\"rls\">1</span><span class=\"rls\">234</span>567");
+  EXPECT_EQ(grouped(1234567), "<span class=\"rls\">1</span><span class=\"rls\">234</span>567");
   EXPECT_EQ(human_time(7), "7s");
   EXPECT_EQ(human_time(65), "1m05s");
   EXPECT_EQ(human_time(7380), "2h03m");
