@@ -23,6 +23,7 @@
 #include "runtime/core/event_loop.hpp"
 #include "runtime/proxy/cli/socket_server.hpp"
 #include "runtime/proxy/service.hpp"
+#include "runtime/proxy/stats/applet.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
 #include "tools/haproxy_cli.hpp"
@@ -235,6 +236,7 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
     err << tag << " (" << ::getpid() << ") : " << m << std::endl;
   };
   runtime::proxy::service svc(proxies, loop, log);
+  runtime::proxy::stats::attach_log(proxies, log);  // the stats pages' admin actions
   for (runtime::assemble::check_binding& c : assembled.checks_) {
     svc.add_check(*c.backend_, *c.server_, std::move(c.spec_));
   }

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "runtime/assemble/check_spec.hpp"
+#include "runtime/assemble/haproxy_stats_page.hpp"
 #include "runtime/checks/health.hpp"
 #include "runtime/proxy/legacy_rules.hpp"
 #include "runtime/proxy/rules.hpp"
@@ -1011,6 +1012,20 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     }
     set->frontends_.push_back(std::move(fe));
   }
+  // Stats pages: on the frontend object (found before any backend switch, as HAProxy checks
+  // the frontend's stats URI first) and on the backend object (requests from other frontends).
+  for (const model::proxy& p : m.proxies_) {
+    if (p.disabled_ || !wants_stats_page(p)) continue;
+    frontend* fe = nullptr;
+    if ((p.capabilities_ & model::cap_frontend) != 0) {
+      for (const auto& f : set->frontends_) {
+        if (f->uid_ == uid_of[&p]) fe = f.get();
+      }
+    }
+    backend* be = backend_of_proxy.contains(&p) ? backend_of_proxy[&p] : nullptr;
+    build_stats_page(m, p, *set, fe != nullptr ? fe->acls_ : acl_sets[&p], fe, be,
+                     result.problems_);
+  }
   // What issue 6 builds is read but not run yet: said at start, never silently dropped.
   for (const model::log_setting& l : m.global_.logs_) {
     c.warning(l.position_, "'log' is not run by Tandem yet (issue 6): nothing is sent to '" +
@@ -1023,12 +1038,6 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   }
   for (const model::proxy& p : m.proxies_) {
     if (p.disabled_) continue;
-    if (p.stats_.enabled_ || p.stats_.uri_ || !p.stats_.auth_.empty()) {
-      c.warning(p.position_, "the stats page of '" + p.name_ +
-                                 "' is not served by Tandem yet (issue 6): requests to " +
-                                 p.stats_.uri_.value_or("/haproxy?stats") +
-                                 " go on like any other");
-    }
     bool logged = false;
     for (const model::log_setting& l : p.logs_) {
       if (!l.global_ && !logged) {
