@@ -15,6 +15,7 @@
 
 #include "runtime/assemble/check_spec.hpp"
 #include "runtime/assemble/haproxy_logs.hpp"
+#include "runtime/assemble/haproxy_stats_page.hpp"
 #include "runtime/checks/health.hpp"
 #include "runtime/proxy/legacy_rules.hpp"
 #include "runtime/proxy/rules.hpp"
@@ -885,7 +886,10 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   // Proxy ids as HAProxy gives them: in configuration order, from 1 (iid in the stats).
   std::map<const model::proxy*, std::uint32_t> uid_of;
   {
-    std::uint32_t next = 1;
+    // A global `stats socket` or `stats timeout` makes HAProxy's CLI frontend, which takes the
+    // first id (measured on 2.6: the first proxy's iid is then 2).
+    std::uint32_t next =
+        (m.global_.stats_sockets_.empty() && !m.global_.stats_timeout_) ? 1 : 2;
     for (const model::proxy& p : m.proxies_) uid_of[&p] = next++;
   }
   // Backends first: frontends name them.
@@ -1012,24 +1016,25 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     }
     set->frontends_.push_back(std::move(fe));
   }
-  // What issue 6 builds is read but not run yet: said at start, never silently dropped.
-  for (const model::stats_socket& sock : m.global_.stats_sockets_) {
-    c.warning(sock.position_, "'stats socket' is not run by Tandem yet (issue 6): no socket is "
-                              "created at '" +
-                                  (sock.words_.empty() ? std::string() : sock.words_[0]) + "'");
+  // Stats pages: on the frontend object (found before any backend switch, as HAProxy checks
+  // the frontend's stats URI first) and on the backend object (requests from other frontends).
+  for (const model::proxy& p : m.proxies_) {
+    if (p.disabled_ || !wants_stats_page(p)) continue;
+    frontend* fe = nullptr;
+    if ((p.capabilities_ & model::cap_frontend) != 0) {
+      for (const auto& f : set->frontends_) {
+        if (f->uid_ == uid_of[&p]) fe = f.get();
+      }
+    }
+    backend* be = backend_of_proxy.contains(&p) ? backend_of_proxy[&p] : nullptr;
+    build_stats_page(m, p, *set, fe != nullptr ? fe->acls_ : acl_sets[&p], fe, be,
+                     result.problems_);
   }
+  // What issue 6 builds is read but not run yet: said at start, never silently dropped.
+  stats_sockets_of(m, result);
   if (!m.global_.user_.empty() || !m.global_.group_.empty() || !m.global_.chroot_.empty()) {
     c.warning({}, "global 'user', 'group' and 'chroot' are not applied by Tandem yet (issue 6): "
                   "it keeps the user, group and root directory it was started with");
-  }
-  for (const model::proxy& p : m.proxies_) {
-    if (p.disabled_) continue;
-    if (p.stats_.enabled_ || p.stats_.uri_ || !p.stats_.auth_.empty()) {
-      c.warning(p.position_, "the stats page of '" + p.name_ +
-                                 "' is not served by Tandem yet (issue 6): requests to " +
-                                 p.stats_.uri_.value_or("/haproxy?stats") +
-                                 " go on like any other");
-    }
   }
   // Backends are built first; the user reads the problems in file order.
   std::stable_sort(result.problems_.begin(), result.problems_.end(),

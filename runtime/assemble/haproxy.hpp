@@ -10,6 +10,7 @@
 
 #include "parsers/common/position.hpp"
 #include "parsers/haproxy/model.hpp"
+#include "runtime/proxy/cli/socket_server.hpp"
 #include "runtime/checks/spec.hpp"
 #include "runtime/proxy/log/logger.hpp"
 #include "runtime/proxy/objects.hpp"
@@ -35,6 +36,9 @@ struct haproxy_result {
   std::vector<problem> problems_;
   // The global log targets and each backend's, for the process's alerts (log::alerts_to).
   std::shared_ptr<proxy::log::process_log> logs_;
+  // global `stats socket` lines and `stats timeout` (haproxy_stats_socket.cpp).
+  std::vector<proxy::cli::socket_spec> stats_sockets_;
+  std::chrono::milliseconds stats_timeout_{10000};
   bool ok() const {
     for (const problem& p : problems_) {
       if (p.error_) return false;
@@ -42,6 +46,10 @@ struct haproxy_result {
     return proxies_ != nullptr;
   }
 };
+
+// Fills result.stats_sockets_ and stats_timeout_ from the global section; its problems go to
+// result.problems_ (haproxy_stats_socket.cpp).
+void stats_sockets_of(const parsers::haproxy::config_model& model, haproxy_result& result);
 
 // `threads_override` (0: none) replaces global nbthread, e.g. for tests.
 haproxy_result assemble_haproxy(const parsers::haproxy::config_model& model);

@@ -85,7 +85,8 @@ void timed_io::arm(tcp::socket& s, milliseconds limit) {
     return;
   }
   dog_->target_ = &s;
-  dog_->at_ = std::chrono::steady_clock::now() + limit;
+  // A tick-resolution reading: a timeout may end a few milliseconds early, never late.
+  dog_->at_ = coarse_steady_now() + limit;
   if (!dog_->waiting_) {
     dog_->timer_.expires_at(dog_->at_);
     watchdog::wait(dog_);

@@ -633,7 +633,8 @@ class http_session {
     fe_.counters_.intercepted_.fetch_add(1, std::memory_order_relaxed);
     terminate('L', 'R');
     record_.applet_ = "<STATS>";  // %s, and Tw/Tc/Tr 0, as HAProxy logs its stats applet
-    record_.queue_ = record_.connect_ = record_.response_ = 0;
+    record_.queue_ = record_.connect_ = 0;
+    sent_at_ = response_at_ = clock::now();
     co_return co_await send_own(std::move(response), client_close);
   }
 
@@ -646,10 +647,20 @@ class http_session {
     const clock::time_point deadline =
         wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
     const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
-    if (!in_.empty() || first) mark_request_start();
+    // The request starts with its first byte (Ti ends, TR begins); a connection's first
+    // request is logged even when no byte ever comes.
+    bool started = !in_.empty();
+    if (started) {
+      mark_request_start();
+    } else if (first) {
+      mark_request_start();  // provisional: moved to the first byte when it comes
+    }
     for (;;) {
       if (!in_.empty()) {
-        if (!request_seen_) mark_request_start();
+        if (!started) {
+          started = true;
+          mark_request_start();
+        }
         // The parser clears the head and reuses its strings and vector.
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
         if (parsed_.state_ == http::parse_state::done) co_return true;
@@ -919,7 +930,7 @@ class http_session {
   }
 
   // The request as the server gets it.
-  std::string request_bytes(bool close_server) {
+  const std::string& request_bytes(bool close_server) {
     // The parser has taken close/keep-alive out of Connection (other tokens stay in place).
     if (close_server) {
       request_.headers_.push_back({"connection", "close"});
@@ -927,10 +938,9 @@ class http_session {
       request_.headers_.push_back({"connection", "keep-alive"});
     }
     adjust_case(request_.headers_, backend_->case_adjust_);
-    std::string out;
-    out.reserve(512);
-    http::write_request_head(request_, out);
-    return out;
+    request_head_bytes_.clear();
+    http::write_request_head(request_, request_head_bytes_);
+    return request_head_bytes_;
   }
 
   // Reads a response head from the server; nullopt on error with the status to answer.
@@ -1103,7 +1113,7 @@ class http_session {
     // The server side follows the proxy's mode, not the client's wishes: an HTTP/1.0 client
     // that closes still has its request sent on a kept-alive server connection.
     const bool close_server = mode != http_connection_mode::keep_alive;
-    const std::string head_bytes = request_bytes(close_server);
+    const std::string& head_bytes = request_bytes(close_server);
 
     // Reuse the idle server connection when the request goes to the same server.
     bool reused = false;
@@ -1170,8 +1180,10 @@ class http_session {
       persistent = chosen;
     }
 
-    http::response_head response;
-    http::framing response_framing;
+    // Kept across requests: the parser reuses their strings.
+    http::response_head& response = response_head_;
+    http::framing& response_framing = response_framing_;
+    response_framing = http::framing{};
     bool body_sent = false;
     if (!request_framing_.expect_continue_) {
       if (!co_await forward_body(client_, upstream_, in_, request_framing_,
@@ -1343,6 +1355,9 @@ class http_session {
 
   std::string response_bytes_;  // the response head being written (kept for its capacity)
   std::string proxied_head_;    // a PROXY header and the request head (send-proxy)
+  std::string request_head_bytes_;  // the request head as the server gets it
+  http::response_head response_head_;
+  http::framing response_framing_;
   std::string no_head_;         // forward_body's head when there is none to add
   std::string in_;   // bytes from the client not yet handled
   std::string out_;  // bytes from the server not yet handled
