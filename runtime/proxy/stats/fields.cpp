@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "runtime/proxy/log/target.hpp"
+
 namespace tandem::runtime::proxy::stats {
 
 namespace {
@@ -1096,7 +1098,10 @@ std::vector<info_field> collect_info(const proxy_set& proxies, const info_contex
   put(53, current + listeners + extra.cli_sessions_);
   put(54, std::uint32_t{0});
   put(55, listeners);
-  for (std::size_t i = 56; i <= 60; ++i) put(i, std::uint32_t{0});
+  for (std::size_t i = 56; i <= 60; ++i) {
+    // 58, DroppedLogs: log lines a full syslog socket could not take (runtime/proxy/log).
+    put(i, i == 58 ? static_cast<std::uint32_t>(log::dropped_logs()) : std::uint32_t{0});
+  }
   put(61, bytes_out);
   put(62, std::uint64_t{0});
   put(63, std::uint64_t{0});
