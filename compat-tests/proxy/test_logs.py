@@ -690,3 +690,41 @@ def test_request_parts(proxy, http_server, port, syslog):
         b'GET|/a/b|/a/b|/a/b||HTTP/1.1|"" 200\n',
         b'OPTIONS|*||*||HTTP/1.1|"" 200\n',
         b'<BADREQ>|<BADREQ>|<BADREQ>|<BADREQ>|<BADREQ>|<BADREQ>|"<BADREQ>" 400\n']
+
+
+def test_admin_actions_in_syslog(proxy, http_server, port, syslog, tmp_path):
+    from stats_lab import ask
+    log = syslog()
+    s1, s2 = http_server("s1"), http_server("s2")
+    fp = port()
+    sock = tmp_path / "admin.sock"
+    proxy.start(config(f"""
+        listen l
+            bind 127.0.0.1:{fp}
+            server s1 {s1.addr}
+            server s2 {s2.addr}
+    """, global_=f"log {log.address} local0\nstats socket {sock} level admin",
+        defaults="log global"))
+    assert wait_until(lambda: sock.exists(), 3.0)
+    for command in ("set server l/s1 state maint", "set server l/s1 state drain",
+                    "set server l/s1 state ready", "set server l/s2 state drain",
+                    "set server l/s2 state maint", "set server l/s1 state maint"):
+        assert ask(str(sock), command) == "\n"
+        time.sleep(0.05)
+    lines = [normalised(ln) for ln in log.wait(8)]
+    # Measured: DOWN for maintenance is an alert, a notice when the server was draining; the
+    # rest are notices; the last server leaving is an emergency.
+    assert lines == [
+        "<129>DATE haproxy[PID]: Server l/s1 is going DOWN for maintenance. 1 active and 0 backup "
+        "servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n",
+        "<133>DATE haproxy[PID]: Server l/s1 is UP/DRAIN (leaving forced maintenance).\n",
+        "<133>DATE haproxy[PID]: Server l/s1 remains in forced drain mode.\n",
+        "<133>DATE haproxy[PID]: Server l/s1 is UP (leaving forced drain).\n",
+        "<133>DATE haproxy[PID]: Server l/s2 enters drain state. 1 active and 0 backup servers "
+        "online. 0 sessions requeued, 0 total in queue.\n",
+        "<133>DATE haproxy[PID]: Server l/s2 is going DOWN for maintenance. 1 active and 0 backup "
+        "servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n",
+        "<129>DATE haproxy[PID]: Server l/s1 is going DOWN for maintenance. 0 active and 0 backup "
+        "servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n",
+        "<128>DATE haproxy[PID]: proxy l has no server available!\n",
+    ]

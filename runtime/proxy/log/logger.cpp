@@ -104,10 +104,19 @@ std::pair<int, std::string> syslog_message(std::string_view level, std::string_v
       return {emerg, text};
     }
   }
-  if (message.find(" is DOWN") != std::string_view::npos)
+  // Measured (checks and the stats socket's admin commands): leaving maintenance, draining and
+  // UP are notices; a server going DOWN, by a check or for maintenance, is an alert (2.6 says
+  // notice when the server was already draining, which the message does not tell).
+  for (const std::string_view text :
+       {std::string_view("(leaving forced maintenance)"), std::string_view("enters drain state"),
+        std::string_view("remains in forced drain mode"),
+        std::string_view("now enters maintenance"), std::string_view(" is UP")}) {
+    if (message.find(text) != std::string_view::npos) return {notice, std::string(message)};
+  }
+  if (message.find(" is DOWN") != std::string_view::npos ||
+      message.find(" is going DOWN") != std::string_view::npos) {
     return {alert, std::string(message)};
-  if (message.find(" is UP") != std::string_view::npos)
-    return {notice, std::string(message)};
+  }
   if (level == "ALERT")
     return {alert, std::string(message)};
   if (level == "WARNING")
@@ -125,8 +134,8 @@ std::string_view proxy_named(std::string_view message) {
     rest.remove_prefix(14);
   else if (rest.starts_with("Server "))
     rest.remove_prefix(7);
-  else if (rest.starts_with("backend '")) {
-    rest.remove_prefix(9);
+  else if (rest.starts_with("backend '") || rest.starts_with("proxy '")) {
+    rest.remove_prefix(rest.find('\'') + 1);
     return rest.substr(0, rest.find('\''));
   } else {
     return {};

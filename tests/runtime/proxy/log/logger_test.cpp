@@ -215,11 +215,23 @@ TEST(alerts_test, syslog_words_and_levels_as_haproxy) {
   // "backend 'be' has no server available!" is "backend be has no server available!" at emerg.
   EXPECT_EQ(syslog_message("WARNING", "Server be/s1 is DOWN, reason: x").first, alert);
   EXPECT_EQ(syslog_message("WARNING", "Server be/s1 is UP, reason: x").first, notice);
+  // The stats socket's admin commands, measured: <129> then <133> with local0.
+  EXPECT_EQ(syslog_message("WARNING", "Server b/s1 is going DOWN for maintenance. 1 active and 0 "
+                                      "backup servers left.")
+                .first,
+            alert);
+  EXPECT_EQ(syslog_message("WARNING", "Server b/s2 enters drain state. 0 active").first, notice);
+  EXPECT_EQ(syslog_message("WARNING", "Server b/s1 is UP/READY (leaving forced maintenance).").first,
+            notice);
+  EXPECT_EQ(syslog_message("WARNING", "Server b/s1 is DOWN/DRAIN (leaving forced maintenance).")
+                .first,
+            notice);
   EXPECT_EQ(syslog_message("ALERT", "backend 'be' has no server available!"),
             std::make_pair(int{emerg}, std::string("backend be has no server available!")));
   EXPECT_EQ(proxy_named("Server be/s1 is DOWN"), "be");
   EXPECT_EQ(proxy_named("Backup Server b2/s is UP"), "b2");
   EXPECT_EQ(proxy_named("backend 'x' has no server available!"), "x");
+  EXPECT_EQ(proxy_named("proxy 'l' has no server available!"), "l");  // a listen section
   EXPECT_EQ(proxy_named("Proxy fe stopped (cumulated conns: FE: 0, BE: 0)."), "fe");
   EXPECT_EQ(proxy_named("Loading success."), "");
   // Measured on soft stop: "Proxy f stopped (…)." at warning (<132> with local0).
