@@ -896,6 +896,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
     auto be = backend_of(p, c);
     be->uid_ = uid_of[&p];
+    be->listen_ = (p.capabilities_ & model::cap_frontend) != 0;
     if (option_on(p, "h1-case-adjust-bogus-server")) be->case_adjust_ = &set->case_adjust_;
     be->buffer_request_ = option_on(p, "http-buffer-request");
     backend_of_proxy[&p] = be.get();

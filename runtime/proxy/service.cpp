@@ -76,7 +76,7 @@ struct service::impl {
     const bool backend_down = counts.active_servers_ == 0 && counts.backup_servers_ == 0;
     if (!usable && backend_down) {
       be.history_.went_down();
-      log_("ALERT", checks::no_server_alert("backend", be.name_));
+      log_("ALERT", checks::no_server_alert(be.listen_ ? "proxy" : "backend", be.name_));
     } else if (usable && be.history_.down_since_.load() != 0) {
       be.history_.went_up();
     }

@@ -480,6 +480,7 @@ class http_session {
     record_.backend_ = backend_;
     const std::uint32_t now = backend_->current_.fetch_add(1, std::memory_order_relaxed) + 1;
     backend_->counters_.session_started(now);
+    backend_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // A rule or an applet answered instead of a server.
@@ -590,6 +591,7 @@ class http_session {
     record_.redispatched_ = c.redispatched_;
     if (c.server_ != nullptr) {
       record_.server_ = served_by_ = c.server_;
+      c.server_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
       record_.connect_ = static_cast<long>(c.connect_time_.count());
       if (c.server_->address_length_ != 0) {
         std::memcpy(&record_.server_address_, &c.server_->address_, c.server_->address_length_);
@@ -628,6 +630,13 @@ class http_session {
     request_body_done_ = true;
     fe_.counters_.intercepted_.fetch_add(1, std::memory_order_relaxed);
     terminate('L', 'R');
+    // The page's own 401 and 403 end the connection, as HAProxy's stats applet does (without
+    // a "connection" header); its pages keep it.
+    if (response.starts_with("HTTP/1.1 401") || response.starts_with("HTTP/1.1 403")) {
+      note_own_status(response);
+      co_await io_.write_all(client_, response, fe_.timeouts_.client_);
+      co_return false;
+    }
     co_return co_await send_own(std::move(response), client_close);
   }
 
@@ -1124,6 +1133,7 @@ class http_session {
         note_stream(*backend_, *upstream_server_, serving);
         upstream_counted_ = true;
         record_.server_ = served_by_ = upstream_server_;
+        upstream_server_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
         record_.queue_ = 0;
         record_.connect_ = 0;
       } else {
