@@ -31,6 +31,8 @@ def refused(port: int) -> bool:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except ConnectionRefusedError:
         return True
+    except ConnectionResetError:  # queued as the listener closed: not refused yet
+        return False
     return False
 
 

@@ -941,10 +941,6 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
                               "created at '" +
                                   (sock.words_.empty() ? std::string() : sock.words_[0]) + "'");
   }
-  if (!m.global_.user_.empty() || !m.global_.group_.empty() || !m.global_.chroot_.empty()) {
-    c.warning({}, "global 'user', 'group' and 'chroot' are not applied by Tandem yet (issue 6): "
-                  "it keeps the user, group and root directory it was started with");
-  }
   for (const model::proxy& p : m.proxies_) {
     if (p.disabled_) continue;
     if (p.stats_.enabled_ || p.stats_.uri_ || !p.stats_.auth_.empty()) {
