@@ -365,6 +365,12 @@ int run_configuration(std::string_view program, std::span<const std::string_view
               if (e) return;
               err << haproxy_prefix(severity::warning)
                   << "soft-stop running for too long, performing a hard-stop.\n";
+              for (const auto& fe : proxies.frontends_) {
+                const auto remaining = fe->current_.load();
+                if (remaining == 0) continue;
+                err << haproxy_prefix(severity::warning) << "Proxy " << fe->name_
+                    << " hard-stopped (" << remaining << " remaining conns will be closed).\n";
+              }
               svc.hard_stop();
             });
           }

@@ -234,7 +234,10 @@ class master {
       const int status = status_code(wait_status);
       const std::string who = std::to_string(pid);
       if (w->ready_fd_ >= 0) ::close(w->ready_fd_);
-      const bool ready = w->ready_, leaving = w->leaving_;
+      // A worker with a newer one after it is being replaced, even when its exit is seen
+      // before the newer one's readiness.
+      const bool leaving = w->leaving_ || w != &workers_.back();
+      const bool ready = w->ready_;
       std::erase_if(workers_, [pid](const worker& x) { return x.pid_ == pid; });
       if (leaving) {
         log("WARNING", "Former worker (" + who + ") exited with code " + std::to_string(status) +

@@ -2,7 +2,6 @@
 #include "runtime/core/process_privileges.hpp"
 
 #include <grp.h>
-#include <pwd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <fstream>
 
 namespace tandem::runtime {
 
@@ -20,6 +20,23 @@ std::optional<unsigned long> number(std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
   return value;
+}
+
+// The id of `name` in /etc/passwd or /etc/group (name:password:id:...). The executable is linked
+// statically, where getpwnam()'s NSS modules cannot be loaded safely: the files are read as
+// they are, which is what a machine without a directory service has.
+std::optional<unsigned long> id_in(const char* file, std::string_view name) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::size_t first = line.find(':');
+    if (first == std::string::npos || std::string_view(line).substr(0, first) != name) continue;
+    const std::size_t second = line.find(':', first + 1);
+    if (second == std::string::npos) continue;
+    const std::size_t third = line.find(':', second + 1);
+    return number(std::string_view(line).substr(second + 1, third - second - 1));
+  }
+  return std::nullopt;
 }
 
 // HAProxy prints errno after a failed lookup; getpwnam leaves it 0 for "no such entry".
@@ -39,8 +56,8 @@ bool resolve_identity(std::string_view user, std::string_view group, identity& o
   if (!user.empty()) {
     const std::string name(user);
     errno = 0;
-    if (const passwd* p = ::getpwnam(name.c_str())) {
-      out.uid_ = p->pw_uid;
+    if (const auto id = id_in("/etc/passwd", user)) {
+      out.uid_ = static_cast<uid_t>(*id);
     } else if (const auto n = number(user)) {
       out.uid_ = static_cast<uid_t>(*n);  // `uid 103`
     } else {
@@ -51,8 +68,8 @@ bool resolve_identity(std::string_view user, std::string_view group, identity& o
   if (!group.empty()) {
     const std::string name(group);
     errno = 0;
-    if (const ::group* g = ::getgrnam(name.c_str())) {
-      out.gid_ = g->gr_gid;
+    if (const auto id = id_in("/etc/group", group)) {
+      out.gid_ = static_cast<gid_t>(*id);
     } else if (const auto n = number(group)) {
       out.gid_ = static_cast<gid_t>(*n);  // `gid 106`
     } else {

@@ -17,8 +17,8 @@ struct identity {
   std::optional<gid_t> gid_;
 };
 
-// Resolves `user` (a name, or a number as `uid` gives it) and `group` (likewise); empty means
-// unchanged. False with `error` in HAProxy's words ("cannot find user id for 'x' (0:Success)").
+// Resolves `user` (a name in /etc/passwd, or a number as `uid` gives it) and `group` (likewise,
+// /etc/group); empty means unchanged. False with `error` in HAProxy's words ("cannot find user id for 'x' (0:Success)").
 bool resolve_identity(std::string_view user, std::string_view group, identity& out,
                       std::string& error);
 
