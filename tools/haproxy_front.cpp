@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fstream>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -215,6 +216,21 @@ int run_configuration(std::string_view program, std::span<const std::string_view
   }
   if (failed || !assembled.ok()) {
     err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+    return exit_failure;
+  }
+  // -dW or global `zero-warning`: a warning stops the start, as HAProxy does.
+  const bool zero_warning =
+      o.zero_warning_ ||
+      std::any_of(a.model_.global_.other_.begin(), a.model_.global_.other_.end(),
+                  [](const parsers::haproxy::words_at& w) {
+                    return !w.words_.empty() && w.words_[0] == "zero-warning";
+                  });
+  const bool warned = diags.count(severity::warning) > 0 ||
+                      std::any_of(assembled.problems_.begin(), assembled.problems_.end(),
+                                  [](const runtime::assemble::problem& p) { return !p.error_; });
+  if (zero_warning && warned) {
+    err << haproxy_prefix(severity::error)
+        << "config : Some warnings were found and 'zero-warning' is set. Aborting.\n";
     return exit_failure;
   }
   runtime::proxy::proxy_set& proxies = *assembled.proxies_;

@@ -630,3 +630,19 @@ def test_reloads_under_load_lose_nothing(proxy, http_server, port, tmp_path):
     assert m and int(m.group(1)) > 100, out
     assert "Socket errors" not in out, out
     assert "Non-2xx" not in out, out
+
+
+@pytest.mark.parametrize("how", ["-dW", "zero-warning"])
+def test_zero_warning_stops_a_start_with_warnings(how, proxy, http_server, port, tmp_path):
+    """A frontend without timeouts is a warning; -dW (or global `zero-warning`) makes it
+    fatal."""
+    s = http_server("app")
+    cfg = tmp_path / "zw.cfg"
+    head = "global\n    zero-warning\n" if how == "zero-warning" else ""
+    cfg.write_text(f"{head}defaults\n    mode http\nfrontend fe\n    bind 127.0.0.1:{port()}\n"
+                   f"    default_backend b\nbackend b\n    server app {s.addr}\n")
+    argv = [str(proxy.binary_), "-db", "-f", str(cfg)] + (["-dW"] if how == "-dW" else [])
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    assert r.returncode == 1
+    assert re.search(r"^\[ALERT\]    \(\d+\) : config : Some warnings were found and "
+                     r"'zero-warning' is set\. Aborting\.$", r.stderr, re.M), r.stderr
