@@ -199,12 +199,16 @@ int run_configuration(std::string_view program, std::span<const std::string_view
         sources, static_cast<parsers::file_id>(i), options.reader_, diags));
   }
   parsers::haproxy::analysis a = parsers::haproxy::analyse_tree(std::move(tree), options, diags);
-  if (!report_analysis(o, sources, diags, err)) {
+  // A master's first worker reads the files its master has just reported on: only errors.
+  haproxy_options reported = o;
+  reported.quiet_ = o.quiet_ || (worker && worker->first_);
+  if (!report_analysis(reported, sources, diags, err)) {
     return exit_failure;
   }
   runtime::assemble::haproxy_result assembled = runtime::assemble::assemble_haproxy(a.model_);
   bool failed = false;
   for (const runtime::assemble::problem& p : assembled.problems_) {
+    if (!p.error_ && reported.quiet_) continue;
     const severity s = p.error_ ? severity::error : severity::warning;
     err << haproxy_prefix(s) << "config : ";
     if (p.position_.has_file() && sources.contains(p.position_.file_)) {

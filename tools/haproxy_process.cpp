@@ -143,7 +143,10 @@ class master {
     std::vector<char*> argv;
     for (std::string& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);
-    std::string link = std::to_string(pipe_fds[1]) + (daemon_ ? ",daemon" : "");
+    std::string link = std::to_string(pipe_fds[1]);
+    if (daemon_) link += ",daemon";
+    if (workers_.empty() && !started_once_) link += ",first";
+    started_once_ = true;
     const pid_t pid = ::fork();
     if (pid < 0) {
       ::close(pipe_fds[0]);
@@ -270,6 +273,7 @@ class master {
   int signal_fd_ = -1;
   std::vector<worker> workers_;
   bool stopping_ = false;
+  bool started_once_ = false;
   int exit_code_ = -1;
   std::function<void(bool)> started_;
 };
@@ -294,6 +298,7 @@ std::optional<worker_link> worker_from_environment() {
   const std::string text(value);
   link.ready_fd_ = std::atoi(text.c_str());
   link.daemon_ = text.find(",daemon") != std::string::npos;
+  link.first_ = text.find(",first") != std::string::npos;
   ::unsetenv(worker_variable);
   if (link.ready_fd_ > 2) ::fcntl(link.ready_fd_, F_SETFD, FD_CLOEXEC);
   return link;

@@ -24,6 +24,7 @@ std::string process_prefix(std::string_view level);
 struct worker_link {
   int ready_fd_ = -1;
   bool daemon_ = false;
+  bool first_ = false;  // the master's first worker: the master has printed the warnings
 };
 std::optional<worker_link> worker_from_environment();
 // Tells the master that this worker listens (and forgets the link).
