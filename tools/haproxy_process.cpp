@@ -37,7 +37,8 @@ sigset_t master_signals() {
 }
 
 // The worker's command line: the master's without what only the master does (-W, -Ws, -D,
-// -p FILE, -S SOCKET) and without the PIDs to replace (given per start).
+// -p FILE, -S SOCKET, -C DIR: the worker starts in the directory the master changed to) and
+// without the PIDs to replace (given per start).
 std::vector<std::string> worker_arguments(std::span<const std::string_view> args) {
   std::vector<std::string> out;
   static constexpr std::string_view with_value = "CnmNLf";
@@ -48,7 +49,7 @@ std::vector<std::string> worker_arguments(std::span<const std::string_view> args
       break;
     }
     if (a == "-W" || a == "-Ws" || a == "-D") continue;
-    if (a == "-p" || a == "-x" || a == "-S") {
+    if (a == "-p" || a == "-x" || a == "-S" || a == "-C") {
       ++i;
       continue;
     }
