@@ -367,10 +367,18 @@ int run_configuration(std::string_view program, std::span<const std::string_view
   boost::asio::signal_set signals(loop.context(0), SIGUSR1, SIGTERM, SIGINT);
   signals.add(SIGTTOU);
   signals.add(SIGTTIN);
+  signals.add(SIGHUP);   // HAProxy dumps the servers' states
+  signals.add(SIGQUIT);  // HAProxy dumps its memory pools; Tandem has none to show
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int number) {
         if (ec) return;
-        if (number == SIGTTOU) {
+        if (number == SIGHUP) {
+          for (const std::string& line : server_state_dump(proxies)) {
+            err << haproxy_prefix(severity::warning) << line << '\n';
+          }
+          err.flush();
+        } else if (number == SIGQUIT) {
+        } else if (number == SIGTTOU) {
           svc.pause_listeners();
         } else if (number == SIGTTIN) {
           svc.resume_listeners();

@@ -386,6 +386,56 @@ void signal_old_processes(const haproxy_options& o) {
   for (const long pid : o.old_pids_) ::kill(static_cast<pid_t>(pid), number);
 }
 
+std::vector<std::string> server_state_dump(const runtime::proxy::proxy_set& proxies) {
+  using runtime::proxy::backend;
+  using runtime::proxy::frontend;
+  // A listen section is a frontend and a backend with the same id: one proxy to HAProxy.
+  std::vector<std::pair<const frontend*, const backend*>> order;
+  for (const auto& fe : proxies.frontends_) order.push_back({fe.get(), nullptr});
+  for (const auto& be : proxies.backends_) {
+    const auto same = std::find_if(order.begin(), order.end(), [&](const auto& p) {
+      return p.first != nullptr && p.first->uid_ == be->uid_ && p.first->name_ == be->name_;
+    });
+    if (same != order.end()) same->second = be.get();
+    else order.push_back({nullptr, be.get()});
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return (a.first ? a.first->uid_ : a.second->uid_) < (b.first ? b.first->uid_ : b.second->uid_);
+  });
+  std::vector<std::string> lines{"SIGHUP received, dumping servers states."};
+  for (const auto& [fe, be] : order) {
+    const std::string& name = fe ? fe->name_ : be->name_;
+    unsigned active = 0, backup = 0;
+    if (be != nullptr) {
+      for (const auto& s : be->servers_) {
+        const bool up = s->up_.load() && !s->maintenance_.load();
+        if (up) ++(s->backup_ ? backup : active);
+        lines.push_back("SIGHUP: Server " + be->name_ + "/" + s->name_ + " is " +
+                        (up ? "UP" : "DOWN") + ". Conn: " + std::to_string(s->current_.load()) +
+                        " act, 0 pend, " +
+                        std::to_string(s->counters_.sessions_total_.load()) + " tot.");
+      }
+    }
+    const std::string counts =
+        " Conn: act(FE+BE): " + std::to_string(fe ? fe->current_.load() : 0) + "+" +
+        std::to_string(be ? be->current_.load() : 0) + ", 0 pend (0 unass), tot(FE+BE): " +
+        std::to_string(fe ? fe->counters_.connections_total_.load() : 0) + "+" +
+        std::to_string(be ? be->counters_.sessions_total_.load() : 0) + ".";
+    if (be == nullptr || be->servers_.empty()) {
+      lines.push_back("SIGHUP: Proxy " + name + " has no servers." + counts);
+    } else if (active == 0) {
+      lines.push_back("SIGHUP: Proxy " + name + " " +
+                      (backup > 0 ? "is running on backup servers" : "has no server available") +
+                      " !" + counts);
+    } else {
+      lines.push_back("SIGHUP: Proxy " + name + " has " + std::to_string(active) +
+                      " active servers and " + std::to_string(backup) +
+                      " backup servers available." + counts);
+    }
+  }
+  return lines;
+}
+
 void notify_systemd(std::string_view state) {
   const char* path = std::getenv("NOTIFY_SOCKET");
   if (path == nullptr || (path[0] != '/' && path[0] != '@')) return;

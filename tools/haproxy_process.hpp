@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/core/process_handover.hpp"
+#include "runtime/proxy/objects.hpp"
 #include "tools/haproxy_cli.hpp"
 
 namespace tandem::tools {
@@ -47,6 +48,10 @@ bool inherit_listeners(const haproxy_options& o, std::vector<runtime::listening_
 
 // -sf: SIGUSR1 to each old PID (finish, then exit); -st: SIGTERM.
 void signal_old_processes(const haproxy_options& o);
+
+// What HAProxy prints on SIGHUP (without a master): each proxy's servers and connection counts,
+// in declaration order, as warning-level lines without their prefix.
+std::vector<std::string> server_state_dump(const runtime::proxy::proxy_set& proxies);
 
 // sd_notify(3) without libsystemd: a datagram to $NOTIFY_SOCKET, if set.
 void notify_systemd(std::string_view state);

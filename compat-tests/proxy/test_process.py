@@ -646,3 +646,22 @@ def test_zero_warning_stops_a_start_with_warnings(how, proxy, http_server, port,
     assert r.returncode == 1
     assert re.search(r"^\[ALERT\]    \(\d+\) : config : Some warnings were found and "
                      r"'zero-warning' is set\. Aborting\.$", r.stderr, re.M), r.stderr
+
+
+def test_sighup_dumps_the_servers_states_and_keeps_running(proxy, http_server, port):
+    """Without a master, SIGHUP is no reload: HAProxy prints each proxy's servers and goes
+    on (and SIGQUIT, which dumps its memory pools, does not stop it either)."""
+    fp, s = front(proxy, http_server, port)
+    proxy.process_.send_signal(signal.SIGHUP)
+    pid = proxy.process_.pid
+    for line in (r"SIGHUP received, dumping servers states\.",
+                 r"SIGHUP: Proxy fe has no servers\. Conn: act\(FE\+BE\): 0\+0, 0 pend "
+                 r"\(0 unass\), tot\(FE\+BE\): 0\+0\.",
+                 r"SIGHUP: Server b/app is UP\. Conn: 0 act, 0 pend, 0 tot\.",
+                 r"SIGHUP: Proxy b has 1 active servers and 0 backup servers available\. Conn: "
+                 r"act\(FE\+BE\): 0\+0, 0 pend \(0 unass\), tot\(FE\+BE\): 0\+0\."):
+        proxy.wait_stderr(rf"^\[WARNING\]  \({pid}\) : {line}$")
+    proxy.process_.send_signal(signal.SIGQUIT)
+    time.sleep(0.3)
+    assert proxy.running
+    assert get(fp).status == 200
