@@ -509,11 +509,15 @@ def test_master_worker_reloads_on_sigusr2(proxy, http_server, port, tmp_path):
         before = owned_listeners(first, fp)
         assert get(fp).status == 200
         master.send_signal(signal.SIGUSR2)
-        assert wait_until(lambda: gone(first), timeout=5), log.read_text()
-        assert wait_until(lambda: len(children(master.pid)) == 1, timeout=5)
-        second = children(master.pid)[0]
+        newer = lambda: [c for c in children(master.pid) if c != first]  # noqa: E731
+        if not wait_until(newer, timeout=2.5) and proxy.impl == "haproxy":
+            # HAProxy 2.6's master, just started, loses a SIGUSR2 once in a few dozen runs.
+            master.send_signal(signal.SIGUSR2)
+        assert wait_until(newer, timeout=5), log.read_text()
+        second = newer()[0]
         started.append(second)
-        assert second != first and comm(second) == "haproxy"
+        assert wait_until(lambda: gone(first), timeout=5), log.read_text()
+        assert comm(second) == "haproxy"
         assert wait_until(lambda: owned_listeners(second, fp), timeout=5)
         assert before <= owned_listeners(second, fp)
         assert get(fp).status == 200
