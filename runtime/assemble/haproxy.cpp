@@ -637,10 +637,10 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       else if (name == "disabled") disabled = true;
       else if (name == "id") puid = number(value);
       else if (name == "enabled") disabled = false;
-      else if (name == "send-proxy" || name == "send-proxy-v2") {
-        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": '" + name +
-                                  "' is not supported by Tandem's proxy yet");
-      } else if (name == "ssl") {
+      else if (name == "send-proxy") s->send_proxy_ = true;
+      else if (name == "send-proxy-v2") s->send_proxy_v2_ = true;
+      else if (name == "no-send-proxy") s->send_proxy_ = false;
+      else if (name == "no-send-proxy-v2") s->send_proxy_v2_ = false; else if (name == "ssl") {
         c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ +
                                   ": TLS to servers comes with issue 6 (not supported yet)");
       }
@@ -747,6 +747,7 @@ bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
       else if (name == "interface") base.interface_ = value;
       else if (name == "transparent") base.transparent_ = true;
       else if (name == "v6only") base.v6only_ = true;
+      else if (name == "accept-proxy") base.accept_proxy_ = true;
       else if (name == "ssl") {
         c.error(b.position_, "bind: TLS termination ('ssl') comes with issue 6 (not supported by "
                              "Tandem's proxy yet)");

@@ -70,12 +70,19 @@ class timed_io {
   // Opens `s` anew and connects it to `to` (timed_out when `limit` passes first).
   awaitable<error_code> connect(tcp::socket& s, const tcp::endpoint& to, milliseconds limit);
 
+  // Bytes read from and written to one socket (the client's, for the logs and the stats'
+  // bin/bout): counted when an operation is on `s`.
+  void count_bytes_of(const tcp::socket* s) { counted_ = s; }
+  std::uint64_t bytes_in_ = 0;
+  std::uint64_t bytes_out_ = 0;
+
  private:
   struct watchdog;
   void arm(tcp::socket& s, milliseconds limit);
   bool disarm();  // true when the limit fired
   std::shared_ptr<watchdog> dog_;
   std::unique_ptr<char[]> scratch_;
+  const tcp::socket* counted_ = nullptr;
 };
 
 tcp::endpoint to_endpoint(const sockaddr_storage& address, socklen_t length);
@@ -98,6 +105,7 @@ class idle_pool {
 struct session_env {
   proxy_set& proxies_;
   frontend& frontend_;
+  const listen_address& listener_;  // the bind line the connection came in on
   const log_sink& log_;
   std::atomic<int>& active_;
   idle_pool* pool_ = nullptr;
@@ -117,6 +125,11 @@ struct connect_result {
   bool timed_out_ = false;
   bool queue_timed_out_ = false;  // every server stayed full for timeout queue
   bool reused_ = false;           // an idle connection from the pool
+  std::uint32_t retries_ = 0;     // connection attempts after the first
+  bool redispatched_ = false;     // the last went to another server (option redispatch)
+  milliseconds queue_time_{0};    // waiting for a server slot (HAProxy's Tw)
+  milliseconds connect_time_{0};  // establishing the connection, retries included (Tc)
+  server* server_for_log_ = nullptr;  // the server every attempt failed on (server_ is null)
 };
 // `pool`: where an idle connection to the chosen server may be taken from instead of a new
 // one (nullptr: always connect).
@@ -127,20 +140,43 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
 
 // A server connection ends: the balancer's counts and the server's.
 void release_server(backend& be, server* s);
+// A stream starts on `s` (now serving `serving`): its stot, smax and lbtot, the backend's lbtot.
+void note_stream(backend& be, server& s, std::uint32_t serving);
 
 // Copies `from` to `to` until `from` ends, then passes the end on as a shutdown of `to`'s
 // sending side; a timeout (`idle` bounds each wait) or a reset closes both. A tunnel or an L4
 // relay is two of these joined with `&&`.
-awaitable<void> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle);
+// Returns the bytes it copied.
+awaitable<std::uint64_t> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle);
 
 // The backend a connection or request goes to: the first use_backend whose condition holds
 // (and whose name, fixed or %[…], names a backend), else default_backend (may be nullptr).
 backend* choose_backend(const frontend& fe, const proxy_set& proxies,
                         const acl::sample_source& source);
 
+// tcp-request connection rules, in order: false when one rejects (the connection is closed
+// at once, before any byte is read).
+bool connection_rules_accept(const frontend& fe, const acl::sample_source& source);
+// tcp-request content rules on what has arrived (the payload, in http the request head):
+// the first whose condition holds decides; undecided when none does.
+enum class content_verdict : std::uint8_t { accept, reject, undecided };
+content_verdict run_content_rules(const frontend& fe, const acl::sample_source& source);
+
 // The client address as the hashing balancers read it (4 or 16 bytes of `storage`).
 std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,
                                           std::array<std::uint8_t, 16>& storage);
+
+// bind … accept-proxy: reads the PROXY protocol header the connection starts with into
+// `buffer` (what follows it stays there) and, when it names addresses, puts them in `source`
+// and `destination`. False when the header is missing, malformed or late (`limit`): HAProxy
+// then closes the connection.
+awaitable<bool> read_proxy_header(tcp::socket& s, timed_io& io, std::string& buffer,
+                                  milliseconds limit, sockaddr_storage& source,
+                                  sockaddr_storage& destination);
+
+// send-proxy / send-proxy-v2: the header `s` expects first on a new connection ("" when none).
+std::string proxy_header_for(const server& s, const tcp::endpoint& client,
+                             const tcp::endpoint& destination);
 
 awaitable<void> run_tcp_session(tcp::socket client, session_env env);
 awaitable<void> run_http_session(tcp::socket client, session_env env);

@@ -162,7 +162,8 @@ struct server {
   std::uint32_t maxconn_ = 0;
   bool backup_ = false;
   bool check_ = false;
-  bool send_proxy_ = false;
+  bool send_proxy_ = false;     // send-proxy: a PROXY v1 line first on each connection
+  bool send_proxy_v2_ = false;  // send-proxy-v2: the binary header
   std::string cookie_;  // the value persistence cookies carry
   std::string address_text_;  // "127.0.0.1:8080" as the stats' addr column shows it
   // Run-time state, shared by threads.
@@ -274,6 +275,7 @@ struct listen_address {
   std::string interface_;
   bool transparent_ = false;
   bool v6only_ = false;
+  bool accept_proxy_ = false;  // a PROXY protocol header comes first and names the client
 };
 
 struct frontend {

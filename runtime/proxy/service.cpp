@@ -48,6 +48,7 @@ struct service::impl {
   // One acceptor per listener per thread.
   struct acceptor_slot {
     frontend* frontend_;
+    const listen_address* listener_;
     unsigned thread_;
     std::unique_ptr<tcp::acceptor> acceptor_;
     std::string key_;  // listener_key() of its address
@@ -144,7 +145,7 @@ struct service::impl {
       return false;
     }
     const int fd = acc->native_handle();
-    acceptors_.push_back({&fe, thread, std::move(acc), listener_key(a), fd,
+    acceptors_.push_back({&fe, &a, thread, std::move(acc), listener_key(a), fd,
                           a.backlog_ > 0 ? a.backlog_ : SOMAXCONN});
     return true;
   }
@@ -167,7 +168,7 @@ struct service::impl {
               ") for [" + a.text_ + "]";
       return false;
     }
-    acceptors_.push_back({&fe, thread, std::move(acc), listener_key(a), fd,
+    acceptors_.push_back({&fe, &a, thread, std::move(acc), listener_key(a), fd,
                           a.backlog_ > 0 ? a.backlog_ : SOMAXCONN});
     return true;
   }
@@ -183,10 +184,15 @@ struct service::impl {
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     proxies_.current_.fetch_add(1, std::memory_order_relaxed);
-    fe.current_.fetch_add(1, std::memory_order_relaxed);
+    proxies_.connections_total_.fetch_add(1, std::memory_order_relaxed);
+    const std::uint32_t serving = fe.current_.fetch_add(1, std::memory_order_relaxed) + 1;
+    fe.counters_.connections_total_.fetch_add(1, std::memory_order_relaxed);
+    fe.counters_.connection_rate_.add();
+    fe.counters_.session_started(serving);
     active_.fetch_add(1);
     session_env env{proxies_,
                     fe,
+                    *slot.listener_,
                     log_,
                     active_,
                     pools_[slot.thread_].get(),
