@@ -226,7 +226,7 @@ class master {
     if (systemd_) notify_systemd("RELOADING=1");
     std::vector<std::string> extra{"-sf"};
     for (const worker& w : workers_) extra.push_back(std::to_string(w.pid_));
-    if (!spawn(extra)) log("ALERT", "Loading failure!");
+    if (!spawn(extra)) log("WARNING", "Loading failure!");
   }
 
   void reap() {
@@ -250,7 +250,7 @@ class master {
       }
       if (!ready && !workers_.empty()) {
         // A reload whose worker could not start: the running ones stay.
-        log("ALERT", "Loading failure!");
+        log("WARNING", "Loading failure!");
         if (systemd_) notify_systemd("READY=1");
         continue;
       }

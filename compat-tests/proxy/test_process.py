@@ -487,6 +487,16 @@ def test_a_reload_binds_a_new_listener_and_closes_a_removed_one(proxy, http_serv
         assert wait_until(lambda: refused(removed))
 
 
+def signal_master(proxy, master, number: int) -> None:
+    """HAProxy 2.6's master re-executes itself at start and at each reload, and a signal that
+    arrives during that window is lost (SIGUSR2) or ends it (SIGTERM): measured once in a few
+    dozen runs. It gets a moment first; Tandem's master blocks its signals before starting a
+    worker, so it gets none."""
+    if proxy.impl == "haproxy":
+        time.sleep(0.5)
+    master.send_signal(number)
+
+
 def test_master_worker_reloads_on_sigusr2(proxy, http_server, port, tmp_path):
     """-W: a master (the PID file's PID) and one worker, both named haproxy; SIGUSR2 starts a
     new worker that takes the listening socket over, the old one exits; SIGTERM to the master
@@ -508,11 +518,8 @@ def test_master_worker_reloads_on_sigusr2(proxy, http_server, port, tmp_path):
         assert comm(master.pid) == "haproxy" and comm(first) == "haproxy"
         before = owned_listeners(first, fp)
         assert get(fp).status == 200
-        master.send_signal(signal.SIGUSR2)
+        signal_master(proxy, master, signal.SIGUSR2)
         newer = lambda: [c for c in children(master.pid) if c != first]  # noqa: E731
-        if not wait_until(newer, timeout=2.5) and proxy.impl == "haproxy":
-            # HAProxy 2.6's master, just started, loses a SIGUSR2 once in a few dozen runs.
-            master.send_signal(signal.SIGUSR2)
         assert wait_until(newer, timeout=5), log.read_text()
         second = newer()[0]
         started.append(second)
@@ -521,7 +528,7 @@ def test_master_worker_reloads_on_sigusr2(proxy, http_server, port, tmp_path):
         assert wait_until(lambda: owned_listeners(second, fp), timeout=5)
         assert before <= owned_listeners(second, fp)
         assert get(fp).status == 200
-        master.send_signal(signal.SIGTERM)
+        signal_master(proxy, master, signal.SIGTERM)
         assert master.wait(5) == 0
     text = log.read_text()
     for line in (rf"\[NOTICE\]   \({master.pid}\) : New worker \({first}\) forked",
@@ -599,6 +606,8 @@ def test_master_worker_daemon(proxy, http_server, port, tmp_path):
         assert wait_until(lambda: owned_listeners(worker, fp), timeout=5)
         assert comm(master) == "haproxy" and comm(worker) == "haproxy"
         assert get(fp).status == 200
+        if proxy.impl == "haproxy":
+            time.sleep(0.5)  # see signal_master
         os.kill(master, signal.SIGTERM)
         assert wait_until(lambda: not Path(f"/proc/{master}").exists(), timeout=5)
         assert wait_until(lambda: not Path(f"/proc/{worker}").exists(), timeout=5)
@@ -669,3 +678,36 @@ def test_sighup_dumps_the_servers_states_and_keeps_running(proxy, http_server, p
     time.sleep(0.3)
     assert proxy.running
     assert get(fp).status == 200
+
+
+def test_master_worker_reload_with_a_broken_config_keeps_the_worker(proxy, http_server, port,
+                                                                     tmp_path):
+    """A reload whose configuration does not load: `Loading failure!`, the running worker
+    keeps serving; once the file is fixed, the next SIGUSR2 replaces it."""
+    s = http_server("app")
+    fp = port()
+    cfg = tmp_path / "mw.cfg"
+    good = simple(s, fp)
+    cfg.write_text(good)
+    log = tmp_path / "mw.log"
+    with processes() as started:
+        master = launch(proxy, ["-W", "-db", "-f", str(cfg)], log)
+        started.append(master)
+        assert wait_until(lambda: len(children(master.pid)) == 1 and
+                          owned_listeners(children(master.pid)[0], fp), timeout=5), log.read_text()
+        first = children(master.pid)[0]
+        started.append(first)
+        cfg.write_text(good + "    bogus keyword\n")
+        signal_master(proxy, master, signal.SIGUSR2)
+        assert wait_until(lambda: "Loading failure!" in log.read_text(), timeout=5), \
+            log.read_text()
+        assert re.search(rf"^\[WARNING\]  \({master.pid}\) : Loading failure!$", log.read_text(),
+                         re.M), log.read_text()
+        assert wait_until(lambda: children(master.pid) == [first])
+        assert get(fp).status == 200
+        cfg.write_text(good)
+        signal_master(proxy, master, signal.SIGUSR2)
+        assert wait_until(lambda: gone(first), timeout=5), log.read_text()
+        assert get(fp).status == 200
+        signal_master(proxy, master, signal.SIGTERM)
+        assert master.wait(5) == 0
