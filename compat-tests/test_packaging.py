@@ -322,8 +322,8 @@ def test_the_units_command_lines_run_as_systemd_runs_them(which, build_dir, tmp_
         assert check.returncode == 0, check.stderr
         assert settings["ExecReload"][1] == "/bin/kill -USR2 $MAINPID"
         notify.messages.clear()
-        # HAProxy's master loses a signal sent while it re-executes itself (at start and at
-        # each reload): it gets a moment first (compat-tests/proxy/test_process.py).
+        # HAProxy's master sometimes loses a signal sent just after it starts or reloads: it
+        # gets a moment first (compat-tests/proxy/test_process.py, signal_master).
         time.sleep(0.5)
         os.kill(main.pid, signal.SIGUSR2)
         assert notify.wait_for("RELOADING=1") and notify.wait_for("READY=1"), notify.messages

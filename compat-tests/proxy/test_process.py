@@ -488,8 +488,8 @@ def test_a_reload_binds_a_new_listener_and_closes_a_removed_one(proxy, http_serv
 
 
 def signal_master(proxy, master, number: int) -> None:
-    """HAProxy 2.6's master re-executes itself at start and at each reload, and a signal that
-    arrives during that window is lost (SIGUSR2) or ends it (SIGTERM): measured once in a few
+    """A signal sent to HAProxy 2.6's master just after it starts or reloads (it re-executes
+    itself to reload) is sometimes lost (SIGUSR2) or ends it (SIGTERM): measured once in a few
     dozen runs. It gets a moment first; Tandem's master blocks its signals before starting a
     worker, so it gets none."""
     if proxy.impl == "haproxy":
