@@ -357,7 +357,9 @@ int run_configuration(std::string_view program, std::span<const std::string_view
       if (ec) return;
       const int fd = s.native_handle();
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-      runtime::answer_handover(fd, svc.listening_sockets());
+      std::vector<int> fds;
+      for (const runtime::listening_socket& l : svc.listening_sockets()) fds.push_back(l.fd_);
+      runtime::answer_handover(fd, fds);
       answer_next();
     });
   };

@@ -711,3 +711,44 @@ def test_master_worker_reload_with_a_broken_config_keeps_the_worker(proxy, http_
         assert get(fp).status == 200
         signal_master(proxy, master, signal.SIGTERM)
         assert master.wait(5) == 0
+
+
+def test_tandem_takes_over_a_running_haproxys_listening_sockets(http_server, tmp_path,
+                                                                tandem_bin):
+    """Moving from HAProxy to Tandem without closing the port: Debian's haproxy runs with a
+    stats socket exposing its listeners; `tandem haproxy -x SOCKET -sf PID` takes its
+    listening socket (same inode, over HAProxy's own `_getsocks` exchange) and HAProxy, told to
+    finish, exits."""
+    from proxy_support import HAPROXY, free_port
+    s = http_server("app")
+    fp = free_port()
+    sock = tmp_path / "haproxy.sock"
+    body = f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            default_backend b
+        backend b
+            server app {s.addr}
+    """
+    theirs, ours = tmp_path / "haproxy.cfg", tmp_path / "tandem.cfg"
+    theirs.write_text(config(body, global_=f"stats socket {sock} level admin expose-fd listeners"))
+    ours.write_text(config(body))
+    with processes() as started:
+        log = open(tmp_path / "haproxy.log", "wb")
+        old = subprocess.Popen([str(HAPROXY), "-db", "-f", str(theirs)], stdout=log,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        started.append(old)
+        assert wait_until(lambda: owned_listeners(old.pid, fp) and sock.exists(), timeout=5)
+        before = owned_listeners(old.pid, fp)
+        log = open(tmp_path / "tandem.log", "wb")
+        new = subprocess.Popen([str(tandem_bin / "haproxy"), "-db", "-f", str(ours), "-x",
+                                str(sock), "-sf", str(old.pid)], stdout=log,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        started.append(new)
+        assert wait_until(lambda: owned_listeners(new.pid, fp), timeout=5), \
+            (tmp_path / "tandem.log").read_text()
+        assert before <= owned_listeners(new.pid, fp)
+        assert old.wait(5) == 0
+        assert get(fp).status == 200

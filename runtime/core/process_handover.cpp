@@ -1,7 +1,10 @@
 // See process_handover.hpp.
 #include "runtime/core/process_handover.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -14,8 +17,8 @@ namespace tandem::runtime {
 
 namespace {
 
-// SCM_MAX_FD is 253: batches stay below it.
-constexpr std::size_t batch_size = 64;
+// HAProxy's MAX_SEND_FD (the kernel's SCM_MAX_FD).
+constexpr std::size_t batch_size = 253;
 constexpr std::string_view request = "_getsocks\n";
 
 std::error_code last_error() { return {errno, std::generic_category()}; }
@@ -40,9 +43,9 @@ void set_timeouts(int fd) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &two_seconds, sizeof two_seconds);
 }
 
-bool send_all(int fd, std::string_view text, const int* fds, std::size_t count) {
+bool send_message(int fd, const void* data, std::size_t size, const int* fds, std::size_t count) {
   msghdr msg{};
-  iovec iov{const_cast<char*>(text.data()), text.size()};
+  iovec iov{const_cast<void*>(data), size};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   std::vector<char> control;
@@ -60,11 +63,75 @@ bool send_all(int fd, std::string_view text, const int* fds, std::size_t count) 
   do {
     sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
   } while (sent < 0 && errno == EINTR);
-  if (sent != static_cast<ssize_t>(text.size())) return false;
+  return sent == static_cast<ssize_t>(size);
+}
+
+bool receive_exactly(int fd, void* data, std::size_t size) {
+  auto* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::recv(fd, p, size, MSG_WAITALL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
   return true;
 }
 
+std::string bound_interface(int fd) {
+  char name[IFNAMSIZ + 1] = {};
+  socklen_t length = IFNAMSIZ;
+  if (::getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, &length) != 0) return {};
+  return std::string(name, ::strnlen(name, length));
+}
+
 }  // namespace
+
+std::string address_key(const sockaddr_storage& a, std::string_view interface, bool v6only,
+                        bool transparent, std::string_view network_namespace) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+  std::string key;
+  if (a.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&a);
+    ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    port = ntohs(in->sin_port);
+    key = "ipv4@";
+  } else if (a.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    port = ntohs(in6->sin6_port);
+    key = "ipv6@";
+  } else {
+    return {};  // unix and other families: not a listener Tandem binds
+  }
+  key += text;
+  key += ':';
+  key += std::to_string(port);
+  if (!interface.empty()) {
+    key += " interface ";
+    key += interface;
+  }
+  if (v6only && a.ss_family == AF_INET6) key += " v6only";
+  if (transparent) key += " transparent";
+  if (!network_namespace.empty()) {
+    key += " namespace ";
+    key += network_namespace;
+  }
+  return key;
+}
+
+std::string socket_key(int fd, std::string_view interface, std::string_view network_namespace) {
+  sockaddr_storage a{};
+  socklen_t length = sizeof a;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length) != 0) return {};
+  int v6only = 0, transparent = 0;
+  socklen_t size = sizeof v6only;
+  if (a.ss_family == AF_INET6) ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &size);
+  size = sizeof transparent;
+  ::getsockopt(fd, SOL_IP, IP_TRANSPARENT, &transparent, &size);
+  return address_key(a, interface, v6only != 0, transparent != 0, network_namespace);
+}
 
 std::string handover_address(pid_t pid) {
   return "@tandem-haproxy-listeners-" + std::to_string(pid);
@@ -91,7 +158,7 @@ int open_handover_socket(const std::string& address, std::error_code& ec) {
   return fd;
 }
 
-std::error_code answer_handover(int client, const std::vector<listening_socket>& sockets) {
+std::error_code answer_handover(int client, const std::vector<int>& fds) {
   set_timeouts(client);
   // Whoever holds the listening sockets can take the ports over: root and the proxy's own
   // user only (an abstract socket has no file permissions to protect it).
@@ -110,18 +177,28 @@ std::error_code answer_handover(int client, const std::vector<listening_socket>&
     asked.append(buffer, static_cast<std::size_t>(n));
   }
   if (!asked.starts_with(request)) return std::make_error_code(std::errc::invalid_argument);
-  for (std::size_t first = 0; first < sockets.size(); first += batch_size) {
-    const std::size_t count = std::min(batch_size, sockets.size() - first);
-    std::string text;
-    std::vector<int> fds;
+  // As HAProxy: nothing to offer is no answer at all.
+  if (fds.empty()) return {};
+  const int total = static_cast<int>(fds.size());
+  if (!send_message(client, &total, sizeof total, nullptr, 0)) return last_error();
+  for (std::size_t first = 0; first < fds.size(); first += batch_size) {
+    const std::size_t count = std::min(batch_size, fds.size() - first);
+    std::string records;
     for (std::size_t i = first; i < first + count; ++i) {
-      text += sockets[i].key_;
-      text += '\n';
-      fds.push_back(sockets[i].fd_);
+      const std::string interface = bound_interface(fds[i]);
+      records += '\0';  // no network namespace
+      records += static_cast<char>(interface.size());
+      records += interface;
+      records.append(4, '\0');  // what used to be the listener's options
     }
-    if (!send_all(client, text, fds.data(), fds.size())) return last_error();
+    if (!send_message(client, records.data(), records.size(), fds.data() + first, count)) {
+      return last_error();
+    }
+    if (count == batch_size) {
+      int ack = 0;
+      if (!receive_exactly(client, &ack, sizeof ack)) return last_error();
+    }
   }
-  if (!send_all(client, "\n", nullptr, 0)) return last_error();
   return {};
 }
 
@@ -133,21 +210,21 @@ std::error_code fetch_listeners(const std::string& address, std::vector<listenin
   if (fd < 0) return last_error();
   set_timeouts(fd);
   std::vector<int> fds;
-  std::string text;
+  std::string records;
   std::error_code ec;
-  const auto done = [&text] {
-    return text == "\n" || (text.size() >= 2 && text.ends_with("\n\n"));
-  };
+  int total = 0;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&sun), length) != 0) {
     ec = last_error();
   } else if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
              static_cast<ssize_t>(request.size())) {
     ec = last_error();
+  } else if (!receive_exactly(fd, &total, sizeof total) || total <= 0) {
+    ec = std::make_error_code(std::errc::no_message);  // HAProxy's "nothing to transfer" too
   } else {
-    while (!done()) {
-      char buffer[8192];
+    while (static_cast<int>(fds.size()) < total) {
+      char buffer[batch_size * (1 + 255 + 1 + IFNAMSIZ + 4)];
       iovec iov{buffer, sizeof buffer};
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * batch_size)];
       msghdr msg{};
       msg.msg_iov = &iov;
       msg.msg_iovlen = 1;
@@ -166,27 +243,41 @@ std::error_code fetch_listeners(const std::string& address, std::vector<listenin
           fds.insert(fds.end(), received, received + count);
         }
       }
-      if (msg.msg_flags & MSG_CTRUNC) ec = std::make_error_code(std::errc::message_size);
-      text.append(buffer, static_cast<std::size_t>(n));
+      records.append(buffer, static_cast<std::size_t>(n));
+      if (msg.msg_flags & MSG_CTRUNC) {
+        ec = std::make_error_code(std::errc::message_size);
+        break;
+      }
+      const int ack = static_cast<int>(fds.size());
+      ::send(fd, &ack, sizeof ack, MSG_NOSIGNAL);  // the sender waits for it after a full batch
     }
   }
   ::close(fd);
-  std::vector<std::string> keys;
-  if (!ec) {
-    std::size_t start = 0;
-    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-      if (end == start) break;  // the empty line that ends the answer
-      keys.emplace_back(text.substr(start, end - start));
+  // Each socket's record: namespace length and name, interface length and name, 4 bytes.
+  std::vector<listening_socket> got;
+  std::size_t at = 0;
+  for (std::size_t i = 0; !ec && i < fds.size(); ++i) {
+    std::string names[2];
+    for (std::string& name : names) {
+      if (at >= records.size()) break;
+      const std::size_t size = static_cast<unsigned char>(records[at++]);
+      if (at + size > records.size()) break;
+      name = records.substr(at, size);
+      at += size;
     }
-    if (keys.size() != fds.size()) ec = std::make_error_code(std::errc::bad_message);
+    if (at + 4 > records.size()) {
+      ec = std::make_error_code(std::errc::bad_message);
+      break;
+    }
+    at += 4;
+    got.push_back({socket_key(fds[i], names[1], names[0]), fds[i]});
   }
+  if (static_cast<int>(fds.size()) != total && !ec) ec = std::make_error_code(std::errc::bad_message);
   if (ec) {
     for (const int f : fds) ::close(f);
     return ec;
   }
-  for (std::size_t i = 0; i < fds.size(); ++i) {
-    out.push_back({std::move(keys[i]), fds[i]});
-  }
+  out.insert(out.end(), got.begin(), got.end());
   return {};
 }
 

@@ -19,26 +19,7 @@
 namespace tandem::runtime::proxy {
 
 std::string listener_key(const listen_address& a) {
-  char text[INET6_ADDRSTRLEN] = "?";
-  unsigned port = 0;
-  std::string key;
-  if (a.address_.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&a.address_);
-    ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
-    port = ntohs(in->sin_port);
-    key = "ipv4@";
-  } else if (a.address_.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a.address_);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-    port = ntohs(in6->sin6_port);
-    key = "ipv6@";
-  }
-  key += text;
-  key += ':' + std::to_string(port);
-  if (!a.interface_.empty()) key += " interface " + a.interface_;
-  if (a.v6only_) key += " v6only";
-  if (a.transparent_) key += " transparent";
-  return key;
+  return runtime::address_key(a.address_, a.interface_, a.v6only_, a.transparent_, {});
 }
 
 struct service::impl {
