@@ -16,7 +16,6 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <iostream>
 
 #include "runtime/core/process_name.hpp"
 
