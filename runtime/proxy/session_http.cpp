@@ -621,6 +621,7 @@ class http_session {
     // already have sent, then closes it: closing at once would drop that request.
     constexpr milliseconds stop_grace{200};
     bool graced = false;
+    const clock::time_point usual_deadline = deadline;
     if (!in_.empty() || first) mark_request_start();
     for (;;) {
       if (!in_.empty()) {
@@ -644,6 +645,7 @@ class http_session {
       if (idle && !graced) env_.idle_clients_->insert(&client_);
       const io_result r = co_await io_.read_some(client_, in_, max_bytes + 1, remaining(deadline));
       if (idle && !graced) env_.idle_clients_->erase(&client_);
+      if (graced && !in_.empty()) deadline = usual_deadline;  // a request has begun: its time
       if (idle && r.status_ == io_status::error && !graced && env_.stopping_->load()) {
         continue;  // the soft stop cancelled the wait: the grace above follows
       }
