@@ -102,10 +102,19 @@ def test_install_never_overwrites_the_machines_files(build_dir, tmp_path):
         assert (dest / rel).read_text() == text, rel
         assert f"{dest}/{rel} exists: kept as it is" in out
     assert "HAPROXY=/usr/local/sbin/haproxy in /etc/default/haproxy" in out
-    # Tandem's own init script is updated by a later install (here: another PREFIX).
-    install(build_dir, dest, "/opt/tandem")
-    assert "HAPROXY=/opt/tandem/sbin/haproxy" in (dest / "etc/init.d/keepalived").read_text() \
-        or "DAEMON=/opt/tandem/sbin/keepalived" in (dest / "etc/init.d/keepalived").read_text()
+    # Tandem's own init script is updated by a later install (here: another PREFIX, whose
+    # units go to /etc/systemd/system, where systemd looks).
+    out = install(build_dir, dest, "/opt/tandem")
+    assert "DAEMON=/opt/tandem/sbin/keepalived" in (dest / "etc/init.d/keepalived").read_text()
+    assert "ExecStart=/opt/tandem/sbin/haproxy -Ws" in \
+        (dest / "etc/systemd/system/haproxy.service").read_text()
+    # A program that is not Tandem's link is not replaced.
+    (dest / "usr/sbin").mkdir(parents=True)
+    (dest / "usr/sbin/haproxy").write_text("#!/bin/sh\n")
+    out = install(build_dir, dest, "/usr")
+    assert (dest / "usr/sbin/haproxy").read_text() == "#!/bin/sh\n"
+    assert f"{dest}/usr/sbin/haproxy is another program: kept" in out
+    assert os.readlink(dest / "usr/sbin/keepalived") == "../bin/tandem"
 
 
 # --- Running what was installed -----------------------------------------------------------
