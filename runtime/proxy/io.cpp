@@ -85,7 +85,8 @@ void timed_io::arm(tcp::socket& s, milliseconds limit) {
     return;
   }
   dog_->target_ = &s;
-  dog_->at_ = std::chrono::steady_clock::now() + limit;
+  // A tick-resolution reading: a timeout may end a few milliseconds early, never late.
+  dog_->at_ = coarse_steady_now() + limit;
   if (!dog_->waiting_) {
     dog_->timer_.expires_at(dog_->at_);
     watchdog::wait(dog_);
@@ -433,6 +434,18 @@ std::string proxy_header_for(const server& s, const tcp::endpoint& client,
   std::memcpy(&from, client.data(), std::min<std::size_t>(client.size(), sizeof from));
   std::memcpy(&to, destination.data(), std::min<std::size_t>(destination.size(), sizeof to));
   return s.send_proxy_v2_ ? proxy_protocol::encode_v2(from, to) : proxy_protocol::encode_v1(from, to);
+}
+
+server* forced_server(const backend& be, const acl::sample_source& source) {
+  for (const server_switch& sw : be.server_switches_) {
+    if (sw.condition_ != nullptr && !sw.condition_->evaluate(source)) continue;
+    server* s = sw.dynamic_ ? be.find_server(sw.dynamic_->evaluate(source)) : sw.server_;
+    if (s != nullptr && s->up_.load(std::memory_order_relaxed) &&
+        !s->maintenance_.load(std::memory_order_relaxed)) {
+      return s;
+    }
+  }
+  return nullptr;
 }
 
 bool connection_rules_accept(const frontend& fe, const acl::sample_source& source) {

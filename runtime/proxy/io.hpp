@@ -154,6 +154,10 @@ awaitable<std::uint64_t> relay_one_way(tcp::socket& from, tcp::socket& to, milli
 backend* choose_backend(const frontend& fe, const proxy_set& proxies,
                         const acl::sample_source& source);
 
+// use-server: the server of the first rule that holds and names a server that is up and not in
+// maintenance (weight 0 allowed: such servers take only this traffic); nullptr when none.
+server* forced_server(const backend& be, const acl::sample_source& source);
+
 // tcp-request connection rules, in order: false when one rejects (the connection is closed
 // at once, before any byte is read).
 bool connection_rules_accept(const frontend& fe, const acl::sample_source& source);

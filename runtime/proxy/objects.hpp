@@ -92,7 +92,9 @@ enum class http_action : std::uint8_t {
   replace_path,
   return_,
   set_var,
+  unset_var,
   set_status,
+  reject,  // close the connection without an answer
   // HAProxy 1.x's req*/rsp* filters, run with their 1.8 meaning (legacy_rules.hpp).
   legacy_replace,  // reqrep, reqirep, rsprep, rspirep
   legacy_delete,   // reqdel, reqidel, rspdel, rspidel (regexes del-header cannot say)
@@ -118,12 +120,25 @@ struct http_rule {
   std::string body_;          // return (string / errorfile content)
   std::unique_ptr<acl::condition> condition_;  // nullptr: always
   std::string line_;  // legacy rules: the replacement or added line, as written
+  std::unique_ptr<acl::sample_expression> expression_;  // set-var's sample expression
+  std::unique_ptr<acl::format_string> body_format_;     // return lf-string / lf-file
+  // return … hdr NAME FMT: the answer's extra headers.
+  std::vector<std::pair<std::string, std::unique_ptr<acl::format_string>>> headers_;
 };
 
 // `use_backend NAME [if COND]`; the name may be a log-format string.
 struct backend_switch {
   std::string backend_;                         // a fixed name, or
   std::unique_ptr<acl::format_string> dynamic_;  // a %[…] name
+  std::unique_ptr<acl::condition> condition_;
+};
+
+// `use-server NAME if COND`: the server (or a %[…] name) a request goes to before cookies and
+// the balancer.
+struct server;
+struct server_switch {
+  server* server_ = nullptr;                     // a fixed server, or
+  std::unique_ptr<acl::format_string> dynamic_;  // a name from a log-format string
   std::unique_ptr<acl::condition> condition_;
 };
 
@@ -234,6 +249,8 @@ struct backend {
   http_connection_mode connection_mode_ = http_connection_mode::keep_alive;
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
+  std::vector<http_rule> after_response_rules_;  // http-after-response
+  std::vector<server_switch> server_switches_;   // use-server
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
   request_queue queue_;
   std::unique_ptr<http_applet> stats_;  // stats enable/uri … in this backend or listen
@@ -292,6 +309,7 @@ struct frontend {
   milliseconds inspect_delay_{0};
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
+  std::vector<http_rule> after_response_rules_;  // http-after-response
   std::vector<backend_switch> switches_;
   backend* default_backend_ = nullptr;
   forwardfor_settings forwardfor_;

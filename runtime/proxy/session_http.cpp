@@ -182,6 +182,7 @@ class http_session {
   // which case "connection: close" is added. A request body not yet read is read and dropped
   // first, so the next request starts where it should.
   awaitable<bool> send_own(std::string response, bool client_asked_close) {
+    after_response(response);
     note_own_status(response);
     if (client_asked_close) {
       const std::size_t end = response.find("\r\n\r\n");
@@ -378,6 +379,28 @@ class http_session {
         served_by_->counters_.server_aborts_.fetch_add(1, std::memory_order_relaxed);
       }
     }
+  }
+
+  // http-after-response rules on a response the proxy made itself (an error, a redirect, a
+  // deny …): its head is read back, changed and written again; the body is kept.
+  void after_response(std::string& response) {
+    const std::vector<http_rule>* lists[] = {
+        backend_ != nullptr ? &backend_->after_response_rules_ : nullptr, &fe_.after_response_rules_};
+    if ((lists[0] == nullptr || lists[0]->empty()) && lists[1]->empty()) return;
+    http::response_head head;
+    http::framing framing;
+    const http::parse_result parsed = http::parse_response_head(response, fe_.limits_, request_.method_, head, framing);
+    if (parsed.state_ != http::parse_state::done) return;
+    const http::response_head* previous = source_.response_;
+    source_.response_ = &head;
+    for (const std::vector<http_rule>* rules : lists) {
+      if (rules != nullptr) run_after_response_rules(*rules, head, source_);
+    }
+    source_.response_ = previous;
+    std::string rewritten;
+    http::write_response_head(head, rewritten);
+    rewritten.append(response, parsed.consumed_);
+    response = std::move(rewritten);
   }
 
   // The status of a response the proxy made itself ("HTTP/1.1 503 …").
@@ -622,10 +645,20 @@ class http_session {
     constexpr milliseconds stop_grace{200};
     bool graced = false;
     const clock::time_point usual_deadline = deadline;
-    if (!in_.empty() || first) mark_request_start();
+    // The request starts with its first byte (Ti ends, TR begins); a connection's first
+    // request is logged even when no byte ever comes.
+    bool started = !in_.empty();
+    if (started) {
+      mark_request_start();
+    } else if (first) {
+      mark_request_start();  // provisional: moved to the first byte when it comes
+    }
     for (;;) {
       if (!in_.empty()) {
-        if (!request_seen_) mark_request_start();
+        if (!started) {
+          started = true;
+          mark_request_start();
+        }
         // The parser clears the head and reuses its strings and vector.
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
         if (parsed_.state_ == http::parse_state::done) co_return true;
@@ -898,7 +931,7 @@ class http_session {
   }
 
   // The request as the server gets it.
-  std::string request_bytes(bool close_server) {
+  const std::string& request_bytes(bool close_server) {
     // The parser has taken close/keep-alive out of Connection (other tokens stay in place).
     if (close_server) {
       request_.headers_.push_back({"connection", "close"});
@@ -906,10 +939,9 @@ class http_session {
       request_.headers_.push_back({"connection", "keep-alive"});
     }
     adjust_case(request_.headers_, backend_->case_adjust_);
-    std::string out;
-    out.reserve(512);
-    http::write_request_head(request_, out);
-    return out;
+    request_head_bytes_.clear();
+    http::write_request_head(request_, request_head_bytes_);
+    return request_head_bytes_;
   }
 
   // Reads a response head from the server; nullopt on error with the status to answer.
@@ -1021,6 +1053,7 @@ class http_session {
     source_.request_ = &request_;
     source_.response_ = nullptr;
     source_.backend_ = nullptr;
+    source_.clear_request_variables();
     // tcp-request content rules run for each request, once its head is in (HAProxy runs them
     // for each stream; an L7 fetch waits for the head).
     if (run_content_rules(fe_, source_) == content_verdict::reject) {
@@ -1032,6 +1065,10 @@ class http_session {
     if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
     if (o.tarpit_) co_await tarpit(fe_.timeouts_);
+    if (o.close_) {
+      note_rule_answer(o, &fe_.counters_);
+      co_return false;
+    }
     if (o.response_) {
       note_rule_answer(o, &fe_.counters_);
       co_return co_await send_own(std::move(*o.response_), client_close);
@@ -1053,6 +1090,10 @@ class http_session {
     if (backend_ != nullptr && &backend_->request_rules_ != &fe_.request_rules_) {
       o = run_request_rules(backend_->request_rules_, request_, source_, backend_->error_pages_);
       if (o.tarpit_) co_await tarpit(backend_->timeouts_);
+      if (o.close_) {
+        note_rule_answer(o, &backend_->counters_);
+        co_return false;
+      }
       if (o.response_) {
         note_rule_answer(o, &backend_->counters_);
         co_return co_await send_own(std::move(*o.response_), client_close);
@@ -1062,7 +1103,10 @@ class http_session {
       co_return co_await serve_applet(*backend_->stats_, client_close);
     }
 
+    // use-server has precedence over the cookie, which is still processed (a prefix is
+    // stripped, an indirect cookie removed).
     server* persistent = persistent_server();
+    if (server* forced = forced_server(*backend_, source_)) persistent = forced;
     add_forwarded_for();
     keys_.uri_ = request_.target_;
 
@@ -1070,7 +1114,7 @@ class http_session {
     // The server side follows the proxy's mode, not the client's wishes: an HTTP/1.0 client
     // that closes still has its request sent on a kept-alive server connection.
     const bool close_server = mode != http_connection_mode::keep_alive;
-    const std::string head_bytes = request_bytes(close_server);
+    const std::string& head_bytes = request_bytes(close_server);
 
     // Reuse the idle server connection when the request goes to the same server.
     bool reused = false;
@@ -1137,8 +1181,10 @@ class http_session {
       persistent = chosen;
     }
 
-    http::response_head response;
-    http::framing response_framing;
+    // Kept across requests: the parser reuses their strings.
+    http::response_head& response = response_head_;
+    http::framing& response_framing = response_framing_;
+    response_framing = http::framing{};
     bool body_sent = false;
     if (!request_framing_.expect_continue_) {
       if (!co_await forward_body(client_, upstream_, in_, request_framing_,
@@ -1231,6 +1277,8 @@ class http_session {
       co_return co_await send_own(std::move(*ro.response_), client_close);
     }
     apply_cookie(response, chosen);
+    run_after_response_rules(backend_->after_response_rules_, response, source_);
+    run_after_response_rules(fe_.after_response_rules_, response, source_);
 
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
@@ -1311,6 +1359,9 @@ class http_session {
 
   std::string response_bytes_;  // the response head being written (kept for its capacity)
   std::string proxied_head_;    // a PROXY header and the request head (send-proxy)
+  std::string request_head_bytes_;  // the request head as the server gets it
+  http::response_head response_head_;
+  http::framing response_framing_;
   std::string no_head_;         // forward_body's head when there is none to add
   std::string in_;   // bytes from the client not yet handled
   std::string out_;  // bytes from the server not yet handled

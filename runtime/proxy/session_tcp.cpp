@@ -159,7 +159,8 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   keys.source_address_ = address_key(peer, address_bytes);
 
   tcp::socket upstream(client.get_executor());
-  const connect_result c = co_await connect_server(upstream, io, *be, nullptr, keys, local);
+  const connect_result c =
+      co_await connect_server(upstream, io, *be, forced_server(*be, source), keys, local);
   log.record_.queue_ = static_cast<long>(c.queue_time_.count());
   log.record_.retries_ = c.retries_;
   log.record_.redispatched_ = c.redispatched_;
