@@ -18,6 +18,7 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,33 @@ parsers::haproxy::analysis_options haproxy_analysis_options(severity environment
   return o;
 }
 
+// HAProxy resolves `user`/`uid` and `group`/`gid` while it parses: a name it cannot find is an
+// error at its line, for -c too. Prints it and returns false.
+bool resolve_global_identity(const parsers::haproxy::analysis& a, const source_registry& sources,
+                             runtime::identity& out, std::ostream& err) {
+  const parsers::haproxy::global_settings& g = a.model_.global_;
+  std::string problem;
+  if (runtime::resolve_identity(g.user_, g.group_, out, problem)) return true;
+  const bool user = problem.starts_with("cannot find user");
+  std::string where;
+  for (const parsers::haproxy::config_file& f : a.tree_.files_) {
+    for (const parsers::haproxy::section& s : f.sections_) {
+      const parsers::haproxy::line* header = f.header(s);
+      if (header == nullptr || header->keyword() != "global") continue;
+      for (const std::size_t i : s.directives_) {
+        const std::string_view k = f.lines_[i].keyword();
+        if (user ? (k == "user" || k == "uid") : (k == "group" || k == "gid")) {
+          where = "parsing [";
+          where += sources.contains(f.file_) ? sources.file(f.file_).name() : std::string_view();
+          where += ':' + std::to_string(f.lines_[i].number_) + "] : ";
+        }
+      }
+    }
+  }
+  err << haproxy_prefix(severity::error) << "config : " << where << problem << '\n';
+  return false;
+}
+
 // `haproxy -c`: HAProxy 2.6's messages and exit codes (0 valid, 1 errors, 2 no listener).
 int check_configuration(const haproxy_options& o, source_registry& sources, diagnostics& diags,
                         std::ostream& out, std::ostream& err) {
@@ -110,6 +138,24 @@ int check_configuration(const haproxy_options& o, source_registry& sources, diag
     print_haproxy(d, sources, err);
   }
   const bool warnings = diags.count(severity::warning) > 0;
+  runtime::identity identity;
+  if (!diags.has_errors() && (!a.model_.global_.user_.empty() || !a.model_.global_.group_.empty())) {
+    std::ostringstream problem;
+    if (!resolve_global_identity(a, sources, identity, problem)) {
+      if (!noticed) {
+        err << haproxy_prefix(severity::note) << "haproxy version is "
+            << parsers::haproxy::claimed_version << " (Tandem)\n";
+      }
+      err << problem.str();
+      for (std::size_t i = 0; i < sources.size(); ++i) {
+        err << haproxy_prefix(severity::error)
+            << "config : Error(s) found in configuration file : "
+            << sources.file(static_cast<parsers::file_id>(i)).name() << '\n';
+      }
+      err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+      return exit_failure;
+    }
+  }
   if (diags.has_errors()) {
     for (std::size_t i = 0; i < sources.size(); ++i) {
       err << haproxy_prefix(severity::error) << "config : Error(s) found in configuration file : "
@@ -280,9 +326,8 @@ int run_configuration(std::string_view program, std::span<const std::string_view
   // user/group are resolved now, while /etc/passwd is reachable (chroot comes later).
   runtime::identity identity;
   std::string problem;
-  if (!runtime::resolve_identity(global.user_, global.group_, identity, problem)) {
-    err << haproxy_prefix(severity::error) << "config : " << problem << '\n'
-        << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+  if (!resolve_global_identity(a, sources, identity, err)) {
+    err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
     return exit_failure;
   }
   runtime::event_loop loop(proxies.threads_);

@@ -248,14 +248,23 @@ def test_numeric_uid_and_gid(proxy, http_server, port, tmp_path):
     assert get(fp).status == 200
 
 
-def test_an_unknown_user_stops_the_start(proxy, http_server, port, tmp_path):
+@pytest.mark.parametrize("mode", ["-c", "-db"])
+@pytest.mark.parametrize("keyword", ["user", "group"])
+def test_an_unknown_user_or_group_is_an_error_at_its_line(keyword, mode, proxy, http_server, port,
+                                                          tmp_path):
+    """Resolved while parsing, as HAProxy does: `haproxy -c` fails too."""
     s = http_server("app")
     cfg = tmp_path / "user.cfg"
-    cfg.write_text(simple(s, port(), global_="user no-such-user-here"))
-    r = subprocess.run([str(proxy.binary_), "-db", "-f", str(cfg)], capture_output=True,
+    cfg.write_text(simple(s, port(), global_=f"{keyword} no-such-name-here"))
+    line = next(n for n, text in enumerate(cfg.read_text().splitlines(), 1)
+                if "no-such-name-here" in text)
+    r = subprocess.run([str(proxy.binary_), mode, "-f", str(cfg)], capture_output=True,
                        text=True, timeout=10, stdin=subprocess.DEVNULL)
     assert r.returncode == 1
-    assert "cannot find user id for 'no-such-user-here'" in r.stderr, r.stderr
+    assert re.search(rf"^\[ALERT\]    \(\d+\) : config : parsing \[{re.escape(str(cfg))}:{line}\] : "
+                     rf"cannot find {keyword} id for 'no-such-name-here' \(0:Success\)$",
+                     r.stderr, re.M), r.stderr
+    assert "Fatal errors found in configuration." in r.stderr
 
 
 def test_a_missing_chroot_stops_the_start(proxy, http_server, port, tmp_path):
