@@ -1033,10 +1033,6 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
                                (l.words_.empty() ? std::string() : l.words_[0]) + "'");
   }
   stats_sockets_of(m, result);
-  if (!m.global_.user_.empty() || !m.global_.group_.empty() || !m.global_.chroot_.empty()) {
-    c.warning({}, "global 'user', 'group' and 'chroot' are not applied by Tandem yet (issue 6): "
-                  "it keeps the user, group and root directory it was started with");
-  }
   for (const model::proxy& p : m.proxies_) {
     if (p.disabled_) continue;
     bool logged = false;
