@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "runtime/assemble/check_spec.hpp"
+#include "runtime/assemble/haproxy_tls.hpp"
 #include "runtime/checks/health.hpp"
 #include "runtime/proxy/legacy_rules.hpp"
 #include "runtime/proxy/rules.hpp"
@@ -28,6 +29,7 @@ namespace {
 struct context {
   haproxy_result& result_;
   const acl::userlist_set* userlists_ = nullptr;  // what http_auth(L) may name
+  tls_defaults tls_;  // crt-base, ssl-default-*: what bind and server lines start from
   void error(const parsers::source_position& at, std::string message) {
     result_.problems_.push_back({at, std::move(message), true});
   }
@@ -640,11 +642,9 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       else if (name == "send-proxy" || name == "send-proxy-v2") {
         c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": '" + name +
                                   "' is not supported by Tandem's proxy yet");
-      } else if (name == "ssl") {
-        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ +
-                                  ": TLS to servers comes with issue 6 (not supported yet)");
       }
     }
+    server_tls(p, ms, server_options(p, ms), c.tls_, c.result_.problems_, *s);
     const model::address& a = ms.address_;
     std::string error;
     const bool no_port = !a.port_.has_value();
@@ -747,12 +747,9 @@ bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
       else if (name == "interface") base.interface_ = value;
       else if (name == "transparent") base.transparent_ = true;
       else if (name == "v6only") base.v6only_ = true;
-      else if (name == "ssl") {
-        c.error(b.position_, "bind: TLS termination ('ssl') comes with issue 6 (not supported by "
-                             "Tandem's proxy yet)");
-        skip = true;
-      }
     }
+    base.tls_ = bind_tls(p, b, c.tls_, c.result_.problems_);
+    skip = b.ssl_ && !base.tls_;  // the reason is reported
     if (skip) continue;
     for (const model::address& a : b.addresses_) {
       if (!a.family_.empty() && a.family_ != "ipv4" && a.family_ != "ipv6") {
@@ -806,7 +803,8 @@ void limits_of(const model::config_model& m, http::limits& l) {
 
 haproxy_result assemble_haproxy(const model::config_model& m) {
   haproxy_result result;
-  context c{result};
+  context c{result, nullptr, {}};
+  c.tls_ = tls_defaults_of(m, result.problems_);
   auto set = std::make_unique<proxy_set>();
   set->userlists_ = userlists_of(m, c);
   c.userlists_ = set->userlists_.get();

@@ -26,6 +26,7 @@
 #include "runtime/proxy/counters.hpp"
 #include "runtime/proxy/http/message.hpp"
 #include "runtime/proxy/log_record.hpp"
+#include "runtime/proxy/tls/context.hpp"
 
 namespace tandem::runtime::proxy {
 
@@ -165,6 +166,9 @@ struct server {
   bool send_proxy_ = false;
   std::string cookie_;  // the value persistence cookies carry
   std::string address_text_;  // "127.0.0.1:8080" as the stats' addr column shows it
+  // `ssl`: TLS to this server (nullptr: plain), sending the SNI of `sni EXPR` (nullptr: none).
+  std::shared_ptr<const tls::client_context> tls_;
+  std::shared_ptr<const acl::sample_expression> tls_sni_;
   // Run-time state, shared by threads.
   std::atomic<bool> up_{true};
   std::atomic<bool> maintenance_{false};  // admin state MAINT (disabled, disable server, …)
@@ -274,6 +278,7 @@ struct listen_address {
   std::string interface_;
   bool transparent_ = false;
   bool v6only_ = false;
+  std::shared_ptr<const tls::server_context> tls_;  // `ssl`: TLS is terminated here
 };
 
 struct frontend {
