@@ -113,6 +113,7 @@ awaitable<io_result> timed_io::read_some(tcp::socket& s, std::string& buffer,
     co_return io_result{io_status::timeout, 0, asio::error::timed_out};
   }
   buffer.append(scratch_.get(), n);
+  if (&s == counted_) bytes_in_ += n;
   co_return from(ec, n);
 }
 
@@ -135,6 +136,7 @@ awaitable<io_result> timed_io::write_all(tcp::socket& s, std::string_view data,
                                          milliseconds limit) {
   arm(s, limit);
   auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), use_tuple);
+  if (&s == counted_) bytes_out_ += n;
   if (disarm()) {
     co_return io_result{io_status::timeout, 0, asio::error::timed_out};
   }
@@ -233,6 +235,10 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
                                          const tcp::endpoint& client_destination,
                                          idle_pool* pool) {
   connect_result result;
+  const auto started = std::chrono::steady_clock::now();
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t);
+  };
   if (first != nullptr && full(*first)) {
     first = nullptr;  // its slots are taken: the queue below, as any other request
   }
@@ -249,9 +255,14 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
     const auto until = limit.count() == 0 ? std::chrono::steady_clock::time_point::max()
                                           : std::chrono::steady_clock::now() + limit;
     while (target == nullptr) {
-      if (!co_await wait_for_slot(be, out.get_executor(), until)) {
+      const std::uint32_t queued = be.counters_.queue_current_.fetch_add(1) + 1;
+      raise_to(be.counters_.queue_max_, queued);
+      const bool slot = co_await wait_for_slot(be, out.get_executor(), until);
+      be.counters_.queue_current_.fetch_sub(1);
+      if (!slot) {
         result.no_server_ = true;
         result.queue_timed_out_ = true;
+        result.queue_time_ = since(started);
         co_return result;
       }
       if (!be.any_usable()) {
@@ -261,37 +272,63 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
       target = pick(be, keys);
     }
   }
+  result.queue_time_ = since(started);
+  const auto connecting = std::chrono::steady_clock::now();
   const unsigned attempts = be.retries_ + 1;
   for (unsigned attempt = 0; attempt < attempts; ++attempt) {
-    if (attempt > 0 && attempt + 1 == attempts && be.redispatch_) {
-      // HAProxy's redispatch: the last retry goes to whichever server the balancer picks now.
-      if (server* other = pick(be, keys)) {
-        target = other;
+    if (attempt > 0) {
+      result.retries_ = attempt;
+      if (attempt + 1 == attempts && be.redispatch_) {
+        // HAProxy's redispatch: the last retry goes to whichever server the balancer picks
+        // now.
+        if (server* other = pick(be, keys); other != nullptr && other != target) {
+          target->counters_.redispatches_.fetch_add(1, std::memory_order_relaxed);
+          be.counters_.redispatches_.fetch_add(1, std::memory_order_relaxed);
+          result.redispatched_ = true;
+          target = other;
+        }
+      }
+      if (!result.redispatched_) {
+        target->counters_.retries_.fetch_add(1, std::memory_order_relaxed);
+        be.counters_.retries_.fetch_add(1, std::memory_order_relaxed);
       }
     }
     be.balancer_->connection_opened(target->id_);
-    target->current_.fetch_add(1, std::memory_order_relaxed);
+    const std::uint32_t now_serving = target->current_.fetch_add(1, std::memory_order_relaxed) + 1;
     if (attempt == 0 && pool != nullptr) {
       if (std::optional<tcp::socket> idle = pool->take(target)) {
         error_code ignored;
         if (out.is_open()) out.close(ignored);
         out = std::move(*idle);
         target->total_.fetch_add(1, std::memory_order_relaxed);
+        note_stream(be, *target, now_serving);
+        target->counters_.reuses_.fetch_add(1, std::memory_order_relaxed);
+        be.counters_.reuses_.fetch_add(1, std::memory_order_relaxed);
         result.server_ = target;
         result.reused_ = true;
         co_return result;
       }
     }
+    target->counters_.connects_.fetch_add(1, std::memory_order_relaxed);
+    be.counters_.connects_.fetch_add(1, std::memory_order_relaxed);
     const error_code ec =
         co_await io.connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_);
     if (!ec) {
       target->total_.fetch_add(1, std::memory_order_relaxed);
+      note_stream(be, *target, now_serving);
       error_code ignored;
       out.set_option(tcp::no_delay(true), ignored);
       result.server_ = target;
+      result.connect_time_ = since(connecting);
       co_return result;
     }
     release_server(be, target);
+    if (attempt + 1 == attempts) {
+      target->counters_.connection_errors_.fetch_add(1, std::memory_order_relaxed);
+      be.counters_.connection_errors_.fetch_add(1, std::memory_order_relaxed);
+      result.server_for_log_ = target;
+      result.connect_time_ = since(connecting);
+    }
     result.timed_out_ = ec == asio::error::timed_out;
     if (!result.timed_out_ && attempt + 1 < attempts) {
       // HAProxy's turn-around: a connection refused at once is retried after
@@ -305,6 +342,12 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
   co_return result;
 }
 
+void note_stream(backend& be, server& s, std::uint32_t serving) {
+  s.counters_.session_started(serving);
+  s.counters_.selected_.fetch_add(1, std::memory_order_relaxed);
+  be.counters_.selected_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void release_server(backend& be, server* s) {
   if (s == nullptr) {
     return;
@@ -314,9 +357,10 @@ void release_server(backend& be, server* s) {
   be.queue_.wake_one();
 }
 
-awaitable<void> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle) {
+awaitable<std::uint64_t> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle) {
   timed_io io(from.get_executor());
   std::string buffer;
+  std::uint64_t copied = 0;
   for (;;) {
     buffer.clear();
     const io_result r = co_await io.read_some(from, buffer, scratch_size, idle);
@@ -328,12 +372,14 @@ awaitable<void> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds i
         from.close(ignored);
         to.close(ignored);
       }
-      co_return;
+      co_return copied;
     }
-    if ((co_await io.write_all(to, buffer, idle)).status_ != io_status::ok) {
+    const io_result w = co_await io.write_all(to, buffer, idle);
+    copied += w.bytes_;
+    if (w.status_ != io_status::ok) {
       from.close(ignored);
       to.close(ignored);
-      co_return;
+      co_return copied;
     }
   }
 }

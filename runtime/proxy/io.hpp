@@ -70,12 +70,19 @@ class timed_io {
   // Opens `s` anew and connects it to `to` (timed_out when `limit` passes first).
   awaitable<error_code> connect(tcp::socket& s, const tcp::endpoint& to, milliseconds limit);
 
+  // Bytes read from and written to one socket (the client's, for the logs and the stats'
+  // bin/bout): counted when an operation is on `s`.
+  void count_bytes_of(const tcp::socket* s) { counted_ = s; }
+  std::uint64_t bytes_in_ = 0;
+  std::uint64_t bytes_out_ = 0;
+
  private:
   struct watchdog;
   void arm(tcp::socket& s, milliseconds limit);
   bool disarm();  // true when the limit fired
   std::shared_ptr<watchdog> dog_;
   std::unique_ptr<char[]> scratch_;
+  const tcp::socket* counted_ = nullptr;
 };
 
 tcp::endpoint to_endpoint(const sockaddr_storage& address, socklen_t length);
@@ -117,6 +124,11 @@ struct connect_result {
   bool timed_out_ = false;
   bool queue_timed_out_ = false;  // every server stayed full for timeout queue
   bool reused_ = false;           // an idle connection from the pool
+  std::uint32_t retries_ = 0;     // connection attempts after the first
+  bool redispatched_ = false;     // the last went to another server (option redispatch)
+  milliseconds queue_time_{0};    // waiting for a server slot (HAProxy's Tw)
+  milliseconds connect_time_{0};  // establishing the connection, retries included (Tc)
+  server* server_for_log_ = nullptr;  // the server every attempt failed on (server_ is null)
 };
 // `pool`: where an idle connection to the chosen server may be taken from instead of a new
 // one (nullptr: always connect).
@@ -127,11 +139,14 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
 
 // A server connection ends: the balancer's counts and the server's.
 void release_server(backend& be, server* s);
+// A stream starts on `s` (now serving `serving`): its stot, smax and lbtot, the backend's lbtot.
+void note_stream(backend& be, server& s, std::uint32_t serving);
 
 // Copies `from` to `to` until `from` ends, then passes the end on as a shutdown of `to`'s
 // sending side; a timeout (`idle` bounds each wait) or a reset closes both. A tunnel or an L4
 // relay is two of these joined with `&&`.
-awaitable<void> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle);
+// Returns the bytes it copied.
+awaitable<std::uint64_t> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle);
 
 // The backend a connection or request goes to: the first use_backend whose condition holds
 // (and whose name, fixed or %[…], names a backend), else default_backend (may be nullptr).

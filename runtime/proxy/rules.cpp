@@ -228,6 +228,7 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
         outcome.stop_ = true;
         return outcome;
       case http_action::deny:
+        outcome.denied_ = true;
         outcome.response_ = rule.body_.empty()
                                 ? error_response(rule.status_ == 0 ? 403 : rule.status_,
                                                  &error_pages, nullptr)
@@ -235,6 +236,7 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
         return outcome;
       case http_action::tarpit:
         outcome.tarpit_ = true;
+        outcome.denied_ = true;
         outcome.response_ =
             error_response(rule.status_ == 0 ? 500 : rule.status_, &error_pages, nullptr);
         return outcome;
@@ -288,9 +290,11 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
             source.legacy_allowed_ = true;
             break;
           case legacy_verdict::deny:
+            outcome.denied_ = true;
             outcome.response_ = error_response(403, &error_pages, nullptr);
             return outcome;
           case legacy_verdict::tarpit:
+            outcome.denied_ = true;
             outcome.tarpit_ = true;
             outcome.response_ = error_response(500, &error_pages, nullptr);
             return outcome;
@@ -320,6 +324,7 @@ rule_outcome run_response_rules(const std::vector<http_rule>& rules,
         outcome.stop_ = true;
         return outcome;
       case http_action::deny:
+        outcome.denied_ = true;
         outcome.response_ =
             error_response(rule.status_ == 0 ? 502 : rule.status_, &error_pages, nullptr);
         return outcome;
@@ -336,6 +341,7 @@ rule_outcome run_response_rules(const std::vector<http_rule>& rules,
       case http_action::legacy_add: {
         const legacy_verdict v = apply_legacy_rule(rule, response);
         if (v == legacy_verdict::deny || v == legacy_verdict::bad_message) {
+          outcome.denied_ = v == legacy_verdict::deny;
           outcome.response_ = error_response(502, &error_pages, nullptr);
           return outcome;
         }

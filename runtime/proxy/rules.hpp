@@ -16,6 +16,7 @@ struct rule_outcome {
   bool stop_ = false;          // allow: no further rules of this list
   std::optional<std::string> response_;  // a whole response to send instead (then close)
   bool tarpit_ = false;        // wait timeout tarpit, then send response_
+  bool denied_ = false;        // deny/tarpit (the stats' dreq/dresp); else intercepted
 };
 
 // The response HAProxy sends for an error status, with the proxy's errorfile overrides.

@@ -129,7 +129,11 @@ struct service::impl {
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     proxies_.current_.fetch_add(1, std::memory_order_relaxed);
-    fe.current_.fetch_add(1, std::memory_order_relaxed);
+    proxies_.connections_total_.fetch_add(1, std::memory_order_relaxed);
+    const std::uint32_t serving = fe.current_.fetch_add(1, std::memory_order_relaxed) + 1;
+    fe.counters_.connections_total_.fetch_add(1, std::memory_order_relaxed);
+    fe.counters_.connection_rate_.add();
+    fe.counters_.session_started(serving);
     active_.fetch_add(1);
     session_env env{proxies_,
                     fe,

@@ -136,6 +136,14 @@ class http_session {
     local_ = client_.local_endpoint(ec);
     source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
     keys_.source_address_ = address_key(peer_, address_bytes_);
+    io_.count_bytes_of(&client_);
+    accepted_at_ = idle_since_ = clock::now();
+    accepted_wall_ = std::chrono::system_clock::now();
+    std::memcpy(&record_.client_, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof record_.client_));
+    std::memcpy(&record_.frontend_address_, local_.data(),
+                std::min<std::size_t>(local_.size(), sizeof record_.frontend_address_));
+    record_.frontend_ = &fe_;
+    record_.http_ = true;
     keys_.header_ = [this](std::string_view name) -> std::optional<std::string_view> {
       const http::header* h = http::find_header(request_.headers_, name);
       if (h == nullptr) return std::nullopt;
@@ -162,6 +170,7 @@ class http_session {
   // which case "connection: close" is added. A request body not yet read is read and dropped
   // first, so the next request starts where it should.
   awaitable<bool> send_own(std::string response, bool client_asked_close) {
+    note_own_status(response);
     if (client_asked_close) {
       const std::size_t end = response.find("\r\n\r\n");
       if (end != std::string::npos) response.insert(end + 2, "connection: close\r\n");
@@ -225,6 +234,10 @@ class http_session {
 
   // An answer of the HTTP/1 layer to a request it could not read (400, 408, 422).
   awaitable<bool> send_connection_error(unsigned status) {
+    record_.status_ = static_cast<int>(status);
+    record_.bad_request_ = true;
+    fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
+    terminate(status == 408 ? 'c' : 'P', 'R');
     co_await io_.write_all(client_,
                        error_response(status, nullptr, &fe_.error_pages_,
                                       http::error_origin::connection),
@@ -280,6 +293,275 @@ class http_session {
     out_.clear();
   }
 
+  // --- The log record and the counters of one request -----------------------------------
+
+  // Ends the request when one_request() returns, however it returns.
+  struct request_scope {
+    http_session& session_;
+    ~request_scope() { session_.end_request(); }
+  };
+
+  void mark_request_start() {
+    request_seen_ = true;
+    request_at_ = clock::now();
+  }
+
+  // Who ended the request and in which stage, as HAProxy's termination state.
+  void terminate(char who, char stage) {
+    record_.termination_[0] = who;
+    record_.termination_[1] = stage;
+  }
+
+  // A body transfer failed on `side`: the client or the server, a timeout (lower case) or not.
+  void note_failure(const tcp::socket& side, io_status status) {
+    failed_on_ = &side;
+    failed_status_ = status;
+  }
+  void terminate_after_failure(char stage) {
+    char who = failed_on_ == nullptr ? 'P' : failed_on_ == &client_ ? 'C' : 'S';
+    if (failed_status_ == io_status::timeout && who != 'P') who = static_cast<char>(who + 32);
+    terminate(who, stage);
+    if (who == 'C' || who == 'c') {
+      if (backend_ != nullptr) backend_->counters_.client_aborts_.fetch_add(1, std::memory_order_relaxed);
+      if (served_by_ != nullptr) {
+        served_by_->counters_.client_aborts_.fetch_add(1, std::memory_order_relaxed);
+      }
+    } else if (who == 'S' || who == 's') {
+      if (backend_ != nullptr) backend_->counters_.server_aborts_.fetch_add(1, std::memory_order_relaxed);
+      if (served_by_ != nullptr) {
+        served_by_->counters_.server_aborts_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // The status of a response the proxy made itself ("HTTP/1.1 503 …").
+  void note_own_status(std::string_view response) {
+    from_server_ = false;
+    if (response.size() >= 12 && response.starts_with("HTTP/")) {
+      int status = 0;
+      std::from_chars(response.data() + 9, response.data() + 12, status);
+      record_.status_ = status;
+    }
+  }
+
+  std::chrono::system_clock::time_point wall(clock::time_point t) const {
+    return accepted_wall_ +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(t - accepted_at_);
+  }
+
+  static std::string_view capped(std::string_view v, std::size_t length) {
+    return v.substr(0, std::min(v.size(), length));
+  }
+
+  // The head is in: req_tot, and what the log needs of it (request line, captures).
+  void note_request_head() {
+    head_at_ = clock::now();
+    fe_.counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
+    fe_.counters_.request_rate_.add();
+    if (!fe_.logger_) return;
+    record_.request_line_ = request_.method_;
+    record_.request_line_ += ' ';
+    record_.request_line_ += request_.target_;
+    record_.request_line_ += request_.version_minor_ == 0 ? " HTTP/1.0" : " HTTP/1.1";
+    for (const capture_spec& c : fe_.request_captures_) {
+      const http::header* last = nullptr;
+      for (const http::header& h : request_.headers_) {
+        if (h.name_ == c.name_) last = &h;
+      }
+      record_.request_captures_.emplace_back(last == nullptr ? std::string_view()
+                                                             : capped(last->value_, c.length_));
+    }
+    if (fe_.request_cookie_capture_) {
+      if (std::optional<found_cookie> f = find_cookie(request_.headers_, fe_.request_cookie_capture_->name_)) {
+        const std::string item = fe_.request_cookie_capture_->name_ + "=" + f->value_;
+        record_.captured_request_cookie_ = capped(item, fe_.request_cookie_capture_->length_);
+      }
+    }
+  }
+
+  void note_response_head(const http::response_head& response) {
+    response_at_ = clock::now();
+    if (!fe_.logger_) return;
+    for (const capture_spec& c : fe_.response_captures_) {
+      const http::header* last = nullptr;
+      for (const http::header& h : response.headers_) {
+        if (h.name_ == c.name_) last = &h;
+      }
+      record_.response_captures_.emplace_back(last == nullptr ? std::string_view()
+                                                              : capped(last->value_, c.length_));
+    }
+    if (fe_.response_cookie_capture_) {
+      const std::string& name = fe_.response_cookie_capture_->name_;
+      for (const http::header& h : response.headers_) {
+        if (h.name_ == "set-cookie" && h.value_.starts_with(name) &&
+            h.value_.size() > name.size() && h.value_[name.size()] == '=') {
+          const std::size_t semi = h.value_.find(';');
+          record_.captured_response_cookie_ = capped(
+              std::string_view(h.value_).substr(0, semi), fe_.response_cookie_capture_->length_);
+          break;
+        }
+      }
+    }
+  }
+
+  // The request goes to `backend_`: its scur, stot and rates.
+  void count_backend() {
+    if (backend_counted_ || backend_ == nullptr) return;
+    backend_counted_ = true;
+    record_.backend_ = backend_;
+    const std::uint32_t now = backend_->current_.fetch_add(1, std::memory_order_relaxed) + 1;
+    backend_->counters_.session_started(now);
+  }
+
+  // A rule or an applet answered instead of a server.
+  void note_rule_answer(const rule_outcome& o, traffic_counters* proxy_counters) {
+    if (o.denied_) {
+      fe_.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      if (proxy_counters != nullptr && proxy_counters != &fe_.counters_) {
+        proxy_counters->denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      }
+      terminate('P', o.tarpit_ ? 'T' : 'R');
+    } else {
+      fe_.counters_.intercepted_.fetch_add(1, std::memory_order_relaxed);
+      terminate('L', 'R');
+    }
+  }
+
+  // The request has ended (answered, failed or abandoned): its counters and its log line.
+  void end_request() {
+    const clock::time_point now = clock::now();
+    if (!request_seen_) {
+      idle_since_ = now;
+      return;  // an idle keep-alive connection closing: nothing to log, as HAProxy
+    }
+    auto ms = [](clock::duration d) {
+      return static_cast<long>(std::chrono::duration_cast<milliseconds>(d).count());
+    };
+    const bool have_head = head_at_ != clock::time_point{};
+    record_.accepted_ = wall(idle_since_);
+    record_.request_started_ = wall(request_at_);
+    record_.idle_ = ms(request_at_ - idle_since_);
+    record_.request_ = have_head ? ms(head_at_ - request_at_) : -1;
+    record_.response_ = response_at_ != clock::time_point{} && sent_at_ != clock::time_point{}
+                            ? ms(response_at_ - sent_at_)
+                            : -1;
+    record_.active_ = ms(now - request_at_);
+    record_.total_ = record_.handshake_ + record_.idle_ + record_.active_;
+    record_.bytes_read_ = io_.bytes_out_ - out_mark_;
+    record_.bytes_uploaded_ = io_.bytes_in_ - in_mark_;
+    if (!have_head && record_.request_line_.empty()) {
+      record_.request_line_ = "<BADREQ>";
+      record_.bad_request_ = true;
+    }
+    // The counters: the frontend's, the backend's and the server's bin/bout and statuses.
+    constexpr auto relaxed = std::memory_order_relaxed;
+    fe_.counters_.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
+    fe_.counters_.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+    if (record_.status_ > 0) fe_.counters_.response_status(record_.status_);
+    server* srv = served_by_;
+    if (backend_counted_) {
+      traffic_counters& b = backend_->counters_;
+      b.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
+      b.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+      if (record_.status_ > 0) b.response_status(record_.status_);
+      record_.backend_connections_ = backend_->current_.load(relaxed);
+      b.timed_samples_.fetch_add(1, relaxed);
+      if (record_.queue_ >= 0) b.queue_time_.add(static_cast<std::uint32_t>(record_.queue_));
+      if (record_.connect_ >= 0) b.connect_time_.add(static_cast<std::uint32_t>(record_.connect_));
+      if (record_.response_ >= 0) b.response_time_.add(static_cast<std::uint32_t>(record_.response_));
+      b.total_time_.add(static_cast<std::uint32_t>(record_.total_));
+    }
+    if (srv != nullptr) {
+      traffic_counters& c = srv->counters_;
+      c.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
+      c.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+      if (from_server_ && record_.status_ > 0) c.response_status(record_.status_);
+      record_.server_connections_ = srv->current_.load(relaxed);
+      c.timed_samples_.fetch_add(1, relaxed);
+      if (record_.queue_ >= 0) c.queue_time_.add(static_cast<std::uint32_t>(record_.queue_));
+      if (record_.connect_ >= 0) c.connect_time_.add(static_cast<std::uint32_t>(record_.connect_));
+      if (record_.response_ >= 0) c.response_time_.add(static_cast<std::uint32_t>(record_.response_));
+      c.total_time_.add(static_cast<std::uint32_t>(record_.total_));
+    }
+    if (fe_.logger_) {
+      record_.active_connections_ = env_.proxies_.current_.load(relaxed);
+      record_.frontend_connections_ = fe_.current_.load(relaxed);
+      if (backend_counted_) {
+        record_.backend_queue_ = backend_->counters_.queue_current_.load(relaxed);
+      }
+      record_.source_ = &source_;
+      fe_.logger_->emit(record_);
+      record_.source_ = nullptr;
+    }
+    if (backend_counted_) backend_->current_.fetch_sub(1, relaxed);
+    backend_counted_ = false;
+    // The next request starts clean, on the same connection.
+    const sockaddr_storage client = record_.client_;
+    const sockaddr_storage local = record_.frontend_address_;
+    record_ = log_record{};
+    record_.client_ = client;
+    record_.frontend_address_ = local;
+    record_.frontend_ = &fe_;
+    record_.http_ = true;
+    idle_since_ = now;
+    request_seen_ = false;
+    from_server_ = false;
+    served_by_ = nullptr;
+    failed_on_ = nullptr;
+    failed_status_ = io_status::ok;
+    head_at_ = sent_at_ = response_at_ = clock::time_point{};
+    in_mark_ = io_.bytes_in_;
+    out_mark_ = io_.bytes_out_;
+  }
+
+  // What connect_server() did, for the log (Tw, Tc, retries, the server) and the stats.
+  void note_connect(const connect_result& c) {
+    record_.queue_ = static_cast<long>(c.queue_time_.count());
+    record_.retries_ = c.retries_;
+    record_.redispatched_ = c.redispatched_;
+    if (c.server_ != nullptr) {
+      record_.server_ = served_by_ = c.server_;
+      record_.connect_ = static_cast<long>(c.connect_time_.count());
+      if (c.server_->address_length_ != 0) {
+        std::memcpy(&record_.server_address_, &c.server_->address_, c.server_->address_length_);
+      }
+      return;
+    }
+    record_.server_ = served_by_ = c.server_for_log_;
+    if (c.queue_timed_out_) terminate('s', 'Q');
+    else if (c.timed_out_) terminate('s', 'C');
+    else terminate('S', 'C');
+  }
+
+  // The server's response could not be used (502/504): eresp.
+  void note_response_error() {
+    if (backend_ != nullptr) backend_->counters_.response_errors_.fetch_add(1, std::memory_order_relaxed);
+    if (served_by_ != nullptr) {
+      served_by_->counters_.response_errors_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  // An applet (the stats page) answers: its body first, then its response.
+  awaitable<bool> serve_applet(http_applet& applet, bool client_close) {
+    if (!request_body_done_) {
+      if (request_framing_.kind_ != http::body_kind::length || !co_await buffer_body()) {
+        co_return co_await send_connection_error(400);
+      }
+    }
+    std::string_view body;
+    std::size_t used = 0;
+    if (request_framing_.kind_ == http::body_kind::length) {
+      used = static_cast<std::size_t>(std::min<std::uint64_t>(request_framing_.length_, in_.size()));
+      body = std::string_view(in_).substr(0, used);
+    }
+    std::string response = applet.respond(request_, body, source_);
+    in_.erase(0, used);
+    request_body_done_ = true;
+    fe_.counters_.intercepted_.fetch_add(1, std::memory_order_relaxed);
+    terminate('L', 'R');
+    co_return co_await send_own(std::move(response), client_close);
+  }
+
   // Reads a request head; false when the connection ends (error sent if one is due).
   awaitable<std::optional<bool>> read_head(bool first) {
     const milliseconds wait =
@@ -289,8 +571,10 @@ class http_session {
     const clock::time_point deadline =
         wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
     const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
+    if (!in_.empty() || first) mark_request_start();
     for (;;) {
       if (!in_.empty()) {
+        if (!request_seen_) mark_request_start();
         // The parser clears the head and reuses its strings and vector.
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
         if (parsed_.state_ == http::parse_state::done) co_return true;
@@ -318,6 +602,7 @@ class http_session {
         co_return co_await send_connection_error(408);
       }
       if (r.status_ != io_status::ok) {
+        terminate('C', 'R');
         co_return false;
       }
     }
@@ -330,6 +615,8 @@ class http_session {
     if (!backend_->cookie_) return nullptr;
     const cookie_settings& c = *backend_->cookie_;
     std::optional<found_cookie> f = find_cookie(request_.headers_, c.name_);
+    record_.termination_[2] = 'N';
+    record_.termination_[3] = 'N';
     if (!f) return nullptr;
     std::string value = f->value_;
     if (c.mode_ == cookie_mode::prefix) {
@@ -357,9 +644,15 @@ class http_session {
         remove_cookie(request_.headers_, *f);
       }
     }
-    if (cookie_server_ != nullptr && !server_usable(*cookie_server_)) {
+    if (cookie_server_ == nullptr) {
+      record_.termination_[2] = 'I';
       return nullptr;
     }
+    if (!server_usable(*cookie_server_)) {
+      record_.termination_[2] = 'D';
+      return nullptr;
+    }
+    record_.termination_[2] = 'V';
     return cookie_server_;
   }
 
@@ -395,6 +688,7 @@ class http_session {
         w = co_await io_.write_all(to, head, write_limit);
         head.clear();
       }
+      if (w.status_ != io_status::ok) note_failure(to, w.status_);
       co_return w.status_ == io_status::ok;
     };
     switch (f.kind_) {
@@ -413,7 +707,10 @@ class http_session {
           }
           if (left == 0) co_return true;
           const io_result r = co_await io_.read_some(from, pending, read_chunk, read_limit);
-          if (r.status_ != io_status::ok) co_return false;
+          if (r.status_ != io_status::ok) {
+            note_failure(from, r.status_);
+            co_return false;
+          }
         }
       }
       case http::body_kind::chunked: {
@@ -452,7 +749,10 @@ class http_session {
             if (st.done_) co_return true;
           }
           const io_result r = co_await io_.read_some(from, pending, read_chunk, read_limit);
-          if (r.status_ != io_status::ok) co_return false;
+          if (r.status_ != io_status::ok) {
+            note_failure(from, r.status_);
+            co_return false;
+          }
         }
       }
       case http::body_kind::until_close: {
@@ -465,7 +765,10 @@ class http_session {
           }
           const io_result r = co_await io_.read_some(from, pending, read_chunk, read_limit);
           if (r.status_ == io_status::closed) co_return true;
-          if (r.status_ != io_status::ok) co_return false;
+          if (r.status_ != io_status::ok) {
+            note_failure(from, r.status_);
+            co_return false;
+          }
         }
       }
     }
@@ -626,6 +929,7 @@ class http_session {
       if (c.secure_) value += "; Secure";
       if (c.attributes_) value += "; " + *c.attributes_;
       response.headers_.push_back({"set-cookie", value});
+      record_.termination_[3] = 'I';
       if (c.nocache_ && cacheable(response)) {
         // A cacheable response that sets a persistence cookie must not be cached for others.
         response.headers_.push_back({"cache-control", "private"});
@@ -636,6 +940,7 @@ class http_session {
       if (h.name_ != "set-cookie") continue;
       const std::size_t eq = h.value_.find('=');
       if (eq == std::string::npos || std::string_view(h.value_).substr(0, eq) != c.name_) continue;
+      record_.termination_[3] = 'R';
       if (c.mode_ == cookie_mode::rewrite) {
         const std::size_t semi = h.value_.find(';', eq);
         h.value_.replace(eq + 1, (semi == std::string::npos ? h.value_.size() : semi) - eq - 1,
@@ -648,8 +953,10 @@ class http_session {
 
   // One request and its response; false when the client connection ends.
   awaitable<bool> one_request(bool first) {
+    request_scope scope{*this};
     const std::optional<bool> head = co_await read_head(first);
     if (!head || !*head) co_return false;
+    note_request_head();
     in_.erase(0, parsed_.consumed_);
     request_body_done_ = request_framing_.kind_ == http::body_kind::none;
     const bool client_close = !request_framing_.keep_alive_;
@@ -664,12 +971,20 @@ class http_session {
     if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
     if (o.tarpit_) co_await tarpit(fe_.timeouts_);
-    if (o.response_) co_return co_await send_own(std::move(*o.response_), client_close);
+    if (o.response_) {
+      note_rule_answer(o, &fe_.counters_);
+      co_return co_await send_own(std::move(*o.response_), client_close);
+    }
+    if (fe_.stats_ && fe_.stats_->wants(request_)) {
+      co_return co_await serve_applet(*fe_.stats_, client_close);
+    }
 
     backend_ = choose_backend(fe_, env_.proxies_, source_);
     if (backend_ == nullptr) {
+      terminate('P', 'R');
       co_return co_await send_error(503, client_close);
     }
+    count_backend();
     source_.backend_ = backend_;
     if (backend_->buffer_request_ && !fe_.buffer_request_ && !co_await buffer_body()) {
       co_return false;
@@ -677,7 +992,13 @@ class http_session {
     if (backend_ != nullptr && &backend_->request_rules_ != &fe_.request_rules_) {
       o = run_request_rules(backend_->request_rules_, request_, source_, backend_->error_pages_);
       if (o.tarpit_) co_await tarpit(backend_->timeouts_);
-      if (o.response_) co_return co_await send_own(std::move(*o.response_), client_close);
+      if (o.response_) {
+        note_rule_answer(o, &backend_->counters_);
+        co_return co_await send_own(std::move(*o.response_), client_close);
+      }
+    }
+    if (backend_->stats_ && backend_->stats_->wants(request_)) {
+      co_return co_await serve_applet(*backend_->stats_, client_close);
     }
 
     server* persistent = persistent_server();
@@ -701,8 +1022,13 @@ class http_session {
       if (wanted == upstream_server_) {
         reused = true;
         backend_->balancer_->connection_opened(upstream_server_->id_);
-        upstream_server_->current_.fetch_add(1, std::memory_order_relaxed);
+        const std::uint32_t serving =
+            upstream_server_->current_.fetch_add(1, std::memory_order_relaxed) + 1;
+        note_stream(*backend_, *upstream_server_, serving);
         upstream_counted_ = true;
+        record_.server_ = served_by_ = upstream_server_;
+        record_.queue_ = 0;
+        record_.connect_ = 0;
       } else {
         park_upstream();
         persistent = wanted != nullptr ? wanted : persistent;
@@ -723,6 +1049,7 @@ class http_session {
                               : env_.pool_;
         const connect_result c =
             co_await connect_server(upstream_, io_, *backend_, persistent, keys_, local_, pool);
+        note_connect(c);
         if (c.server_ == nullptr) {
           co_return co_await send_error(503, client_close);
         }
@@ -736,10 +1063,14 @@ class http_session {
         reused = c.reused_ && attempt == 0;
       }
       const io_result w = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+      sent_at_ = clock::now();
       if (w.status_ == io_status::ok) break;
       // A reused connection the server had closed: one new connection, as HAProxy retries.
       drop_upstream();
-      if (!reused) co_return co_await send_error(502, client_close);
+      if (!reused) {
+        terminate('S', 'C');
+        co_return co_await send_error(502, client_close);
+      }
       reused = false;
       persistent = chosen;
     }
@@ -750,6 +1081,7 @@ class http_session {
     if (!request_framing_.expect_continue_) {
       if (!co_await forward_body(client_, upstream_, in_, request_framing_,
                                  fe_.timeouts_.client_, backend_->timeouts_.server_, no_head_)) {
+        terminate_after_failure('D');
         drop_upstream();
         co_return false;
       }
@@ -764,20 +1096,25 @@ class http_session {
         // new connection, as HAProxy does for a reused connection.
         drop_upstream();
         const connect_result c = co_await connect_server(upstream_, io_, *backend_, chosen, keys_, local_);
+        note_connect(c);
         if (c.server_ == nullptr) co_return co_await send_error(503, client_close);
         chosen = upstream_server_ = c.server_;
         upstream_counted_ = true;
         upstream_backend_ = backend_;
         reused = false;
         const io_result w2 = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+        sent_at_ = clock::now();
         if (w2.status_ != io_status::ok) {
           drop_upstream();
+          terminate('S', 'C');
           co_return co_await send_error(502, client_close);
         }
         continue;
       }
       if (status != 0) {
         drop_upstream();
+        terminate(status == 504 ? 's' : 'S', 'H');
+        note_response_error();
         co_return co_await send_error(status == 1 ? 502 : status, client_close);
       }
       if (response.status_ >= 100 && response.status_ < 200 && response.status_ != 101) {
@@ -786,6 +1123,7 @@ class http_session {
         http::write_response_head(response, interim);
         out_.erase(0, response_consumed_);
         if ((co_await io_.write_all(client_, interim, fe_.timeouts_.client_)).status_ != io_status::ok) {
+          terminate('C', 'H');
           drop_upstream();
           co_return false;
         }
@@ -793,6 +1131,7 @@ class http_session {
           if (!co_await forward_body(client_, upstream_, in_, request_framing_,
                                      fe_.timeouts_.client_, backend_->timeouts_.server_,
                                      no_head_)) {
+            terminate_after_failure('D');
             drop_upstream();
             co_return false;
           }
@@ -804,8 +1143,11 @@ class http_session {
       break;
     }
     out_.erase(0, response_consumed_);
+    note_response_head(response);
     if (response_framing.kind_ == http::body_kind::chunked && !chunked_prefix_valid(out_)) {
       drop_upstream();
+      terminate('P', 'H');
+      note_response_error();
       co_return co_await send_error(502, client_close);
     }
     source_.response_ = &response;
@@ -817,6 +1159,12 @@ class http_session {
     }
     if (ro.response_) {
       drop_upstream();
+      if (ro.denied_) {
+        fe_.counters_.denied_responses_.fetch_add(1, std::memory_order_relaxed);
+        backend_->counters_.denied_responses_.fetch_add(1, std::memory_order_relaxed);
+        if (chosen != nullptr) chosen->counters_.denied_responses_.fetch_add(1, std::memory_order_relaxed);
+      }
+      terminate('P', 'H');
       co_return co_await send_own(std::move(*ro.response_), client_close);
     }
     apply_cookie(response, chosen);
@@ -835,11 +1183,14 @@ class http_session {
       response.headers_.push_back({"connection", "keep-alive"});
     }
     adjust_case(response.headers_, fe_.case_adjust_);
+    record_.status_ = static_cast<int>(response.status_);
+    from_server_ = true;
     response_bytes_.clear();
     http::write_response_head(response, response_bytes_);
     if (tunnel) {
       if ((co_await io_.write_all(client_, response_bytes_, fe_.timeouts_.client_)).status_ !=
           io_status::ok) {
+        terminate('C', 'D');
         drop_upstream();
         co_return false;
       }
@@ -849,6 +1200,7 @@ class http_session {
     if (!co_await forward_body(upstream_, client_, out_, response_framing,
                                backend_->timeouts_.server_, fe_.timeouts_.client_,
                                response_bytes_)) {
+      terminate_after_failure('D');
       drop_upstream();
       co_return false;
     }
@@ -873,7 +1225,10 @@ class http_session {
       co_await io_.write_all(client_, out_, idle);
       out_.clear();
     }
-    co_await (relay_one_way(client_, upstream_, idle) && relay_one_way(upstream_, client_, idle));
+    const auto [up, down] = co_await (relay_one_way(client_, upstream_, idle) &&
+                                      relay_one_way(upstream_, client_, idle));
+    io_.bytes_in_ += up;
+    io_.bytes_out_ += down;
     drop_upstream();
   }
 
@@ -897,6 +1252,24 @@ class http_session {
   http::parse_result parsed_;
   bool request_body_done_ = true;  // the current request's body has been read
   std::size_t response_consumed_ = 0;
+
+  // The current request's log record, and its moments on the steady clock (the timers).
+  log_record record_;
+  clock::time_point accepted_at_;
+  std::chrono::system_clock::time_point accepted_wall_;
+  clock::time_point idle_since_;   // the previous request's end (or the accept)
+  clock::time_point request_at_;   // this request's first byte
+  clock::time_point head_at_;      // its head complete (unset: never)
+  clock::time_point sent_at_;      // sent to the server
+  clock::time_point response_at_;  // the response head received
+  bool request_seen_ = false;      // something of this request arrived: it is logged
+  server* served_by_ = nullptr;    // record_.server_, writable (its counters)
+  bool backend_counted_ = false;   // backend_->current_ holds this request
+  bool from_server_ = false;       // the status sent is the server's
+  std::uint64_t in_mark_ = 0;      // io_.bytes_in_/out_ when the request started
+  std::uint64_t out_mark_ = 0;
+  const tcp::socket* failed_on_ = nullptr;  // the side a body transfer failed on
+  io_status failed_status_ = io_status::ok;
 
   backend* backend_ = nullptr;
   server* cookie_server_ = nullptr;

@@ -3,6 +3,7 @@
 // HAProxy's timeouts (timeout tunnel, when set, replaces client and server once both sides are
 // connected).
 #include <array>
+#include <cstring>
 
 #include "runtime/proxy/io.hpp"
 #include "runtime/proxy/session_source.hpp"
@@ -24,6 +25,64 @@ milliseconds relay_timeout(const frontend& fe, const backend& be) {
   return std::min(c, s);
 }
 
+// The connection's log line and counters, written when the session ends however it ends.
+struct tcp_log {
+  frontend& fe_;
+  const proxy_set& proxies_;
+  session_source& source_;
+  log_record record_;
+  std::chrono::steady_clock::time_point accepted_ = std::chrono::steady_clock::now();
+  backend* backend_ = nullptr;
+  server* server_ = nullptr;
+  bool logged_ = true;  // a connection rejected by tcp-request connection is not logged
+
+  tcp_log(frontend& fe, const proxy_set& proxies, session_source& source, const tcp::endpoint& peer,
+          const tcp::endpoint& local)
+      : fe_(fe), proxies_(proxies), source_(source) {
+    record_.accepted_ = record_.request_started_ = std::chrono::system_clock::now();
+    std::memcpy(&record_.client_, peer.data(), std::min<std::size_t>(peer.size(), sizeof record_.client_));
+    std::memcpy(&record_.frontend_address_, local.data(),
+                std::min<std::size_t>(local.size(), sizeof record_.frontend_address_));
+    record_.frontend_ = &fe;
+  }
+  void to_backend(backend& be) {
+    backend_ = &be;
+    record_.backend_ = &be;
+    be.counters_.session_started(be.current_.fetch_add(1, std::memory_order_relaxed) + 1);
+  }
+  ~tcp_log() {
+    constexpr auto relaxed = std::memory_order_relaxed;
+    record_.total_ = static_cast<long>(std::chrono::duration_cast<milliseconds>(
+                                           std::chrono::steady_clock::now() - accepted_)
+                                           .count());
+    record_.active_ = record_.total_;
+    fe_.counters_.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
+    fe_.counters_.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+    for (traffic_counters* c : {backend_ ? &backend_->counters_ : nullptr,
+                                server_ ? &server_->counters_ : nullptr}) {
+      if (c == nullptr) continue;
+      c->bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
+      c->bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+      c->timed_samples_.fetch_add(1, relaxed);
+      if (record_.queue_ >= 0) c->queue_time_.add(static_cast<std::uint32_t>(record_.queue_));
+      if (record_.connect_ >= 0) c->connect_time_.add(static_cast<std::uint32_t>(record_.connect_));
+      c->total_time_.add(static_cast<std::uint32_t>(record_.total_));
+    }
+    if (logged_ && fe_.logger_) {
+      record_.active_connections_ = proxies_.current_.load(relaxed);
+      record_.frontend_connections_ = fe_.current_.load(relaxed);
+      if (backend_ != nullptr) {
+        record_.backend_connections_ = backend_->current_.load(relaxed);
+        record_.backend_queue_ = backend_->counters_.queue_current_.load(relaxed);
+      }
+      if (server_ != nullptr) record_.server_connections_ = server_->current_.load(relaxed);
+      record_.source_ = &source_;
+      fe_.logger_->emit(record_);
+    }
+    if (backend_ != nullptr) backend_->current_.fetch_sub(1, relaxed);
+  }
+};
+
 }  // namespace
 
 awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
@@ -33,6 +92,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   const tcp::endpoint peer = client.remote_endpoint(ec);
   const tcp::endpoint local = client.local_endpoint(ec);
   source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
+  tcp_log log(fe, env.proxies_, source, peer, local);
 
   for (const tcp_rule& rule : fe.tcp_rules_) {
     if (rule.content_) {
@@ -40,6 +100,8 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     }
     if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
       if (rule.action_ == tcp_rule_action::reject) {
+        fe.counters_.denied_connections_.fetch_add(1, std::memory_order_relaxed);
+        log.logged_ = false;
         co_return;
       }
       break;
@@ -65,14 +127,23 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
           break;
         }
       }
-      if (reject) co_return;
+      if (reject) {
+        fe.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+        log.record_.termination_[0] = 'P';
+        log.record_.termination_[1] = 'R';
+        co_return;
+      }
       if (decided) break;
       const auto now = std::chrono::steady_clock::now();
       if (now >= until) break;
       const io_result r = co_await io.read_some(
           client, early, 16384,
           std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
-      if (r.status_ == io_status::closed || r.status_ == io_status::error) co_return;
+      if (r.status_ == io_status::closed || r.status_ == io_status::error) {
+        log.record_.termination_[0] = 'C';
+        log.record_.termination_[1] = 'R';
+        co_return;
+      }
       if (r.status_ == io_status::timeout) break;
     }
     source.payload_ = early;
@@ -80,9 +151,12 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
 
   backend* be = choose_backend(fe, env.proxies_, source);
   if (be == nullptr) {
+    log.record_.termination_[0] = 'P';
+    log.record_.termination_[1] = 'R';
     co_return;
   }
   source.backend_ = be;
+  log.to_backend(*be);
 
   std::array<std::uint8_t, 16> address_bytes{};
   balance::request_keys keys;
@@ -90,18 +164,32 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
 
   tcp::socket upstream(client.get_executor());
   const connect_result c = co_await connect_server(upstream, io, *be, nullptr, keys, local);
+  log.record_.queue_ = static_cast<long>(c.queue_time_.count());
+  log.record_.retries_ = c.retries_;
+  log.record_.redispatched_ = c.redispatched_;
+  log.server_ = c.server_ != nullptr ? c.server_ : c.server_for_log_;
+  log.record_.server_ = log.server_;
   if (c.server_ == nullptr) {
+    log.record_.termination_[0] = c.queue_timed_out_ || c.timed_out_ ? 's' : 'S';
+    log.record_.termination_[1] = c.queue_timed_out_ ? 'Q' : 'C';
     co_return;  // HAProxy closes the client connection
   }
+  log.record_.connect_ = static_cast<long>(c.connect_time_.count());
+  std::memcpy(&log.record_.server_address_, &c.server_->address_, c.server_->address_length_);
   if (!early.empty()) {
     const io_result w = co_await io.write_all(upstream, early, be->timeouts_.server_);
     if (w.status_ != io_status::ok) {
       release_server(*be, c.server_);
+      log.record_.termination_[0] = 'S';
+      log.record_.termination_[1] = 'D';
       co_return;
     }
   }
   const milliseconds idle = relay_timeout(fe, *be);
-  co_await (relay_one_way(client, upstream, idle) && relay_one_way(upstream, client, idle));
+  const auto [up, down] = co_await (relay_one_way(client, upstream, idle) &&
+                                    relay_one_way(upstream, client, idle));
+  log.record_.bytes_uploaded_ = up + early.size();
+  log.record_.bytes_read_ = down;
   release_server(*be, c.server_);
 }
 
