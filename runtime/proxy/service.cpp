@@ -25,6 +25,7 @@ struct service::impl {
     frontend* frontend_;
     unsigned thread_;
     std::unique_ptr<tcp::acceptor> acceptor_;
+    const tls::server_context* tls_ = nullptr;  // its bind line's `ssl`
   };
   std::vector<acceptor_slot> acceptors_;
   std::atomic<int> active_{0};
@@ -114,7 +115,7 @@ struct service::impl {
               ec.message() + ") for [" + a.text_ + "]";
       return false;
     }
-    acceptors_.push_back({&fe, thread, std::move(acc)});
+    acceptors_.push_back({&fe, thread, std::move(acc), a.tls_.get()});
     return true;
   }
 
@@ -141,7 +142,8 @@ struct service::impl {
                     active_,
                     pools_[slot.thread_].get(),
                     idle_clients_[slot.thread_].get(),
-                    &stopping_};
+                    &stopping_,
+                    slot.tls_};
     auto on_end = [this, &fe](std::exception_ptr) {
       proxies_.current_.fetch_sub(1, std::memory_order_relaxed);
       fe.current_.fetch_sub(1, std::memory_order_relaxed);

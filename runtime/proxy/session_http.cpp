@@ -136,7 +136,7 @@ class http_session {
     local_ = client_.local_endpoint(ec);
     source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
     keys_.source_address_ = address_key(peer_, address_bytes_);
-    io_.count_bytes_of(&client_);
+    io_.count_bytes_of(&client_.socket_);
     accepted_at_ = idle_since_ = clock::now();
     accepted_wall_ = std::chrono::system_clock::now();
     std::memcpy(&record_.client_, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof record_.client_));
@@ -152,6 +152,22 @@ class http_session {
   }
 
   awaitable<void> run() {
+    if (env_.tls_ != nullptr) {
+      // `bind … ssl`: the handshake within timeout client (HAProxy's Th, in the first
+      // request's log line); then the requests are read from the clear text.
+      const error_code hs = co_await accept_tls(client_, *env_.tls_, io_, fe_.timeouts_.client_);
+      const clock::time_point done = clock::now();
+      if (hs) {
+        error_code ignored;
+        client_.close(ignored);
+        co_return;  // HAProxy logs a failed handshake apart ("SSL handshake failure")
+      }
+      source_.ssl_ = client_.tls()->native();
+      record_.tls_ = true;
+      record_.handshake_ =
+          static_cast<long>(std::chrono::duration_cast<milliseconds>(done - accepted_at_).count());
+      idle_since_ = done;
+    }
     bool first = true;
     for (;;) {
       const bool more = co_await one_request(first);
@@ -272,7 +288,7 @@ class http_session {
         out_.empty()) {
       end_served();
       env_.pool_->park(upstream_server_, std::move(upstream_));
-      upstream_ = tcp::socket(client_.get_executor());
+      upstream_ = connection(client_.get_executor());
       upstream_server_ = nullptr;
       upstream_backend_ = nullptr;
       upstream_idle_ = false;
@@ -313,7 +329,7 @@ class http_session {
   }
 
   // A body transfer failed on `side`: the client or the server, a timeout (lower case) or not.
-  void note_failure(const tcp::socket& side, io_status status) {
+  void note_failure(const connection& side, io_status status) {
     failed_on_ = &side;
     failed_status_ = status;
   }
@@ -503,6 +519,7 @@ class http_session {
     record_.frontend_address_ = local;
     record_.frontend_ = &fe_;
     record_.http_ = true;
+    record_.tls_ = client_.tls() != nullptr;
     idle_since_ = now;
     request_seen_ = false;
     from_server_ = false;
@@ -589,11 +606,11 @@ class http_session {
       const bool idle = !first && in_.empty() && env_.idle_clients_ != nullptr;
       if (idle) {
         if (env_.stopping_->load()) co_return false;
-        env_.idle_clients_->insert(&client_);
+        env_.idle_clients_->insert(&client_.socket_);
       }
       const io_result r = co_await io_.read_some(client_, in_, max_bytes + 1, remaining(deadline));
       if (idle) {
-        env_.idle_clients_->erase(&client_);
+        env_.idle_clients_->erase(&client_.socket_);
       }
       if (r.status_ == io_status::timeout) {
         // An idle keep-alive connection ends silently; a request that does not arrive in time
@@ -673,7 +690,7 @@ class http_session {
   // in `pending` (anything after the body stays there: the next pipelined message).
   // `head` (may be empty) goes out with the body's first bytes in one write: most small
   // messages then cost one send, as in HAProxy. It is cleared once written.
-  awaitable<bool> forward_body(tcp::socket& from, tcp::socket& to, std::string& pending,
+  awaitable<bool> forward_body(connection& from, connection& to, std::string& pending,
                                const http::framing& f, milliseconds read_limit,
                                milliseconds write_limit, std::string& head) {
     auto send = [&](std::string_view bytes) -> awaitable<bool> {
@@ -1048,7 +1065,8 @@ class http_session {
                               ? nullptr
                               : env_.pool_;
         const connect_result c =
-            co_await connect_server(upstream_, io_, *backend_, persistent, keys_, local_, pool);
+            co_await connect_server(upstream_, io_, *backend_, persistent, keys_, local_, pool,
+                                    &source_);
         note_connect(c);
         if (c.server_ == nullptr) {
           co_return co_await send_error(503, client_close);
@@ -1095,7 +1113,8 @@ class http_session {
         // The idle connection was closed under us before any response byte: retry once on a
         // new connection, as HAProxy does for a reused connection.
         drop_upstream();
-        const connect_result c = co_await connect_server(upstream_, io_, *backend_, chosen, keys_, local_);
+        const connect_result c = co_await connect_server(upstream_, io_, *backend_, chosen, keys_,
+                                                         local_, nullptr, &source_);
         note_connect(c);
         if (c.server_ == nullptr) co_return co_await send_error(503, client_close);
         chosen = upstream_server_ = c.server_;
@@ -1232,8 +1251,8 @@ class http_session {
     drop_upstream();
   }
 
-  tcp::socket client_;
-  tcp::socket upstream_;
+  connection client_;
+  connection upstream_;
   timed_io io_;
   session_env env_;
   frontend& fe_;
@@ -1268,7 +1287,7 @@ class http_session {
   bool from_server_ = false;       // the status sent is the server's
   std::uint64_t in_mark_ = 0;      // io_.bytes_in_/out_ when the request started
   std::uint64_t out_mark_ = 0;
-  const tcp::socket* failed_on_ = nullptr;  // the side a body transfer failed on
+  const connection* failed_on_ = nullptr;  // the side a body transfer failed on
   io_status failed_status_ = io_status::ok;
 
   backend* backend_ = nullptr;

@@ -85,7 +85,8 @@ struct tcp_log {
 
 }  // namespace
 
-awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
+awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
+  connection client(std::move(socket));
   frontend& fe = env.frontend_;
   session_source source(env.proxies_, fe);
   error_code ec;
@@ -108,9 +109,25 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     }
   }
 
+  timed_io io(client.get_executor());
+  if (env.tls_ != nullptr) {
+    // `bind … ssl`: the handshake first (after the tcp-request connection rules, as HAProxy),
+    // within timeout client; what follows reads and writes the clear text.
+    const auto started = std::chrono::steady_clock::now();
+    const error_code hs = co_await accept_tls(client, *env.tls_, io, fe.timeouts_.client_);
+    log.record_.tls_ = true;
+    log.record_.handshake_ = static_cast<long>(
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started)
+            .count());
+    if (hs) {
+      log.logged_ = false;  // HAProxy logs a failed handshake apart ("SSL handshake failure")
+      co_return;
+    }
+    source.ssl_ = client.tls()->native();
+  }
+
   // tcp-request content rules and use_backend conditions may read the first bytes: wait for
   // them up to inspect-delay, as HAProxy does, only when something needs them.
-  timed_io io(client.get_executor());
   std::string early;
   const bool inspects = fe.inspect_delay_.count() != 0;
   if (inspects) {
@@ -162,8 +179,9 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   balance::request_keys keys;
   keys.source_address_ = address_key(peer, address_bytes);
 
-  tcp::socket upstream(client.get_executor());
-  const connect_result c = co_await connect_server(upstream, io, *be, nullptr, keys, local);
+  connection upstream(client.get_executor());
+  const connect_result c =
+      co_await connect_server(upstream, io, *be, nullptr, keys, local, nullptr, &source);
   log.record_.queue_ = static_cast<long>(c.queue_time_.count());
   log.record_.retries_ = c.retries_;
   log.record_.redispatched_ = c.redispatched_;

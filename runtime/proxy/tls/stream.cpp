@@ -121,6 +121,8 @@ asio::awaitable<std::pair<error_code, std::size_t>> stream::write_some(tcp::sock
   }
 }
 
+void stream::detach() { SSL_set_fd(ssl_, -1); }
+
 void stream::shutdown_send() {
   // Once: close_notify goes out if the socket takes it now; the peer's is not awaited.
   if ((SSL_get_shutdown(ssl_) & SSL_SENT_SHUTDOWN) == 0 && SSL_is_init_finished(ssl_)) {

@@ -42,6 +42,10 @@ class stream {
   // caller then shuts the socket's sending side or closes it.
   void shutdown_send();
 
+  // The socket is closed (its descriptor may be reused at once): the session no longer
+  // touches it; every later operation fails with EBADF.
+  void detach();
+
   SSL* native() const { return ssl_; }
   // The reason of the last TLS failure, as OpenSSL words it ("" when none).
   std::string_view failure() const { return failure_; }
