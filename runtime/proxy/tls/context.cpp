@@ -2,6 +2,7 @@
 #include "runtime/proxy/tls/context.hpp"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -201,8 +202,22 @@ int alpn_select(SSL*, const unsigned char** out, unsigned char* out_length,
   return SSL_TLSEXT_ERR_OK;
 }
 
+// OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL) as Asio does: a peer
+// that has gone would kill the process with SIGPIPE. HAProxy ignores it for the same reason;
+// done when the first context is built, before the threads start.
+void ignore_sigpipe() {
+  static const bool done = [] {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    return ::sigaction(SIGPIPE, &ignore, nullptr) == 0;
+  }();
+  (void)done;
+}
+
 // Options every context gets.
 void common_setup(SSL_CTX* ctx) {
+  ignore_sigpipe();
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF |
                                SSL_OP_NO_RENEGOTIATION);
   // Writes are retried with the same bytes at another address (the caller's buffer may move
