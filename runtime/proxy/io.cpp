@@ -496,6 +496,27 @@ backend* choose_backend(const frontend& fe, const proxy_set& proxies,
   return fe.default_backend_;
 }
 
+bool connection_rules_accept(const frontend& fe, const acl::sample_source& source) {
+  for (const tcp_rule& rule : fe.tcp_rules_) {
+    if (rule.content_) continue;
+    if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
+      return rule.action_ != tcp_rule_action::reject;
+    }
+  }
+  return true;
+}
+
+content_verdict run_content_rules(const frontend& fe, const acl::sample_source& source) {
+  for (const tcp_rule& rule : fe.tcp_rules_) {
+    if (!rule.content_) continue;
+    if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
+      return rule.action_ == tcp_rule_action::reject ? content_verdict::reject
+                                                      : content_verdict::accept;
+    }
+  }
+  return content_verdict::undecided;
+}
+
 std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,
                                           std::array<std::uint8_t, 16>& storage) {
   if (peer.address().is_v4()) {

@@ -209,6 +209,14 @@ awaitable<std::uint64_t> relay_one_way(connection& from, connection& to, millise
 backend* choose_backend(const frontend& fe, const proxy_set& proxies,
                         const acl::sample_source& source);
 
+// tcp-request connection rules, in order: false when one rejects (the connection is closed
+// at once, before any byte is read).
+bool connection_rules_accept(const frontend& fe, const acl::sample_source& source);
+// tcp-request content rules on what has arrived (the payload, in http the request head):
+// the first whose condition holds decides; undecided when none does.
+enum class content_verdict : std::uint8_t { accept, reject, undecided };
+content_verdict run_content_rules(const frontend& fe, const acl::sample_source& source);
+
 // The client address as the hashing balancers read it (4 or 16 bytes of `storage`).
 std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,
                                           std::array<std::uint8_t, 16>& storage);

@@ -152,6 +152,13 @@ class http_session {
   }
 
   awaitable<void> run() {
+    if (!connection_rules_accept(fe_, source_)) {
+      // tcp-request connection reject: closed before a byte is read, and not logged.
+      fe_.counters_.denied_connections_.fetch_add(1, std::memory_order_relaxed);
+      error_code ignored;
+      client_.close(ignored);
+      co_return;
+    }
     if (env_.tls_ != nullptr) {
       // `bind … ssl`: the handshake within timeout client (HAProxy's Th, in the first
       // request's log line); then the requests are read from the clear text.
@@ -984,6 +991,13 @@ class http_session {
     source_.request_ = &request_;
     source_.response_ = nullptr;
     source_.backend_ = nullptr;
+    // tcp-request content rules run for each request, once its head is in (HAProxy runs them
+    // for each stream; an L7 fetch waits for the head).
+    if (run_content_rules(fe_, source_) == content_verdict::reject) {
+      fe_.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      terminate('P', 'R');
+      co_return false;
+    }
 
     if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);

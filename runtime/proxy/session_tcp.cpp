@@ -95,18 +95,10 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
   source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
   tcp_log log(fe, env.proxies_, source, peer, local);
 
-  for (const tcp_rule& rule : fe.tcp_rules_) {
-    if (rule.content_) {
-      continue;
-    }
-    if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
-      if (rule.action_ == tcp_rule_action::reject) {
-        fe.counters_.denied_connections_.fetch_add(1, std::memory_order_relaxed);
-        log.logged_ = false;
-        co_return;
-      }
-      break;
-    }
+  if (!connection_rules_accept(fe, source)) {
+    fe.counters_.denied_connections_.fetch_add(1, std::memory_order_relaxed);
+    log.logged_ = false;
+    co_return;
   }
 
   timed_io io(client.get_executor());
@@ -126,45 +118,33 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
     source.ssl_ = client.tls()->native();
   }
 
-  // tcp-request content rules and use_backend conditions may read the first bytes: wait for
-  // them up to inspect-delay, as HAProxy does, only when something needs them.
+  // tcp-request content rules may read the first bytes: with inspect-delay they wait for them
+  // up to that delay, as HAProxy does; without, they run once on what is there (nothing).
   std::string early;
-  const bool inspects = fe.inspect_delay_.count() != 0;
-  if (inspects) {
-    const auto until = std::chrono::steady_clock::now() + fe.inspect_delay_;
-    for (;;) {
-      source.payload_ = early;
-      bool decided = false;
-      bool reject = false;
-      for (const tcp_rule& rule : fe.tcp_rules_) {
-        if (!rule.content_) continue;
-        if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
-          decided = true;
-          reject = rule.action_ == tcp_rule_action::reject;
-          break;
-        }
-      }
-      if (reject) {
-        fe.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
-        log.record_.termination_[0] = 'P';
-        log.record_.termination_[1] = 'R';
-        co_return;
-      }
-      if (decided) break;
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= until) break;
-      const io_result r = co_await io.read_some(
-          client, early, 16384,
-          std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
-      if (r.status_ == io_status::closed || r.status_ == io_status::error) {
-        log.record_.termination_[0] = 'C';
-        log.record_.termination_[1] = 'R';
-        co_return;
-      }
-      if (r.status_ == io_status::timeout) break;
-    }
+  const auto until = std::chrono::steady_clock::now() + fe.inspect_delay_;
+  for (;;) {
     source.payload_ = early;
+    const content_verdict v = run_content_rules(fe, source);
+    if (v == content_verdict::reject) {
+      fe.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      log.record_.termination_[0] = 'P';
+      log.record_.termination_[1] = 'R';
+      co_return;
+    }
+    if (v == content_verdict::accept) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) break;
+    const io_result r = co_await io.read_some(
+        client, early, 16384,
+        std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
+    if (r.status_ == io_status::closed || r.status_ == io_status::error) {
+      log.record_.termination_[0] = 'C';
+      log.record_.termination_[1] = 'R';
+      co_return;
+    }
+    if (r.status_ == io_status::timeout) break;
   }
+  source.payload_ = early;
 
   backend* be = choose_backend(fe, env.proxies_, source);
   if (be == nullptr) {
