@@ -15,8 +15,7 @@ import re
 import socket
 import ssl
 import subprocess
-import sys
-import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,6 +204,27 @@ def test_tls_in_mode_tcp(proxy, servers, port, pki):
         assert got == b"hello\n"
         t.sendall(b"late\n")
         assert ps.wait_until(lambda: quiet.received.get(1) == b"late\n"), quiet.received
+
+
+def test_handshake_bounded_by_timeout_client(proxy, http_server, port, pki):
+    """A client that connects and says nothing is closed after `timeout client` (the
+    handshake's limit, HAProxy's Th); the next one is served."""
+    app = http_server("app")
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp} ssl crt {pki.a}
+            default_backend b
+        backend b
+            server app {app.addr}
+    """, defaults="timeout client 300ms"))
+    with Client(fp, timeout=3) as c:
+        started = time.monotonic()
+        assert c.rest() == b""  # closed without a byte
+        waited = time.monotonic() - started
+    assert 0.25 < waited < 1.5, waited
+    assert curl(fp, "a.test", pki).status == 200
+    assert len(app.requests) == 1
 
 
 # --- TLS to servers ---------------------------------------------------------------------------
