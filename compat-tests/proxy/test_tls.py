@@ -322,6 +322,36 @@ def test_an_unreadable_certificate_or_one_without_its_key(proxy, port, pki, tmp_
     assert f"' in section 'frontend' : No Private Key found in '{nokey}.key'." in out, out
 
 
+def test_check_mode_loads_the_certificates(impl_name, tandem_bin, tmp_path, pki):
+    """`haproxy -c` loads the certificates, as HAProxy's does: a file that is no certificate,
+    or one without its key, is an alert at its line, word for word."""
+    binary = str(ps.HAPROXY if impl_name == "haproxy" else tandem_bin / "haproxy")
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    nokey = tmp_path / "nokey.pem"
+    nokey.write_bytes(pki.dir.joinpath("a.crt").read_bytes())
+    cfg = tmp_path / "t.cfg"
+    for crt, alert in ((junk, f"unable to load certificate from file '{junk}'."),
+                       (nokey, f"No Private Key found in '{nokey}.key'."),
+                       (pki.a, None)):
+        cfg.write_text(config(f"""
+            frontend fe
+                bind 127.0.0.1:8443 ssl crt {crt}
+        """))
+        got = subprocess.run([binary, "-c", "-f", "t.cfg"], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=10)
+        if alert is None:
+            assert (got.returncode, got.stdout) == (0, "Configuration file is valid\n"), got
+            continue
+        alerts = [re.sub(r"^\[ALERT\] +\(\d+\) : ", "", ln) for ln in got.stderr.splitlines()
+                  if ln.startswith("[ALERT]")]
+        assert got.returncode == 1
+        assert alerts == [f"config : parsing [t.cfg:{bind_line(cfg.read_text())}] : 'bind "
+                          f"127.0.0.1:8443' in section 'frontend' : {alert}",
+                          "config : Error(s) found in configuration file : t.cfg",
+                          "config : Fatal errors found in configuration."], got.stderr
+
+
 def test_server_verify_without_a_ca_file(proxy, port):
     out = start_error(proxy, config(f"""
         frontend fe

@@ -206,4 +206,24 @@ bool server_tls(const model::proxy& p, const model::server& ms,
   return true;
 }
 
+std::vector<problem> check_haproxy_tls(const model::config_model& m) {
+  std::vector<problem> problems;
+  const tls_defaults d = tls_defaults_of(m, problems);
+  for (const model::proxy& p : m.proxies_) {
+    if (p.disabled_) continue;
+    if ((p.capabilities_ & model::cap_frontend) != 0) {
+      for (const model::bind& b : p.binds_) bind_tls(p, b, d, problems);
+    }
+    if ((p.capabilities_ & model::cap_backend) != 0) {
+      for (const model::server& s : p.servers_) {
+        std::vector<std::pair<std::string, std::string>> options = p.default_server_;
+        options.insert(options.end(), s.options_.begin(), s.options_.end());
+        proxy::server scratch;
+        server_tls(p, s, options, d, problems, scratch);
+      }
+    }
+  }
+  return problems;
+}
+
 }  // namespace tandem::runtime::assemble

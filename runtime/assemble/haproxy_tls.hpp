@@ -1,7 +1,8 @@
-// Internal to runtime/assemble: the TLS part of an HAProxy configuration — `bind … ssl` lines
-// become server contexts, `server … ssl` lines client contexts — with the global defaults
-// (crt-base, ca-base, ssl-default-bind-*, ssl-default-server-*, ssl-server-verify) applied as
-// HAProxy 2.6 applies them, and problems reported in its words at the line that asks.
+// The TLS part of an HAProxy configuration — `bind … ssl` lines become server contexts,
+// `server … ssl` lines client contexts — with the global defaults (crt-base, ca-base,
+// ssl-default-bind-*, ssl-default-server-*, ssl-server-verify) applied as HAProxy 2.6 applies
+// them, and problems reported in its words at the line that asks. Used by assemble, and by
+// `haproxy -c`, which loads the certificates as HAProxy's does.
 #pragma once
 
 #include <memory>
@@ -38,5 +39,9 @@ std::shared_ptr<const proxy::tls::server_context> bind_tls(const parsers::haprox
 bool server_tls(const parsers::haproxy::proxy& p, const parsers::haproxy::server& s,
                 const std::vector<std::pair<std::string, std::string>>& options,
                 const tls_defaults& d, std::vector<problem>& problems, proxy::server& out);
+
+// Every context of the configuration built and dropped: what `haproxy -c` reports about
+// certificates, keys, CA files and cipher lists (HAProxy loads them when it checks).
+std::vector<problem> check_haproxy_tls(const parsers::haproxy::config_model& m);
 
 }  // namespace tandem::runtime::assemble
