@@ -276,6 +276,45 @@ def test_server_ssl_verify_none_and_required(proxy, servers, port, pki):
     assert backend.requests[-1].target == "/checked"
 
 
+def test_health_checks_over_tls(proxy, servers, http_server, port, pki):
+    """A server with `ssl` is checked over TLS (httpchk's request goes through it; a connect
+    check completes the handshake, HAProxy's Layer6); TLS to a server that does not speak it
+    fails the check: Layer6 timeout when it waits for more (an HTTP server reading a head)."""
+    tls_app = TlsHttpServer("tls-app", pki.a).start()
+    tls_tcp = TlsHttpServer("tls-tcp", pki.a).start()
+    servers.extend([tls_app, tls_tcp])
+    plain = http_server("plain")
+    echo = TcpEcho("echo").start()  # echoes the ClientHello: not a TLS answer
+    servers.append(echo)
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            use_backend tcpchk if {{ path_beg /tcp }}
+            use_backend wrong if {{ path_beg /wrong }}
+            default_backend httpchk
+        backend httpchk
+            option httpchk GET /health
+            server s {tls_app.addr} ssl verify none check inter 200ms
+        backend tcpchk
+            server s {tls_tcp.addr} ssl verify none check inter 200ms
+        backend wrong
+            server s {plain.addr} ssl verify none check inter 200ms fall 1
+        backend garbled
+            server s {echo.addr} ssl verify none check inter 200ms fall 1
+    """))
+    assert ps.wait_until(lambda: len(tls_app.checks) >= 2, timeout=5), proxy.stderr
+    assert tls_app.checks[0].target == "/health"
+    proxy.wait_stderr(r"Server wrong/s is DOWN, reason: Layer6 timeout, check duration: "
+                      r"2\d\dms\. 0 active", timeout=5)
+    proxy.wait_stderr(r"Server garbled/s is DOWN, reason: Layer6 invalid response, info: "
+                      r"\"SSL handshake failure\", check duration: \d+ms", timeout=5)
+    assert "httpchk/s is DOWN" not in proxy.stderr and "tcpchk/s is DOWN" not in proxy.stderr
+    assert get(fp, "/").status == 200
+    assert get(fp, "/tcp").status == 200
+    assert get(fp, "/wrong").status == 503
+
+
 # --- Configuration errors ---------------------------------------------------------------------
 
 

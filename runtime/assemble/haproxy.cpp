@@ -852,6 +852,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
         c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": " + error);
         continue;
       }
+      check_tls(p, ms, server_options(p, ms), *s, c.tls_, c.result_.problems_, spec);
       spec.spread_percent_ = spread;
       result.checks_.push_back({&be, s, std::move(spec)});
     }

@@ -2,6 +2,7 @@
 #include "runtime/assemble/haproxy_tls.hpp"
 
 #include <charconv>
+#include <optional>
 
 #include "runtime/proxy/acl/condition.hpp"
 
@@ -204,6 +205,31 @@ bool server_tls(const model::proxy& p, const model::server& ms,
     return false;
   }
   return true;
+}
+
+void check_tls(const model::proxy& p, const model::server& ms,
+               const std::vector<std::pair<std::string, std::string>>& options,
+               const proxy::server& runtime_server, const tls_defaults& d,
+               std::vector<problem>& problems, checks::check_spec& spec) {
+  std::optional<bool> forced;
+  bool elsewhere = false;
+  for (const auto& [name, value] : options) {
+    if (name == "check-ssl") forced = true;
+    else if (name == "no-check-ssl") forced = false;
+    else if (name == "port" || name == "addr") elsewhere = true;
+    else if (name == "check-sni") spec.tls_sni_ = value;
+  }
+  const bool use = forced.value_or(runtime_server.tls_ != nullptr && !elsewhere);
+  if (!use) return;
+  if (runtime_server.tls_ != nullptr) {
+    spec.tls_ = runtime_server.tls_;
+    return;
+  }
+  // check-ssl on a server without ssl: a context of its options, as if it had `ssl`.
+  std::vector<std::pair<std::string, std::string>> with_ssl = options;
+  with_ssl.emplace_back("ssl", "");
+  proxy::server scratch;
+  if (server_tls(p, ms, with_ssl, d, problems, scratch)) spec.tls_ = scratch.tls_;
 }
 
 std::vector<problem> check_haproxy_tls(const model::config_model& m) {

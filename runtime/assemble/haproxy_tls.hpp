@@ -11,6 +11,7 @@
 
 #include "parsers/haproxy/model.hpp"
 #include "runtime/assemble/haproxy.hpp"
+#include "runtime/checks/spec.hpp"
 #include "runtime/proxy/tls/context.hpp"
 
 namespace tandem::runtime::assemble {
@@ -39,6 +40,14 @@ std::shared_ptr<const proxy::tls::server_context> bind_tls(const parsers::haprox
 bool server_tls(const parsers::haproxy::proxy& p, const parsers::haproxy::server& s,
                 const std::vector<std::pair<std::string, std::string>>& options,
                 const tls_defaults& d, std::vector<problem>& problems, proxy::server& out);
+
+// A checked server's checks over TLS, as HAProxy 2.6 decides: `check-ssl` / `no-check-ssl`
+// when given, else the server's own `ssl` when the checks go to its address and port (not
+// with `port` or `addr`); `check-sni` is the SNI they send.
+void check_tls(const parsers::haproxy::proxy& p, const parsers::haproxy::server& s,
+               const std::vector<std::pair<std::string, std::string>>& options,
+               const proxy::server& runtime_server, const tls_defaults& d,
+               std::vector<problem>& problems, checks::check_spec& spec);
 
 // Every context of the configuration built and dropped: what `haproxy -c` reports about
 // certificates, keys, CA files and cipher lists (HAProxy loads them when it checks).
