@@ -7,6 +7,8 @@
 
 #include <boost/asio/connect.hpp>
 
+#include "runtime/proxy/proxy_protocol.hpp"
+
 namespace tandem::runtime::proxy {
 
 using namespace asio::experimental::awaitable_operators;
@@ -83,7 +85,8 @@ void timed_io::arm(tcp::socket& s, milliseconds limit) {
     return;
   }
   dog_->target_ = &s;
-  dog_->at_ = std::chrono::steady_clock::now() + limit;
+  // A tick-resolution reading: a timeout may end a few milliseconds early, never late.
+  dog_->at_ = coarse_steady_now() + limit;
   if (!dog_->waiting_) {
     dog_->timer_.expires_at(dog_->at_);
     watchdog::wait(dog_);
@@ -395,8 +398,20 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
       if (target->tls_sni_ != nullptr && source != nullptr) {
         sni = target->tls_sni_->evaluate(*source).value_or(std::string());
       }
-      SSL* session = target->tls_->new_session(sni);
-      if (session == nullptr) {
+      // send-proxy: the PROXY header goes first, in clear, as HAProxy sends it.
+      if ((target->send_proxy_ || target->send_proxy_v2_) && source != nullptr) {
+        const std::string header =
+            target->send_proxy_v2_
+                ? proxy_protocol::encode_v2(source->source(), source->destination())
+                : proxy_protocol::encode_v1(source->source(), source->destination());
+        const io_result w = co_await io.write_all(out, header, be.timeouts_.connect_);
+        if (w.status_ != io_status::ok) ec = w.error_ ? w.error_ : asio::error::timed_out;
+      }
+      SSL* session = ec ? nullptr : target->tls_->new_session(sni);
+      if (ec) {
+        error_code ignored;
+        out.close(ignored);
+      } else if (session == nullptr) {
         ec = asio::error::no_memory;
       } else {
         out.start_tls(session);
@@ -494,6 +509,91 @@ backend* choose_backend(const frontend& fe, const proxy_set& proxies,
     }
   }
   return fe.default_backend_;
+}
+
+awaitable<bool> read_proxy_header(tcp::socket& s, timed_io& io, std::string& buffer,
+                                  milliseconds limit, sockaddr_storage& source,
+                                  sockaddr_storage& destination) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const proxy_protocol::parsed p = proxy_protocol::parse(buffer);
+    if (p.state_ == proxy_protocol::parse_state::error) co_return false;
+    if (p.state_ == proxy_protocol::parse_state::done) {
+      if (p.has_addresses_) {
+        source = p.source_;
+        destination = p.destination_;
+      }
+      buffer.erase(0, p.consumed_);
+      co_return true;
+    }
+    milliseconds left(0);
+    if (limit.count() != 0) {
+      left = std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) co_return false;
+    }
+    const io_result r = co_await io.read_some(s, buffer, 4096, left);
+    if (r.status_ != io_status::ok) co_return false;
+  }
+}
+
+awaitable<bool> read_proxy_header_before_tls(tcp::socket& s, milliseconds limit,
+                                             sockaddr_storage& source,
+                                             sockaddr_storage& destination) {
+  const auto until = limit.count() == 0 ? std::chrono::steady_clock::time_point::max()
+                                        : std::chrono::steady_clock::now() + limit;
+  asio::steady_timer timer(s.get_executor(), until);
+  std::string header;  // the bytes taken so far: all of them the header's
+  char peeked[4096];
+  for (;;) {
+    const auto ready = co_await (s.async_wait(tcp::socket::wait_read, use_tuple) ||
+                                 timer.async_wait(use_tuple));
+    // Late, or the socket failed.
+    if (ready.index() != 0 || std::get<0>(std::get<0>(ready))) co_return false;
+    const ssize_t n = ::recv(s.native_handle(), peeked, sizeof peeked, MSG_PEEK | MSG_DONTWAIT);
+    if (n <= 0) {
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+      co_return false;  // closed before the header ended
+    }
+    const std::string seen = header + std::string(peeked, static_cast<std::size_t>(n));
+    const proxy_protocol::parsed p = proxy_protocol::parse(seen);
+    if (p.state_ == proxy_protocol::parse_state::error) co_return false;
+    // Unfinished, every byte seen is the header's; finished, its last one is at consumed_.
+    const std::size_t take = p.state_ == proxy_protocol::parse_state::done
+                                 ? p.consumed_ - header.size()
+                                 : static_cast<std::size_t>(n);
+    const ssize_t got = ::recv(s.native_handle(), peeked, take, MSG_DONTWAIT);
+    if (got != static_cast<ssize_t>(take)) co_return false;
+    header.append(peeked, take);
+    if (p.state_ == proxy_protocol::parse_state::done) {
+      if (p.has_addresses_) {
+        source = p.source_;
+        destination = p.destination_;
+      }
+      co_return true;
+    }
+  }
+}
+
+std::string proxy_header_for(const server& s, const tcp::endpoint& client,
+                             const tcp::endpoint& destination) {
+  if (!s.send_proxy_ && !s.send_proxy_v2_) return {};
+  sockaddr_storage from{};
+  sockaddr_storage to{};
+  std::memcpy(&from, client.data(), std::min<std::size_t>(client.size(), sizeof from));
+  std::memcpy(&to, destination.data(), std::min<std::size_t>(destination.size(), sizeof to));
+  return s.send_proxy_v2_ ? proxy_protocol::encode_v2(from, to) : proxy_protocol::encode_v1(from, to);
+}
+
+server* forced_server(const backend& be, const acl::sample_source& source) {
+  for (const server_switch& sw : be.server_switches_) {
+    if (sw.condition_ != nullptr && !sw.condition_->evaluate(source)) continue;
+    server* s = sw.dynamic_ ? be.find_server(sw.dynamic_->evaluate(source)) : sw.server_;
+    if (s != nullptr && s->up_.load(std::memory_order_relaxed) &&
+        !s->maintenance_.load(std::memory_order_relaxed)) {
+      return s;
+    }
+  }
+  return nullptr;
 }
 
 bool connection_rules_accept(const frontend& fe, const acl::sample_source& source) {

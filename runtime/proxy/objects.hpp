@@ -93,7 +93,9 @@ enum class http_action : std::uint8_t {
   replace_path,
   return_,
   set_var,
+  unset_var,
   set_status,
+  reject,  // close the connection without an answer
   // HAProxy 1.x's req*/rsp* filters, run with their 1.8 meaning (legacy_rules.hpp).
   legacy_replace,  // reqrep, reqirep, rsprep, rspirep
   legacy_delete,   // reqdel, reqidel, rspdel, rspidel (regexes del-header cannot say)
@@ -119,12 +121,25 @@ struct http_rule {
   std::string body_;          // return (string / errorfile content)
   std::unique_ptr<acl::condition> condition_;  // nullptr: always
   std::string line_;  // legacy rules: the replacement or added line, as written
+  std::unique_ptr<acl::sample_expression> expression_;  // set-var's sample expression
+  std::unique_ptr<acl::format_string> body_format_;     // return lf-string / lf-file
+  // return … hdr NAME FMT: the answer's extra headers.
+  std::vector<std::pair<std::string, std::unique_ptr<acl::format_string>>> headers_;
 };
 
 // `use_backend NAME [if COND]`; the name may be a log-format string.
 struct backend_switch {
   std::string backend_;                         // a fixed name, or
   std::unique_ptr<acl::format_string> dynamic_;  // a %[…] name
+  std::unique_ptr<acl::condition> condition_;
+};
+
+// `use-server NAME if COND`: the server (or a %[…] name) a request goes to before cookies and
+// the balancer.
+struct server;
+struct server_switch {
+  server* server_ = nullptr;                     // a fixed server, or
+  std::unique_ptr<acl::format_string> dynamic_;  // a name from a log-format string
   std::unique_ptr<acl::condition> condition_;
 };
 
@@ -163,7 +178,8 @@ struct server {
   std::uint32_t maxconn_ = 0;
   bool backup_ = false;
   bool check_ = false;
-  bool send_proxy_ = false;
+  bool send_proxy_ = false;     // send-proxy: a PROXY v1 line first on each connection
+  bool send_proxy_v2_ = false;  // send-proxy-v2: the binary header
   std::string cookie_;  // the value persistence cookies carry
   std::string address_text_;  // "127.0.0.1:8080" as the stats' addr column shows it
   // `ssl`: TLS to this server (nullptr: plain), sending the SNI of `sni EXPR` (nullptr: none).
@@ -237,6 +253,8 @@ struct backend {
   http_connection_mode connection_mode_ = http_connection_mode::keep_alive;
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
+  std::vector<http_rule> after_response_rules_;  // http-after-response
+  std::vector<server_switch> server_switches_;   // use-server
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
   request_queue queue_;
   std::unique_ptr<http_applet> stats_;  // stats enable/uri … in this backend or listen
@@ -278,6 +296,7 @@ struct listen_address {
   std::string interface_;
   bool transparent_ = false;
   bool v6only_ = false;
+  bool accept_proxy_ = false;  // a PROXY protocol header comes first and names the client
   std::shared_ptr<const tls::server_context> tls_;  // `ssl`: TLS is terminated here
 };
 
@@ -295,6 +314,7 @@ struct frontend {
   milliseconds inspect_delay_{0};
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
+  std::vector<http_rule> after_response_rules_;  // http-after-response
   std::vector<backend_switch> switches_;
   backend* default_backend_ = nullptr;
   forwardfor_settings forwardfor_;

@@ -23,9 +23,9 @@ struct service::impl {
   // One acceptor per listener per thread.
   struct acceptor_slot {
     frontend* frontend_;
+    const listen_address* listener_;
     unsigned thread_;
     std::unique_ptr<tcp::acceptor> acceptor_;
-    const tls::server_context* tls_ = nullptr;  // its bind line's `ssl`
   };
   std::vector<acceptor_slot> acceptors_;
   std::atomic<int> active_{0};
@@ -39,8 +39,10 @@ struct service::impl {
   // A check's result: a transition moves the server in or out of rotation and is logged as
   // HAProxy logs it, with the counts after the change.
   void on_check(backend& be, server& s, const checks::check_event& e) {
+    std::uint32_t health_before = 0;
     {
       std::lock_guard lock(s.check_mutex_);
+      health_before = s.check_state_.health_;
       s.check_state_.enabled_ = true;
       s.check_state_.status_ = checks::status_name(e.result_.status_);
       s.check_state_.code_ = e.result_.code_;
@@ -50,7 +52,9 @@ struct service::impl {
       s.check_state_.health_ = e.counter_;
       s.check_state_.last_check_ms_ = wall_milliseconds();
     }
-    if (checks::outcome_of(e.result_.status_) == checks::check_outcome::failed) {
+    // HAProxy counts a failed check (chkfail) only while the health can still drop.
+    if (checks::outcome_of(e.result_.status_) == checks::check_outcome::failed &&
+        health_before > 0) {
       s.history_.check_failures_.fetch_add(1, std::memory_order_relaxed);
     }
     if (!e.change_.transition_) return;
@@ -115,7 +119,7 @@ struct service::impl {
               ec.message() + ") for [" + a.text_ + "]";
       return false;
     }
-    acceptors_.push_back({&fe, thread, std::move(acc), a.tls_.get()});
+    acceptors_.push_back({&fe, &a, thread, std::move(acc)});
     return true;
   }
 
@@ -138,12 +142,13 @@ struct service::impl {
     active_.fetch_add(1);
     session_env env{proxies_,
                     fe,
+                    *slot.listener_,
                     log_,
                     active_,
                     pools_[slot.thread_].get(),
                     idle_clients_[slot.thread_].get(),
                     &stopping_,
-                    slot.tls_};
+                    slot.listener_->tls_.get()};
     auto on_end = [this, &fe](std::exception_ptr) {
       proxies_.current_.fetch_sub(1, std::memory_order_relaxed);
       fe.current_.fetch_sub(1, std::memory_order_relaxed);

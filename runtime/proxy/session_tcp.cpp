@@ -90,8 +90,8 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
   frontend& fe = env.frontend_;
   session_source source(env.proxies_, fe);
   error_code ec;
-  const tcp::endpoint peer = client.remote_endpoint(ec);
-  const tcp::endpoint local = client.local_endpoint(ec);
+  tcp::endpoint peer = client.remote_endpoint(ec);
+  tcp::endpoint local = client.local_endpoint(ec);
   source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
   tcp_log log(fe, env.proxies_, source, peer, local);
 
@@ -102,9 +102,30 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
   }
 
   timed_io io(client.get_executor());
+  std::string early;
+  if (env.listener_.accept_proxy_) {
+    // The PROXY header's addresses replace the connection's after the connection rules.
+    sockaddr_storage from = log.record_.client_;
+    sockaddr_storage to = log.record_.frontend_address_;
+    const bool header = env.tls_ != nullptr
+                            ? co_await read_proxy_header_before_tls(client.socket_,
+                                                                    fe.timeouts_.client_, from, to)
+                            : co_await read_proxy_header(client.socket_, io, early,
+                                                         fe.timeouts_.client_, from, to);
+    if (!header) {
+      fe.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
+      log.logged_ = false;
+      co_return;
+    }
+    peer = to_endpoint(from, from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    local = to_endpoint(to, to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
+    log.record_.client_ = from;
+    log.record_.frontend_address_ = to;
+  }
   if (env.tls_ != nullptr) {
-    // `bind … ssl`: the handshake first (after the tcp-request connection rules, as HAProxy),
-    // within timeout client; what follows reads and writes the clear text.
+    // `bind … ssl`: the handshake after the tcp-request connection rules and the PROXY header
+    // (as HAProxy), within timeout client; what follows reads and writes the clear text.
     const auto started = std::chrono::steady_clock::now();
     const error_code hs = co_await accept_tls(client, *env.tls_, io, fe.timeouts_.client_);
     log.record_.tls_ = true;
@@ -120,7 +141,6 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
 
   // tcp-request content rules may read the first bytes: with inspect-delay they wait for them
   // up to that delay, as HAProxy does; without, they run once on what is there (nothing).
-  std::string early;
   const auto until = std::chrono::steady_clock::now() + fe.inspect_delay_;
   for (;;) {
     source.payload_ = early;
@@ -160,8 +180,8 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
   keys.source_address_ = address_key(peer, address_bytes);
 
   connection upstream(client.get_executor());
-  const connect_result c =
-      co_await connect_server(upstream, io, *be, nullptr, keys, local, nullptr, &source);
+  const connect_result c = co_await connect_server(upstream, io, *be, forced_server(*be, source),
+                                                   keys, local, nullptr, &source);
   log.record_.queue_ = static_cast<long>(c.queue_time_.count());
   log.record_.retries_ = c.retries_;
   log.record_.redispatched_ = c.redispatched_;
@@ -174,6 +194,9 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
   }
   log.record_.connect_ = static_cast<long>(c.connect_time_.count());
   std::memcpy(&log.record_.server_address_, &c.server_->address_, c.server_->address_length_);
+  const std::size_t from_client = early.size();
+  // (over TLS, connect_server sent it before the handshake)
+  if (c.server_->tls_ == nullptr) early.insert(0, proxy_header_for(*c.server_, peer, local));
   if (!early.empty()) {
     const io_result w = co_await io.write_all(upstream, early, be->timeouts_.server_);
     if (w.status_ != io_status::ok) {
@@ -186,7 +209,7 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
   const milliseconds idle = relay_timeout(fe, *be);
   const auto [up, down] = co_await (relay_one_way(client, upstream, idle) &&
                                     relay_one_way(upstream, client, idle));
-  log.record_.bytes_uploaded_ = up + early.size();
+  log.record_.bytes_uploaded_ = up + from_client;
   log.record_.bytes_read_ = down;
   release_server(*be, c.server_);
 }
