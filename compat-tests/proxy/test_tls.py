@@ -315,6 +315,52 @@ def test_health_checks_over_tls(proxy, servers, http_server, port, pki):
     assert get(fp, "/wrong").status == 503
 
 
+class ProxiedTlsHttpServer(TlsHttpServer):
+    """TlsHttpServer behind a PROXY v1 line in clear (send-proxy), kept in `proxy_lines`."""
+
+    def __init__(self, name: str, pem: Path):
+        super().__init__(name, pem)
+        self.proxy_lines: list[bytes] = []
+
+    def handle(self, conn, peer, serial):
+        line = b""
+        while not line.endswith(b"\r\n") and len(line) < 108:
+            byte = conn.recv(1)
+            if not byte:
+                return
+            line += byte
+        self.proxy_lines.append(line)
+        super().handle(conn, peer, serial)
+
+
+def test_proxy_protocol_around_tls(proxy, servers, port, pki):
+    """`bind … accept-proxy ssl`: the PROXY header comes in clear before the ClientHello;
+    `server … send-proxy ssl`: it goes in clear before the handshake."""
+    backend = ProxiedTlsHttpServer("behind", pki.a).start()
+    servers.append(backend)
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp} accept-proxy ssl crt {pki.a}
+            http-request set-header X-Src %[src]
+            default_backend b
+        backend b
+            server s {backend.addr} send-proxy ssl verify none
+    """))
+    ctx = ssl.create_default_context(cafile=str(pki.ca))
+    with socket.create_connection(("127.0.0.1", fp), timeout=3) as raw:
+        raw.sendall(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 443\r\n")
+        with ctx.wrap_socket(raw, server_hostname="a.test") as tls:
+            tls.sendall(b"GET /p HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+            got = b""
+            while chunk := tls.recv(65536):
+                got += chunk
+    assert got.startswith(b"HTTP/1.1 200 "), got
+    assert backend.requests[-1].header("x-src") == "192.0.2.7"
+    assert re.fullmatch(rb"PROXY TCP4 192\.0\.2\.7 127\.0\.0\.1 40000 443\r\n",
+                        backend.proxy_lines[-1]), backend.proxy_lines
+
+
 # --- Configuration errors ---------------------------------------------------------------------
 
 
