@@ -894,6 +894,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
     auto be = backend_of(p, c);
     be->uid_ = uid_of[&p];
+    be->listen_ = (p.capabilities_ & model::cap_frontend) != 0;
     if (option_on(p, "h1-case-adjust-bogus-server")) be->case_adjust_ = &set->case_adjust_;
     be->buffer_request_ = option_on(p, "http-buffer-request");
     backend_of_proxy[&p] = be.get();
@@ -1031,10 +1032,6 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
                                (l.words_.empty() ? std::string() : l.words_[0]) + "'");
   }
   stats_sockets_of(m, result);
-  if (!m.global_.user_.empty() || !m.global_.group_.empty() || !m.global_.chroot_.empty()) {
-    c.warning({}, "global 'user', 'group' and 'chroot' are not applied by Tandem yet (issue 6): "
-                  "it keeps the user, group and root directory it was started with");
-  }
   for (const model::proxy& p : m.proxies_) {
     if (p.disabled_) continue;
     bool logged = false;

@@ -239,6 +239,7 @@ struct backend {
   std::uint32_t uid_ = 0;  // HAProxy's proxy id (iid); a listen's frontend and backend share it
   std::string description_;
   std::string algorithm_;  // "roundrobin" … as the stats' algo column shows it
+  bool listen_ = false;    // the backend half of a listen section (HAProxy says "proxy")
   mode mode_ = mode::tcp;
   const case_map* case_adjust_ = nullptr;  // option h1-case-adjust-bogus-server
   bool buffer_request_ = false;            // option http-buffer-request

@@ -503,6 +503,7 @@ class http_session {
     record_.backend_ = backend_;
     const std::uint32_t now = backend_->current_.fetch_add(1, std::memory_order_relaxed) + 1;
     backend_->counters_.session_started(now);
+    backend_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // A rule or an applet answered instead of a server.
@@ -614,6 +615,7 @@ class http_session {
     record_.redispatched_ = c.redispatched_;
     if (c.server_ != nullptr) {
       record_.server_ = served_by_ = c.server_;
+      c.server_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
       record_.connect_ = static_cast<long>(c.connect_time_.count());
       if (c.server_->address_length_ != 0) {
         std::memcpy(&record_.server_address_, &c.server_->address_, c.server_->address_length_);
@@ -652,6 +654,13 @@ class http_session {
     request_body_done_ = true;
     fe_.counters_.intercepted_.fetch_add(1, std::memory_order_relaxed);
     terminate('L', 'R');
+    // The page's own 401 and 403 end the connection, as HAProxy's stats applet does (without
+    // a "connection" header); its pages keep it.
+    if (response.starts_with("HTTP/1.1 401") || response.starts_with("HTTP/1.1 403")) {
+      note_own_status(response);
+      co_await io_.write_all(client_, response, fe_.timeouts_.client_);
+      co_return false;
+    }
     co_return co_await send_own(std::move(response), client_close);
   }
 
@@ -661,9 +670,14 @@ class http_session {
         first ? first_of(fe_.timeouts_.http_request_, fe_.timeouts_.client_)
               : first_of(fe_.timeouts_.http_keep_alive_, fe_.timeouts_.http_request_,
                          fe_.timeouts_.client_);
-    const clock::time_point deadline =
+    clock::time_point deadline =
         wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
     const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
+    // A soft stop (a reload) gives an idle connection a moment for the request its client may
+    // already have sent, then closes it: closing at once would drop that request.
+    constexpr milliseconds stop_grace{200};
+    bool graced = false;
+    const clock::time_point usual_deadline = deadline;
     // The request starts with its first byte (Ti ends, TR begins); a connection's first
     // request is logged even when no byte ever comes.
     bool started = !in_.empty();
@@ -690,13 +704,16 @@ class http_session {
       }
       // Between requests the connection is idle: a soft stop may end it.
       const bool idle = !first && in_.empty() && env_.idle_clients_ != nullptr;
-      if (idle) {
-        if (env_.stopping_->load()) co_return false;
-        env_.idle_clients_->insert(&client_.socket_);
+      if (idle && env_.stopping_->load() && !graced) {
+        graced = true;
+        deadline = std::min(deadline, clock::now() + stop_grace);
       }
+      if (idle && !graced) env_.idle_clients_->insert(&client_.socket_);
       const io_result r = co_await io_.read_some(client_, in_, max_bytes + 1, remaining(deadline));
-      if (idle) {
-        env_.idle_clients_->erase(&client_.socket_);
+      if (idle && !graced) env_.idle_clients_->erase(&client_.socket_);
+      if (graced && !in_.empty()) deadline = usual_deadline;  // a request has begun: its time
+      if (idle && r.status_ == io_status::error && !graced && env_.stopping_->load()) {
+        continue;  // the soft stop cancelled the wait: the grace above follows
       }
       if (r.status_ == io_status::timeout) {
         // An idle keep-alive connection ends silently; a request that does not arrive in time
@@ -1148,6 +1165,7 @@ class http_session {
         note_stream(*backend_, *upstream_server_, serving);
         upstream_counted_ = true;
         record_.server_ = served_by_ = upstream_server_;
+        upstream_server_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
         record_.queue_ = 0;
         record_.connect_ = 0;
       } else {
@@ -1301,7 +1319,10 @@ class http_session {
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
     // The server's own "connection: close" ends its connection, not the client's.
-    bool keep_client = !client_close && mode != http_connection_mode::close &&
+    // Stopping (a reload): the response says so, and the client's next request goes to the
+    // new process.
+    bool keep_client = !client_close && !(env_.stopping_ && env_.stopping_->load()) &&
+                       mode != http_connection_mode::close &&
                        response_framing.kind_ != http::body_kind::until_close && body_sent;
     if (tunnel) keep_client = true;
     if (tunnel) {
