@@ -28,6 +28,7 @@
 #include "parsers/haproxy/migrate.hpp"
 #include "parsers/haproxy/reader.hpp"
 #include "runtime/assemble/haproxy.hpp"
+#include "runtime/assemble/haproxy_tls.hpp"
 #include "runtime/core/event_loop.hpp"
 #include "runtime/proxy/cli/socket_server.hpp"
 #include "runtime/core/process_handover.hpp"
@@ -139,7 +140,7 @@ int check_configuration(const haproxy_options& o, source_registry& sources, diag
     }
     print_haproxy(d, sources, err);
   }
-  const bool warnings = diags.count(severity::warning) > 0;
+  bool warnings = diags.count(severity::warning) > 0;
   runtime::identity identity;
   if (!diags.has_errors() && (!a.model_.global_.user_.empty() || !a.model_.global_.group_.empty())) {
     std::ostringstream problem;
@@ -158,7 +159,27 @@ int check_configuration(const haproxy_options& o, source_registry& sources, diag
       return exit_failure;
     }
   }
-  if (diags.has_errors()) {
+  bool tls_errors = false;
+  if (!diags.has_errors()) {
+    // HAProxy loads the certificates when it checks: so does Tandem (TLS problems at the line).
+    for (const runtime::assemble::problem& p : runtime::assemble::check_haproxy_tls(a.model_)) {
+      if (o.quiet_ && !p.error_) continue;
+      if (!noticed) {
+        err << haproxy_prefix(severity::note) << "haproxy version is "
+            << parsers::haproxy::claimed_version << " (Tandem)\n";
+        noticed = true;
+      }
+      err << haproxy_prefix(p.error_ ? severity::error : severity::warning) << "config : ";
+      if (p.position_.has_file() && sources.contains(p.position_.file_)) {
+        err << "parsing [" << sources.file(p.position_.file_).name() << ':' << p.position_.line_
+            << "] : ";
+      }
+      err << p.message_ << '\n';
+      tls_errors = tls_errors || p.error_;
+      warnings = warnings || !p.error_;
+    }
+  }
+  if (diags.has_errors() || tls_errors) {
     for (std::size_t i = 0; i < sources.size(); ++i) {
       err << haproxy_prefix(severity::error) << "config : Error(s) found in configuration file : "
           << sources.file(static_cast<parsers::file_id>(i)).name() << '\n';

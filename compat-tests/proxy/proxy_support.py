@@ -34,8 +34,6 @@ IMPLS = ("haproxy", "tandem")
 # entry is narrowed or removed, so the list never claims more than is true.
 
 # What Tandem does not do as HAProxy yet, measured against the runtime (issue 5).
-TLS_BIND = ("bind ... ssl (TLS termination) comes with issue 6: Tandem refuses to start the 003 "
-            "DC configs, naming line 34 'bind *:9000 ssl crt /etc/pki/tls/private/'")
 STATS_COUNTERS = ("bin counts the 130 request bytes received where HAProxy counts 174 (the "
                   "size of its internal HTX form of the requests); bout likewise")
 
@@ -57,8 +55,6 @@ TANDEM_PENDING: dict[str, str] = {
     "test_logs.py::test_request_only_format_is_logged_twice": LOG_TWICE,
     "test_logs.py::test_admin_actions_in_syslog": LOG_DRAIN_MAINT,
     "test_stats_csv.py::test_request_bytes": STATS_COUNTERS,
-    "test_seed_configs.py::test_003_smtp_round_robin_with_helo_check": TLS_BIND,
-    "test_seed_configs.py::test_003_stats_over_tls": TLS_BIND,
 }
 
 

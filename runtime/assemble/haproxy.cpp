@@ -15,6 +15,7 @@
 
 #include "runtime/assemble/check_spec.hpp"
 #include "runtime/assemble/haproxy_logs.hpp"
+#include "runtime/assemble/haproxy_tls.hpp"
 #include "runtime/assemble/haproxy_stats_page.hpp"
 #include "runtime/checks/health.hpp"
 #include "runtime/proxy/legacy_rules.hpp"
@@ -30,6 +31,7 @@ namespace {
 struct context {
   haproxy_result& result_;
   const acl::userlist_set* userlists_ = nullptr;  // what http_auth(L) may name
+  tls_defaults tls_;  // crt-base, ssl-default-*: what bind and server lines start from
   void error(const parsers::source_position& at, std::string message) {
     result_.problems_.push_back({at, std::move(message), true});
   }
@@ -700,11 +702,9 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       else if (name == "send-proxy") s->send_proxy_ = true;
       else if (name == "send-proxy-v2") s->send_proxy_v2_ = true;
       else if (name == "no-send-proxy") s->send_proxy_ = false;
-      else if (name == "no-send-proxy-v2") s->send_proxy_v2_ = false; else if (name == "ssl") {
-        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ +
-                                  ": TLS to servers comes with issue 6 (not supported yet)");
-      }
+      else if (name == "no-send-proxy-v2") s->send_proxy_v2_ = false;
     }
+    server_tls(p, ms, server_options(p, ms), c.tls_, c.result_.problems_, *s);
     const model::address& a = ms.address_;
     std::string error;
     const bool no_port = !a.port_.has_value();
@@ -808,12 +808,9 @@ bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
       else if (name == "transparent") base.transparent_ = true;
       else if (name == "v6only") base.v6only_ = true;
       else if (name == "accept-proxy") base.accept_proxy_ = true;
-      else if (name == "ssl") {
-        c.error(b.position_, "bind: TLS termination ('ssl') comes with issue 6 (not supported by "
-                             "Tandem's proxy yet)");
-        skip = true;
-      }
     }
+    base.tls_ = bind_tls(p, b, c.tls_, c.result_.problems_);
+    skip = b.ssl_ && !base.tls_;  // the reason is reported
     if (skip) continue;
     for (const model::address& a : b.addresses_) {
       if (!a.family_.empty() && a.family_ != "ipv4" && a.family_ != "ipv6") {
@@ -867,7 +864,8 @@ void limits_of(const model::config_model& m, http::limits& l) {
 
 haproxy_result assemble_haproxy(const model::config_model& m) {
   haproxy_result result;
-  context c{result};
+  context c{result, nullptr, {}};
+  c.tls_ = tls_defaults_of(m, result.problems_);
   auto set = std::make_unique<proxy_set>();
   set->userlists_ = userlists_of(m, c);
   c.userlists_ = set->userlists_.get();
@@ -921,6 +919,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
         c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": " + error);
         continue;
       }
+      check_tls(p, ms, server_options(p, ms), *s, c.tls_, c.result_.problems_, spec);
       spec.spread_percent_ = spread;
       result.checks_.push_back({&be, s, std::move(spec)});
     }

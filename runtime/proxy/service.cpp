@@ -182,7 +182,8 @@ struct service::impl {
                     active_,
                     pools_[slot.thread_].get(),
                     idle_clients_[slot.thread_].get(),
-                    &stopping_};
+                    &stopping_,
+                    slot.listener_->tls_.get()};
     auto on_end = [this, &fe](std::exception_ptr) {
       proxies_.current_.fetch_sub(1, std::memory_order_relaxed);
       fe.current_.fetch_sub(1, std::memory_order_relaxed);

@@ -136,7 +136,7 @@ class http_session {
     local_ = client_.local_endpoint(ec);
     source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
     keys_.source_address_ = address_key(peer_, address_bytes_);
-    io_.count_bytes_of(&client_);
+    io_.count_bytes_of(&client_.socket_);
     accepted_at_ = idle_since_ = clock::now();
     accepted_wall_ = std::chrono::system_clock::now();
     std::memcpy(&record_.client_, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof record_.client_));
@@ -163,6 +163,22 @@ class http_session {
       error_code ignored;
       client_.close(ignored);
       co_return;
+    }
+    if (env_.tls_ != nullptr) {
+      // `bind … ssl`: the handshake within timeout client (HAProxy's Th, in the first
+      // request's log line); then the requests are read from the clear text.
+      const error_code hs = co_await accept_tls(client_, *env_.tls_, io_, fe_.timeouts_.client_);
+      const clock::time_point done = clock::now();
+      if (hs) {
+        error_code ignored;
+        client_.close(ignored);
+        co_return;  // HAProxy logs a failed handshake apart ("SSL handshake failure")
+      }
+      source_.ssl_ = client_.tls()->native();
+      record_.tls_ = true;
+      record_.handshake_ =
+          static_cast<long>(std::chrono::duration_cast<milliseconds>(done - accepted_at_).count());
+      idle_since_ = done;
     }
     if (fe_.logger_) fe_.logger_->accepted(record_);  // "Connect from" where no format is set
     bool first = true;
@@ -287,7 +303,7 @@ class http_session {
         !upstream_server_->send_proxy_ && !upstream_server_->send_proxy_v2_ && out_.empty()) {
       end_served();
       env_.pool_->park(upstream_server_, std::move(upstream_));
-      upstream_ = tcp::socket(client_.get_executor());
+      upstream_ = connection(client_.get_executor());
       upstream_server_ = nullptr;
       upstream_backend_ = nullptr;
       upstream_idle_ = false;
@@ -315,7 +331,13 @@ class http_session {
     sockaddr_storage to{};
     std::memcpy(&from, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof from));
     std::memcpy(&to, local_.data(), std::min<std::size_t>(local_.size(), sizeof to));
-    if (!co_await read_proxy_header(client_, io_, in_, fe_.timeouts_.client_, from, to)) {
+    // Before TLS, only the header's bytes are taken: the ClientHello stays for OpenSSL.
+    const bool header = env_.tls_ != nullptr
+                            ? co_await read_proxy_header_before_tls(client_.socket_,
+                                                                    fe_.timeouts_.client_, from, to)
+                            : co_await read_proxy_header(client_.socket_, io_, in_,
+                                                         fe_.timeouts_.client_, from, to);
+    if (!header) {
       fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
       co_return false;
     }
@@ -334,7 +356,8 @@ class http_session {
 
   // What goes first on a server connection: the PROXY header for a new one (send-proxy).
   std::string_view with_proxy_header(const std::string& head, bool reused) {
-    if (reused || upstream_server_ == nullptr) return head;
+    // (over TLS, connect_server sent it before the handshake)
+    if (reused || upstream_server_ == nullptr || upstream_server_->tls_ != nullptr) return head;
     proxied_head_ = proxy_header_for(*upstream_server_, peer_, local_);
     if (proxied_head_.empty()) return head;
     proxied_head_ += head;
@@ -361,7 +384,7 @@ class http_session {
   }
 
   // A body transfer failed on `side`: the client or the server, a timeout (lower case) or not.
-  void note_failure(const tcp::socket& side, io_status status) {
+  void note_failure(const connection& side, io_status status) {
     failed_on_ = &side;
     failed_status_ = status;
   }
@@ -576,6 +599,7 @@ class http_session {
     record_.frontend_address_ = local;
     record_.frontend_ = &fe_;
     record_.http_ = true;
+    record_.tls_ = client_.tls() != nullptr;
     idle_since_ = now;
     request_seen_ = false;
     from_server_ = false;
@@ -691,9 +715,9 @@ class http_session {
         graced = true;
         deadline = std::min(deadline, clock::now() + stop_grace);
       }
-      if (idle && !graced) env_.idle_clients_->insert(&client_);
+      if (idle && !graced) env_.idle_clients_->insert(&client_.socket_);
       const io_result r = co_await io_.read_some(client_, in_, max_bytes + 1, remaining(deadline));
-      if (idle && !graced) env_.idle_clients_->erase(&client_);
+      if (idle && !graced) env_.idle_clients_->erase(&client_.socket_);
       if (graced && !in_.empty()) deadline = usual_deadline;  // a request has begun: its time
       if (idle && r.status_ == io_status::error && !graced && env_.stopping_->load()) {
         continue;  // the soft stop cancelled the wait: the grace above follows
@@ -776,7 +800,7 @@ class http_session {
   // in `pending` (anything after the body stays there: the next pipelined message).
   // `head` (may be empty) goes out with the body's first bytes in one write: most small
   // messages then cost one send, as in HAProxy. It is cleared once written.
-  awaitable<bool> forward_body(tcp::socket& from, tcp::socket& to, std::string& pending,
+  awaitable<bool> forward_body(connection& from, connection& to, std::string& pending,
                                const http::framing& f, milliseconds read_limit,
                                milliseconds write_limit, std::string& head) {
     auto send = [&](std::string_view bytes) -> awaitable<bool> {
@@ -1170,7 +1194,8 @@ class http_session {
                               ? nullptr
                               : env_.pool_;
         const connect_result c =
-            co_await connect_server(upstream_, io_, *backend_, persistent, keys_, local_, pool);
+            co_await connect_server(upstream_, io_, *backend_, persistent, keys_, local_, pool,
+                                    &source_);
         note_connect(c);
         if (c.server_ == nullptr) {
           co_return co_await send_error(503, client_close);
@@ -1220,7 +1245,8 @@ class http_session {
         // The idle connection was closed under us before any response byte: retry once on a
         // new connection, as HAProxy does for a reused connection.
         drop_upstream();
-        const connect_result c = co_await connect_server(upstream_, io_, *backend_, chosen, keys_, local_);
+        const connect_result c = co_await connect_server(upstream_, io_, *backend_, chosen, keys_,
+                                                         local_, nullptr, &source_);
         note_connect(c);
         if (c.server_ == nullptr) co_return co_await send_error(503, client_close);
         chosen = upstream_server_ = c.server_;
@@ -1363,8 +1389,8 @@ class http_session {
     drop_upstream();
   }
 
-  tcp::socket client_;
-  tcp::socket upstream_;
+  connection client_;
+  connection upstream_;
   timed_io io_;
   session_env env_;
   frontend& fe_;
@@ -1403,7 +1429,7 @@ class http_session {
   bool from_server_ = false;       // the status sent is the server's
   std::uint64_t in_mark_ = 0;      // io_.bytes_in_/out_ when the request started
   std::uint64_t out_mark_ = 0;
-  const tcp::socket* failed_on_ = nullptr;  // the side a body transfer failed on
+  const connection* failed_on_ = nullptr;  // the side a body transfer failed on
   io_status failed_status_ = io_status::ok;
 
   backend* backend_ = nullptr;

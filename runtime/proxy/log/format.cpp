@@ -328,6 +328,18 @@ class log_source : public acl::sample_source {
   std::string_view ssl_sni() const override {
     return base_ != nullptr ? base_->ssl_sni() : std::string_view();
   }
+  std::string_view ssl_protocol() const override {
+    return base_ != nullptr ? base_->ssl_protocol() : std::string_view();
+  }
+  std::string_view ssl_cipher() const override {
+    return base_ != nullptr ? base_->ssl_cipher() : std::string_view();
+  }
+  std::string_view ssl_alpn() const override {
+    return base_ != nullptr ? base_->ssl_alpn() : std::string_view();
+  }
+  bool ssl_client_certificate() const override {
+    return base_ != nullptr && base_->ssl_client_certificate();
+  }
   int usable_servers(std::string_view backend) const override {
     return base_ != nullptr ? base_->usable_servers(backend) : -1;
   }
@@ -929,11 +941,11 @@ std::string log_format::render(const log_record& r, const line_context& context)
       case var::unique_id:
         text({}, o);
         break;
-      case var::ssl_cipher:
-        text({}, o);
+      case var::ssl_cipher:  // the client connection's TLS cipher and version, "-" without
+        text(r.source_ != nullptr ? r.source_->ssl_cipher() : std::string_view(), o);
         break;
       case var::ssl_version:
-        text({}, o);
+        text(r.source_ != nullptr ? r.source_->ssl_protocol() : std::string_view(), o);
         break;
     }
   }
