@@ -16,6 +16,7 @@ import time
 import pytest
 
 from proxy_support import Client, LOCAL, config, get, wait_until
+from test_tls import pki, tls_client  # noqa: F401 (pki is a fixture)
 
 
 class Receiver:
@@ -728,3 +729,25 @@ def test_admin_actions_in_syslog(proxy, http_server, port, syslog, tmp_path):
         "servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n",
         "<128>DATE haproxy[PID]: proxy l has no server available!\n",
     ]
+
+
+def test_tls_frontend_line(proxy, http_server, port, syslog, pki):
+    log = syslog()
+    s1 = http_server("s1")
+    s1.respond = fixed_response()
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp} ssl crt {pki.a}
+            log-format "%ft %f %sslv %sslc %[ssl_fc] %ST"
+            default_backend be
+        backend be
+            server s1 {s1.addr}
+    """, global_=f"log {log.address} format raw local0", defaults="log global"))
+    with tls_client(fp) as c:
+        c.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        while c.recv(4096):
+            pass
+        cipher = c.cipher()[0]
+    # Measured: "~" after the frontend's name in %ft, OpenSSL's version and cipher names.
+    assert one(log) == f"fe~ fe TLSv1.3 {cipher} 1 200\n".encode()
