@@ -551,12 +551,21 @@ struct daemon::impl {
     });
   }
 
-  // Another instance on the same interface and family owns this VRID: not ours to count.
-  bool vrid_of_sibling(const instance_rt& in, std::uint8_t vrid) {
-    return std::any_of(instances_.begin(), instances_.end(), [&](const auto& o) {
-      return o.get() != &in && o->spec_.interface_ == in.spec_.interface_ &&
-             o->spec_.config_.family_ == in.spec_.config_.family_ && o->spec_.config_.vrid_ == vrid;
-    });
+  // Every instance's socket sees every advert on its interface. A packet of another of our
+  // instances is not this one's to check; one of a VRID we do not run is counted once, by the
+  // first instance on the interface and family.
+  // (keepalived looks the instance up by VRID before any check, and drops an unknown VRID
+  // silently.)
+  bool not_ours_to_check(instance_rt& in, std::uint8_t vrid) {
+    if (vrid == in.spec_.config_.vrid_) return false;
+    const instance_rt* first = nullptr;
+    for (const auto& o : instances_) {
+      if (o->spec_.interface_ != in.spec_.interface_ || o->spec_.config_.family_ != in.spec_.config_.family_) continue;
+      if (o->spec_.config_.vrid_ == vrid) return true;
+      if (!first) first = o.get();
+    }
+    if (first == &in) ++in.stats_.by_status_[static_cast<std::size_t>(rx_status::vrid_mismatch)];
+    return true;
   }
 
   void read_socket(instance_rt& in) {
@@ -586,7 +595,7 @@ struct daemon::impl {
           }
           std::size_t vrid_at = ihl + 1;
           if (data[9] == ipproto_ah) vrid_at += ah_header_size;
-          if (vrid_at < data.size() && data[vrid_at] != in.spec_.config_.vrid_ && vrid_of_sibling(in, data[vrid_at])) continue;
+          if (vrid_at < data.size() && not_ours_to_check(in, data[vrid_at])) continue;
         }
         r = check_ipv4_packet(in.rx_, data, in.stats_, &in.ah_rx_);
       } else {
@@ -608,7 +617,7 @@ struct daemon::impl {
         }
         meta.multicast_ = meta.destination_.bytes()[0] == 0xff;
         if (meta.source_ == in.source_) continue;
-        if (n >= 2 && data[1] != in.spec_.config_.vrid_ && vrid_of_sibling(in, data[1])) continue;
+        if (n >= 2 && not_ours_to_check(in, data[1])) continue;
         r = check_ipv6_packet(in.rx_, data, meta, in.stats_);
       }
       if (r.status_ != rx_status::ok) {
