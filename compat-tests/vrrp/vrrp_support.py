@@ -37,9 +37,13 @@ def write_topology(folder: Path, name: str, machines: list[dict]) -> Path:
         out.append(f'interfaces = [ {{ name = "eth0", addresses = [{toml_str(m["address"])}] }} ]')
         files = []
         for i, (path, content) in enumerate(m.get("files", {}).items()):
+            mode = "0644"
+            if isinstance(content, tuple):      # (content, mode)
+                content, mode = content
             src = folder / f"{m['name']}-{i}.file"
             src.write_bytes(content.encode() if isinstance(content, str) else content)
-            files.append(f"{{ path = {toml_str(path)}, source = {toml_str(src.name)} }}")
+            files.append(f"{{ path = {toml_str(path)}, source = {toml_str(src.name)}, "
+                         f"mode = {toml_str(mode)} }}")
         out.append("files = [ " + ", ".join(files) + " ]")
         services = [f"{{ name = {toml_str(n)}, command = {toml_str(c)} }}"
                     for n, c in m.get("services", {}).items()]
