@@ -150,6 +150,9 @@ void write_pid_file(const std::string& path) {
 int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
                     const source_registry& sources, const ka::analysis& a, diagnostics& diags,
                     std::ostream& err) {
+  if (o.network_namespace_) {
+    return not_implemented(program, "running in another network namespace (-s/--namespace)", err);
+  }
   if (o.checker_only_) {
     return not_implemented(program, "the checker process (-C: virtual_server health checks) is the LVS runtime (issue 8)", err);
   }
