@@ -12,6 +12,17 @@ from lab import Lab, load_topology
 from vrrp_support import log_lines, vip_on, wait_log, write_topology
 
 VIP = "10.7.0.100"
+VIP_2 = "10.7.0.101"
+VI_2 = """vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 62
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    10.7.0.101
+  }
+}
+"""
 NOTIFY = "#!/bin/sh\necho \"$@\" >> /var/tmp/notify.log\n"
 MASTER = "#!/bin/sh\necho master >> /var/tmp/master.log\n"
 CONF = """global_defs {
@@ -104,12 +115,25 @@ def test_sighup_keeps_an_unchanged_instance_master(lab):
     assert vip_on(lab, "n1", VIP)
 
 
+def test_sighup_starts_an_added_instance_and_keeps_the_first(lab):
+    wait_log(lab, "n1", "(VI_1) Entering MASTER STATE")
+    n = len(log_lines(lab, "n1"))
+    added = CONF + VI_2
+    lab.exec("n1", "cat > /etc/keepalived/keepalived.conf", input=added, check=True)
+    lab.exec("n1", "killall -HUP keepalived", check=True)
+    wait_log(lab, "n1", "(VI_2) Entering MASTER STATE", timeout=15, after=n)
+    Lab.wait_for(lambda: vip_on(lab, "n1", VIP_2), 5, "the second VIP")
+    after = log_lines(lab, "n1")[n:]
+    assert not any(x.startswith("(VI_1) Entering") for x in after), after
+    assert vip_on(lab, "n1", VIP)
+
+
 def test_sigterm_releases_and_notifies_stop(lab):
     n = len(log_lines(lab, "n1"))
     lab.stop("n1", "keepalived")
     assert lab.service_status("n1", "keepalived")["status"] == 0
     wait_log(lab, "n1", "(VI_1) sent 0 priority", after=n)
-    assert not vip_on(lab, "n1", VIP)
+    assert not vip_on(lab, "n1", VIP) and not vip_on(lab, "n1", VIP_2)
     Lab.wait_for(lambda: "INSTANCE VI_1 STOP 100" in notified(lab), 5, "notify STOP")
 
 

@@ -1062,8 +1062,8 @@ struct daemon::impl {
       const bool ok = value == 0;  // weight 0: a non-zero value is a fault (only kind we run)
       auto& last = file_ok_[f.name_];
       if (last != ok) {
+        if (last.has_value() || !ok) log("VRRP_Track_File(" + f.name_ + ") " + (ok ? "is now OK" : "is now FAULT"));
         last = ok;
-        log("VRRP_Track_File(" + f.name_ + ") " + (ok ? "is now OK" : "is now FAULT"));
         feed_trackers(tracker_kind::file, f.name_, ok);
       }
     }
@@ -1101,8 +1101,8 @@ struct daemon::impl {
         const bool ok = n >= p.quorum_ && n <= p.quorum_max_;
         auto& last = process_ok_[p.name_];
         if (last != ok) {
+          if (last.has_value() || !ok) log("Quorum " + std::string(ok ? "gained" : "lost") + " for tracked process " + p.name_);
           last = ok;
-          log("Quorum " + std::string(ok ? "gained" : "lost") + " for tracked process " + p.name_);
           feed_trackers(tracker_kind::process, p.name_, ok);
         }
       }
@@ -1295,18 +1295,33 @@ struct daemon::impl {
     build_groups();
     for (auto& in : instances_) {
       if (in->machine_->current_state() != state::init) continue;
+      if (!link_up_.count(in->spec_.interface_)) {
+        link_up_[in->spec_.interface_] = interface_running(in->spec_.interface_).value_or(false);
+      }
       if (start_instance(*in)) {
         set_addresses(in->spec_, false);
         in->machine_->start(t, link_up_[in->spec_.interface_]);
+        for (std::size_t k = 0; k < in->spec_.trackers_.size(); ++k) {
+          const tracker_binding& b = in->spec_.trackers_[k];
+          if (b.kind_ != tracker_kind::interface) continue;
+          if (!link_up_.count(b.target_)) link_up_[b.target_] = interface_running(b.target_).value_or(false);
+          in->machine_->on_tracker(t, k, link_up_[b.target_]);
+        }
       }
     }
     drain();
     start_scripts();
-    // Scripts that did not change carry their last result, so kept instances do not flap.
+    // Scripts that did not change carry their last result, so kept instances do not flap;
+    // new instances learn it now (a kept one hears the same result: no change).
     for (auto& s : scripts_) {
       const auto it = script_state.find(s->spec_.text_ + "|" + s->spec_.name_);
       if (it != script_state.end()) s->ok_ = it->second;
+      if (s->ok_) feed_trackers(tracker_kind::script, s->spec_.name_, *s->ok_);
     }
+    // The next poll reports every track_file / track_process to every instance again.
+    file_ok_.clear();
+    process_ok_.clear();
+    drain();
   }
 
   // ---- dumps ------------------------------------------------------------------
