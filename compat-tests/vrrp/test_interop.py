@@ -6,6 +6,7 @@ every case at once, each its own VRID and VIP:
   V2A / V2B   VRRPv2, multicast, PASS auth      ta master / kb master
   V3A / V3B   VRRPv3, multicast                  ta master / kb master
   U2A / U3B   v2 unicast (PASS) / v3 unicast     ta master / kb master
+  AHA         VRRPv2 with AH authentication      ta master
   AUTH        PASS with different passwords      both reject the other: both master, counted
   VRID        ta says VRID 28, kb VRID 29        neither hears the other: both master
 
@@ -29,6 +30,7 @@ CASES = {
     "V3B": (24, 3, False, None, "kb"),
     "U2A": (25, 2, True, "pw25", "ta"),
     "U3B": (26, 3, True, None, "kb"),
+    "AHA": (30, 2, False, "AH:ahpass", "ta"),
 }
 VIP = {name: f"10.8.0.{100 + vrid}" for name, (vrid, *_rest) in CASES.items()}
 VIP.update({"AUTH": "10.8.0.127", "VRID": "10.8.0.128"})
@@ -41,7 +43,8 @@ def instance(name, node, vrid, version, unicast, auth, priority, vip):
     if unicast:
         lines += [f"  unicast_src_ip {ADDR[node]}", "  unicast_peer {", f"    {ADDR[OTHER[node]]}", "  }"]
     if auth:
-        lines += ["  authentication {", "    auth_type PASS", f"    auth_pass {auth}", "  }"]
+        kind, _, secret = auth.rpartition(":")
+        lines += ["  authentication {", f"    auth_type {kind or 'PASS'}", f"    auth_pass {secret}", "  }"]
     lines += ["  virtual_ipaddress {", f"    {vip}", "  }", "}"]
     return "\n".join(lines)
 
