@@ -1,7 +1,8 @@
 """VRRP fail-over time, Tandem vs Debian's keepalived 2.2.7, in the lab: two nodes and a
 client on one segment; the client pings the VIP every 5 ms from a raw ICMP socket; the
 master's link is cut (carrier down, as a pulled cable) and the time until the first echo
-reply from the VIP (now on the backup, announced by its gratuitous ARPs) is one trial. The
+reply from the VIP that comes from the backup's MAC (the VIP now on the backup, announced by
+its gratuitous ARPs) is one trial. The
 master gets the VIP back (preemption) between trials. Two configurations: seed 000's
 proxy1/proxy2 keepalived.conf (VRRPv2, advert_int 1; the post's files verbatim for Tandem,
 with the no-break spaces made plain for keepalived, which rejects them) and a VRRPv3 pair
@@ -50,13 +51,17 @@ PINGER = r"""
 import os, select, socket, struct, sys, time
 vip = sys.argv[1]
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.setblocking(False)
+# Replies are read on a packet socket, so each one says which machine (MAC) answered.
+r = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+r.bind(("eth0", 0))
+r.setblocking(False)
 out = open("/var/tmp/ping.log", "w", buffering=1)
 def csum(b):
     t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
     while t >> 16: t = (t & 0xffff) + (t >> 16)
     return ~t & 0xffff
 ident = os.getpid() & 0xffff
+vip_b = socket.inet_aton(vip)
 seq = 0
 nxt = time.monotonic()
 while True:
@@ -68,13 +73,15 @@ while True:
         try: s.sendto(h, (vip, 0))
         except OSError: pass
         nxt = now + 0.005
-    r, _, _ = select.select([s], [], [], max(0.0, nxt - time.monotonic()))
-    if r:
-        try: data, addr = s.recvfrom(2048)
-        except OSError: continue
-        ihl = (data[0] & 15) * 4
-        if addr[0] == vip and data[ihl] == 0 and struct.unpack("!H", data[ihl + 4:ihl + 6])[0] == ident:
-            out.write("%.6f\n" % time.monotonic())
+    ready, _, _ = select.select([r], [], [], max(0.0, nxt - time.monotonic()))
+    while ready:
+        try: frame = r.recv(2048)
+        except OSError: break
+        ip = frame[14:]
+        if len(ip) < 28 or ip[9] != 1 or ip[12:16] != vip_b: continue
+        ihl = (ip[0] & 15) * 4
+        if ip[ihl] == 0 and struct.unpack("!H", ip[ihl + 4:ihl + 6])[0] == ident:
+            out.write("%.6f %s\n" % (time.monotonic(), frame[6:12].hex(":")))
 """
 
 
@@ -97,25 +104,29 @@ def topology(folder: Path, config: str, impl: str) -> Path:
     return write_topology(folder / name, name, machines)
 
 
-def replies(lab: Lab) -> list[float]:
-    return [float(x) for x in lab.read_file("client", "/var/tmp/ping.log").split()]
+def replies(lab: Lab, mac: str | None = None) -> list[float]:
+    """Reply times (CLOCK_MONOTONIC), only those from `mac` when given."""
+    out = []
+    for line in lab.read_file("client", "/var/tmp/ping.log").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and (mac is None or parts[1] == mac):
+            out.append(float(parts[0]))
+    return out
 
 
-def trial(lab: Lab, timeout: float) -> float | None:
+def trial(lab: Lab, master_mac: str, backup_mac: str, timeout: float) -> float | None:
     # The master holds the VIP and the client is being answered.
     Lab.wait_for(lambda: vip_on(lab, "proxy1", VIP) and not vip_on(lab, "proxy2", VIP), 30,
                  "the VIP on proxy1")
-    Lab.wait_for(lambda: (r := replies(lab)) and r[-1] > time.monotonic() - 0.2, 15,
-                 "the client to be answered")
+    Lab.wait_for(lambda: (r := replies(lab, master_mac)) and r[-1] > time.monotonic() - 0.2, 15,
+                 "the client to be answered by the master")
     time.sleep(0.2 + (time.monotonic() % 1.0))   # a random phase against the advert timer
     t_cut = time.monotonic()
     lab.cut("proxy1")
     deadline = t_cut + timeout
     result = None
     while time.monotonic() < deadline:
-        # Replies already on the wire when the link went down arrive within a millisecond or
-        # two; one 20 ms after the cut can only come from the backup.
-        after = [t for t in replies(lab) if t > t_cut + 0.02]
+        after = [t for t in replies(lab, backup_mac) if t > t_cut]
         if after:
             result = after[0] - t_cut
             break
@@ -129,11 +140,13 @@ def run(config: str, impl: str, trials: int, build: Path, budget_end: float) -> 
         topo = load_topology(topology(Path(tmp), config, impl))
         times = []
         with Lab(topo, impl=impl, tandem_bin=build / "bin" if impl == "tandem" else None) as lab:
+            mac = lambda m: lab.exec(m, "cat /sys/class/net/eth0/address").stdout.strip()  # noqa: E731
+            master_mac, backup_mac = mac("proxy1"), mac("proxy2")
             for i in range(trials):
                 if time.monotonic() > budget_end:
                     print(f"  time budget reached after {i} trials", flush=True)
                     break
-                t = trial(lab, timeout=15)
+                t = trial(lab, master_mac, backup_mac, timeout=15)
                 if t is None:
                     print(f"  {config} {impl} trial {i + 1}: no answer within 15 s", flush=True)
                     continue

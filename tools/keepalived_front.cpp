@@ -206,11 +206,9 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
   log("Starting Keepalived (Tandem " + std::string(tandem_version()) + ", VRRP)");
   log("Opening file '" + o.config_file_ + "'.");
   log("Configuration file " + o.config_file_);
-  auto spec = load_spec(o, log_sink{false, false});
-  if (!spec) {
-    log("Stopped - the configuration cannot run");
-    return exit_failure;
-  }
+  // The file analysed above, not read again: it may be a FIFO or have changed meanwhile.
+  std::optional<runtime::vrrp::io::daemon_spec> spec =
+      runtime::assemble::assemble_keepalived(a.model_).spec_;
   // keepalived's pidfiles: the main process's and the VRRP child's; we are both.
   const std::string pid_file = o.pid_file_.value_or("/run/keepalived.pid");
   const std::string vrrp_pid_file = o.vrrp_pid_file_.value_or("/run/vrrp.pid");
