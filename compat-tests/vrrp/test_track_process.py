@@ -4,8 +4,10 @@
 
 Tandem only: keepalived 2.2.7 watches processes through the kernel's proc connector, which
 the kernel serves only to the initial PID namespace, and every lab machine has its own PID
-namespace (measured: keepalived's instance never leaves the tracked process's initial state
-in the lab), so keepalived's behaviour cannot be observed here."""
+namespace. Measured in the lab, keepalived logs "Failed to set/clear process event listen -
+errno 111 - Connection refused" and "(VI_1) entering FAULT state (tracked process sleepers
+quorum not achieved)" and stays in FAULT with the process running, so its behaviour cannot
+be observed here."""
 
 import pytest
 
