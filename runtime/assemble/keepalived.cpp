@@ -224,7 +224,22 @@ keepalived_result assemble_keepalived(const ka::config& model) {
   spec.script_group_ = g.script_group_;
   spec.enable_script_security_ = g.enable_script_security_;
   spec.router_id_ = g.router_id_;
-  spec.smtp_requested_ = g.smtp_alert_;
+  spec.smtp_.router_id_ = g.router_id_;
+  spec.smtp_.helo_ = g.smtp_helo_name_;
+  spec.smtp_.from_ = g.notification_email_from_;
+  for (const ka::located& e : g.notification_email_) spec.smtp_.to_.push_back(e.value_);
+  spec.smtp_.timeout_ = seconds(g.smtp_connect_timeout_ > 0 ? g.smtp_connect_timeout_ : 30);
+  if (!g.smtp_server_.empty()) {
+    const std::string server = first_word(g.smtp_server_);
+    if (const auto ip = ip_address::parse(server)) {
+      spec.smtp_.server_ = *ip;
+      spec.smtp_.server_given_ = true;
+      spec.smtp_.port_ = static_cast<std::uint16_t>(g.smtp_server_port_.value_or(25));
+    } else {
+      c.error(g.position_, "smtp_server '" + g.smtp_server_ +
+                               "': only an IP address is supported by Tandem (no name lookup)");
+    }
+  }
 
   for (const ka::virtual_server& v : model.virtual_servers_) {
     c.warning(v.position_,
@@ -445,7 +460,7 @@ keepalived_result assemble_keepalived(const ka::config& model) {
       add_tracker(vrrp::io::tracker_kind::process, t.name_, t.weight_.value_or(it->second->weight_),
                   t.weight_ ? t.reverse_ : it->second->weight_reverse_, vrrp::tracker_status::unknown);
     }
-    if (in.smtp_alert_.value_or(false)) spec.smtp_requested_ = true;
+    is.smtp_alert_ = in.smtp_alert_.value_or(g.smtp_alert_);
     is.notify_ = {in.notify_master_, in.notify_backup_, in.notify_fault_, in.notify_stop_, in.notify_};
     spec.instances_.push_back(std::move(is));
   }
@@ -473,7 +488,7 @@ keepalived_result assemble_keepalived(const ka::config& model) {
                                 ": trackers on a sync group are not supported by Tandem's VRRP yet "
                                 "(put them on the member instances)");
     }
-    if (sg.smtp_alert_.value_or(false)) spec.smtp_requested_ = true;
+    if (sg.smtp_alert_.value_or(false)) spec.group_smtp_requested_ = true;
     gs.notify_ = {sg.notify_master_, sg.notify_backup_, sg.notify_fault_, sg.notify_stop_, sg.notify_};
     spec.groups_.push_back(std::move(gs));
   }

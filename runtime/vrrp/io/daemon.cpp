@@ -39,6 +39,7 @@
 
 #include "runtime/vrrp/io/frames.hpp"
 #include "runtime/vrrp/io/netlink.hpp"
+#include "runtime/vrrp/io/smtp.hpp"
 #include "runtime/vrrp/packet.hpp"
 #include "runtime/vrrp/wire.hpp"
 
@@ -463,6 +464,7 @@ struct daemon::impl {
     std::uint64_t sent_ = 0, became_master_ = 0, released_master_ = 0, pri0_sent_ = 0;
     std::array<std::uint8_t, 4096> buf_{};
     bool timer_fired_ = false;  // the last state change came from the master-down timer
+    std::optional<state> last_email_state_;
   };
   std::vector<std::unique_ptr<instance_rt>> instances_;
   std::vector<std::unique_ptr<sync_group>> groups_;
@@ -808,6 +810,7 @@ struct daemon::impl {
       if (c->to_ == state::master && c->from_ == state::backup && in.timer_fired_) {
         log(who + "Receive advertisement timeout");
       }
+      if (c->to_ != state::init) smtp_alert_for(in, c->to_);
       if (c->to_ == state::master) ++in.became_master_;
       if (c->from_ == state::master) ++in.released_master_;
       if (c->to_ != state::init) {  // keepalived says nothing when an instance stops
@@ -816,6 +819,17 @@ struct daemon::impl {
     } else if (const auto* p = std::get_if<actions::priority_changed>(&a)) {
       log(who + "Changing effective priority from " + std::to_string(p->from_) + " to " + std::to_string(p->to_));
     }
+  }
+
+  // keepalived's vrrp_smtp_notifier: one mail per new state (not for STOP: measured, keepalived
+  // 2.2.7 sends none on stop).
+  void smtp_alert_for(instance_rt& in, state to) {
+    if (!in.spec_.smtp_alert_ || !spec_.smtp_.configured() || stopping_ || in.last_email_state_ == to) return;
+    in.last_email_state_ = to;
+    const std::string subject = "VRRP Instance " + in.spec_.config_.name_ + " - Entering " + state_word(to) + " state";
+    const std::string body = to == state::master ? "=> VRRP Instance is now owning VRRP VIPs <="
+                                                 : "=> VRRP Instance is no longer owning VRRP VIPs <=";
+    send_alert(io_, spec_.smtp_, subject, body, [this](std::string line) { log(line); });
   }
 
   // Carries out every instance's actions (a sync group moves its other members too) and
@@ -1154,7 +1168,13 @@ struct daemon::impl {
     sigchld_ = std::make_unique<asio::signal_set>(io_, SIGCHLD);
     wait_children();
     if (!open_netlink()) return false;
-    if (spec_.smtp_requested_) log("smtp_alert is set but Tandem does not send mail yet; alerts are not sent");
+    if (spec_.group_smtp_requested_) log("smtp_alert on a vrrp_sync_group is not sent by Tandem yet (instances' alerts are)");
+    if (spec_.smtp_.router_id_.empty() || spec_.smtp_.helo_.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      if (spec_.smtp_.router_id_.empty()) spec_.smtp_.router_id_ = host;
+      if (spec_.smtp_.helo_.empty()) spec_.smtp_.helo_ = host;
+    }
     for (const instance_spec& s : spec_.instances_) instances_.push_back(make_instance(s));
     start_scripts();  // resolved (and warned about) here, as keepalived; results come later
     for (auto& in : instances_) {

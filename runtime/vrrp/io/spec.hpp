@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/vrrp/io/smtp.hpp"
 #include "runtime/vrrp/ip_address.hpp"
 #include "runtime/vrrp/state_machine.hpp"
 #include "runtime/vrrp/time.hpp"
@@ -73,6 +74,7 @@ struct instance_spec {
   std::vector<route_spec> routes_;
   std::vector<tracker_binding> trackers_;  // parallel to config_.trackers_
   notify_spec notify_;
+  bool smtp_alert_ = false;  // the instance's smtp_alert, else global_defs' smtp_alert
   std::string sync_group_;  // empty: none
 };
 
@@ -120,7 +122,8 @@ struct daemon_spec {
   std::string script_user_, script_group_;  // global_defs script_user
   bool enable_script_security_ = false;
   std::string router_id_;
-  bool smtp_requested_ = false;  // smtp_alert somewhere (not sent yet: said at start)
+  smtp_settings smtp_;  // router_id_ and helo_ empty: the host name
+  bool group_smtp_requested_ = false;  // smtp_alert on a sync group (not sent: said at start)
 };
 
 }  // namespace tandem::runtime::vrrp::io
