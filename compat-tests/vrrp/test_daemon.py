@@ -1,6 +1,7 @@
 """The keepalived daemon around the VRRP instances, on one lab machine, against Debian's
 keepalived and Tandem: notify scripts (notify_master and `notify` with its four arguments),
-track_file (weight 0: a non-zero value means FAULT), track_interface, SIGHUP reload keeping
+track_file (weight 0: a non-zero value means FAULT; weighted: the number times the weight
+moves the priority, below -253 FAULT), track_interface, SIGHUP reload keeping
 an unchanged instance's state, SIGTERM releasing the VIP with notify STOP, and the daemon
 mode (no -n) with its pidfiles."""
 
@@ -33,6 +34,11 @@ vrrp_track_file tf {
   file /var/tmp/tf
   init_file 0
 }
+vrrp_track_file tw {
+  file /var/tmp/tw
+  weight 10
+  init_file 0
+}
 vrrp_instance VI_1 {
   interface eth0
   virtual_router_id 61
@@ -43,6 +49,7 @@ vrrp_instance VI_1 {
   }
   track_file {
     tf weight 0
+    tw
   }
   track_interface {
     eth1
@@ -91,6 +98,19 @@ def test_track_file_nonzero_is_fault(lab):
     n = len(log_lines(lab, "n1"))
     lab.exec("n1", "echo 0 > /var/tmp/tf", check=True)
     wait_log(lab, "n1", "(VI_1) Entering BACKUP STATE", timeout=5, after=n)
+    wait_log(lab, "n1", "(VI_1) Entering MASTER STATE", timeout=10, after=n)
+
+
+def test_weighted_track_file_moves_the_priority_and_faults_below_minus_253(lab):
+    wait_log(lab, "n1", "(VI_1) Entering MASTER STATE")
+    n = len(log_lines(lab, "n1"))
+    lab.exec("n1", "echo 3 > /var/tmp/tw", check=True)
+    wait_log(lab, "n1", "(VI_1) Changing effective priority from 100 to 130", timeout=5, after=n)
+    n = len(log_lines(lab, "n1"))
+    lab.exec("n1", "echo -26 > /var/tmp/tw", check=True)    # -260
+    wait_log(lab, "n1", "(VI_1) Entering FAULT STATE", timeout=5, after=n)
+    n = len(log_lines(lab, "n1"))
+    lab.exec("n1", "echo 0 > /var/tmp/tw", check=True)
     wait_log(lab, "n1", "(VI_1) Entering MASTER STATE", timeout=10, after=n)
 
 

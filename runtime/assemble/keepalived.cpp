@@ -441,15 +441,11 @@ keepalived_result assemble_keepalived(const ka::config& model) {
         continue;
       }
       const int weight = t.weight_.value_or(it->second->weight_);
-      if (weight != 0) {
-        // keepalived adds the file's number times the weight; the state machine's trackers
-        // are up/down only.
-        c.error(t.position_, "(" + in.name_ + ") track_file " + t.name_ +
-                                 " with a non-zero weight is not supported by Tandem's VRRP yet "
-                                 "(use weight 0: a non-zero value in the file means FAULT)");
-        continue;
-      }
-      add_tracker(vrrp::io::tracker_kind::file, t.name_, 0, t.reverse_, vrrp::tracker_status::unknown);
+      const bool reverse = t.weight_ ? t.reverse_ : it->second->weight_reverse_;
+      // weight 0: a non-zero number in the file means FAULT; otherwise the number times the
+      // weight moves the priority (below -253: FAULT).
+      add_tracker(vrrp::io::tracker_kind::file, t.name_, weight, reverse, vrrp::tracker_status::unknown);
+      cfg.trackers_.back().valued_ = weight != 0;
     }
     for (const ka::tracked& t : in.track_processes_) {
       const auto it = processes.find(t.name_);

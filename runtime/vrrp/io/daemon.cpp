@@ -1060,7 +1060,22 @@ struct daemon::impl {
 
   // ---- track_file and track_process: polled once a second ---------------------------
   std::unique_ptr<asio::steady_timer> poll_timer_;
-  std::map<std::string, std::optional<bool>> file_ok_, process_ok_;
+  std::map<std::string, std::optional<long>> file_value_;
+  std::map<std::string, std::optional<bool>> process_ok_;
+
+  // A track_file's number: weighted trackers take it as it is; weight-0 ones (also those a
+  // sync group zeroed) read a non-zero number as FAULT.
+  void feed_file(const std::string& name, long value) {
+    const time_point t = now();
+    for (auto& in : instances_) {
+      for (std::size_t k = 0; k < in->spec_.trackers_.size(); ++k) {
+        const tracker_binding& b = in->spec_.trackers_[k];
+        if (b.kind_ != tracker_kind::file || b.target_ != name) continue;
+        if (in->machine_->config().trackers_[k].valued_) in->machine_->on_tracker_value(t, k, value);
+        else in->machine_->on_tracker(t, k, value == 0);
+      }
+    }
+  }
 
   void poll() {
     for (const track_file_spec& f : spec_.files_) {
@@ -1073,12 +1088,10 @@ struct daemon::impl {
         value = *f.init_file_;
         std::ofstream(f.path_) << value << '\n';
       }
-      const bool ok = value == 0;  // weight 0: a non-zero value is a fault (only kind we run)
-      auto& last = file_ok_[f.name_];
-      if (last != ok) {
-        if (last.has_value() || !ok) log("VRRP_Track_File(" + f.name_ + ") " + (ok ? "is now OK" : "is now FAULT"));
-        last = ok;
-        feed_trackers(tracker_kind::file, f.name_, ok);
+      auto& last = file_value_[f.name_];
+      if (last != value) {
+        last = value;
+        feed_file(f.name_, value);
       }
     }
     if (!spec_.processes_.empty()) {
@@ -1339,7 +1352,7 @@ struct daemon::impl {
       if (s->ok_) feed_trackers(tracker_kind::script, s->spec_.name_, *s->ok_);
     }
     // The next poll reports every track_file / track_process to every instance again.
-    file_ok_.clear();
+    file_value_.clear();
     process_ok_.clear();
     drain();
   }
