@@ -1,6 +1,7 @@
 """vrrp_sync_group: two instances in group G on one node; a FAULT of one (its
 track_interface goes down) takes the other into FAULT with it, and both come back together;
-the group's notify runs with "GROUP G <state>". Against Debian's keepalived and Tandem."""
+the group's notify runs with "GROUP G <state>"; a tracker on the group (track_file) faults
+every member. Against Debian's keepalived and Tandem."""
 
 import pytest
 
@@ -8,10 +9,18 @@ from lab import Lab, load_topology
 from vrrp_support import log_lines, vip_on, wait_log, write_topology
 
 NOTIFY = "#!/bin/sh\necho \"$@\" >> /var/tmp/notify.log\n"
-CONF = """vrrp_sync_group G {
+CONF = """vrrp_track_file gf {
+  file /var/tmp/gf
+  weight 0
+  init_file 0
+}
+vrrp_sync_group G {
   group {
     VI_A
     VI_B
+  }
+  track_file {
+    gf
   }
   notify /etc/keepalived/notify.sh
 }
@@ -76,3 +85,15 @@ def test_group_faults_and_recovers_together(lab):
     wait_log(lab, "n1", "(VI_B) Entering MASTER STATE", timeout=10, after=n)
     Lab.wait_for(lambda: notified(lab)[3:] == ["GROUP G BACKUP 0", "GROUP G MASTER 0"], 5,
                  "group notifies BACKUP, MASTER after the fault")
+
+
+def test_a_group_tracker_faults_every_member(lab):
+    wait_log(lab, "n1", "(VI_B) Entering MASTER STATE")
+    n = len(log_lines(lab, "n1"))
+    lab.exec("n1", "echo 1 > /var/tmp/gf", check=True)
+    wait_log(lab, "n1", "(VI_A) Entering FAULT STATE", timeout=5, after=n)
+    wait_log(lab, "n1", "(VI_B) Entering FAULT STATE", timeout=5, after=n)
+    n = len(log_lines(lab, "n1"))
+    lab.exec("n1", "echo 0 > /var/tmp/gf", check=True)
+    wait_log(lab, "n1", "(VI_A) Entering MASTER STATE", timeout=10, after=n)
+    wait_log(lab, "n1", "(VI_B) Entering MASTER STATE", timeout=10, after=n)

@@ -478,11 +478,38 @@ keepalived_result assemble_keepalived(const ka::config& model) {
       it->sync_group_ = sg.name_;
       gs.members_.push_back(m.value_);
     }
-    if (!sg.track_scripts_.empty() || !sg.track_interfaces_.empty() || !sg.track_files_.empty() ||
-        !sg.track_processes_.empty()) {
-      c.error(sg.position_, "vrrp_sync_group " + sg.name_ +
-                                ": trackers on a sync group are not supported by Tandem's VRRP yet "
-                                "(put them on the member instances)");
+    // A group's trackers watch every member, unweighted (a group's member trackers lose their
+    // weights anyway without sync_group_tracking_weight): one failing puts its member, and so
+    // the group, in FAULT.
+    auto group_tracker = [&](vrrp::io::tracker_kind kind, const ka::tracked& t, bool known,
+                             vrrp::tracker_status initial) {
+      if (!known) {
+        c.warning(t.position_, "vrrp_sync_group " + sg.name_ + ": " + t.name_ + " not found, ignoring...");
+        return;
+      }
+      for (const std::string& member : gs.members_) {
+        for (vrrp::io::instance_spec& is : spec.instances_) {
+          if (is.config_.name_ != member) continue;
+          is.config_.trackers_.push_back({t.name_, 0, t.reverse_, initial});
+          is.trackers_.push_back({kind, t.name_});
+        }
+      }
+    };
+    for (const ka::tracked& t : sg.track_scripts_) {
+      const auto it = scripts.find(t.name_);
+      group_tracker(vrrp::io::tracker_kind::script, t, it != scripts.end(),
+                    it != scripts.end() && it->second->init_fail_ ? vrrp::tracker_status::failing
+                                                                  : vrrp::tracker_status::unknown);
+    }
+    for (const ka::tracked& t : sg.track_interfaces_) {
+      group_tracker(vrrp::io::tracker_kind::interface, t, true, vrrp::tracker_status::ok);
+    }
+    for (const ka::tracked& t : sg.track_files_) {
+      group_tracker(vrrp::io::tracker_kind::file, t, files.count(t.name_) != 0, vrrp::tracker_status::unknown);
+    }
+    for (const ka::tracked& t : sg.track_processes_) {
+      group_tracker(vrrp::io::tracker_kind::process, t, processes.count(t.name_) != 0,
+                    vrrp::tracker_status::unknown);
     }
     if (sg.smtp_alert_.value_or(false)) spec.group_smtp_requested_ = true;
     gs.notify_ = {sg.notify_master_, sg.notify_backup_, sg.notify_fault_, sg.notify_stop_, sg.notify_};

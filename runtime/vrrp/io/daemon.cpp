@@ -1078,6 +1078,18 @@ struct daemon::impl {
   }
 
   void poll() {
+    read_trackers();
+    drain();
+    poll_timer_->expires_after(std::chrono::seconds(1));
+    poll_timer_->async_wait([this](boost::system::error_code ec) {
+      if (!ec && !stopping_) poll();
+    });
+  }
+
+  // Reads every track_file and scans /proc for track_process; a change is fed to the
+  // instances. Called once before the instances start, so they start knowing (as keepalived,
+  // which reads them while loading).
+  void read_trackers() {
     for (const track_file_spec& f : spec_.files_) {
       std::ifstream in(f.path_);
       long value = 0;
@@ -1134,11 +1146,6 @@ struct daemon::impl {
         }
       }
     }
-    drain();
-    poll_timer_->expires_after(std::chrono::seconds(1));
-    poll_timer_->async_wait([this](boost::system::error_code ec) {
-      if (!ec && !stopping_) poll();
-    });
   }
 
   // ---- life -----------------------------------------------------------------
@@ -1210,6 +1217,7 @@ struct daemon::impl {
       set_addresses(in->spec_, false);
     }
     log("Startup complete");
+    read_trackers();
     const time_point t = now();
     for (auto& in : instances_) {
       in->machine_->start(t, link_up_[in->spec_.interface_]);
