@@ -54,10 +54,14 @@ vrrp_instance VI_1 {
   track_interface {
     eth1
   }
+  virtual_rules {
+    from 10.7.9.0/24 table 100
+  }
   notify_master /etc/keepalived/master.sh
   notify /etc/keepalived/notify.sh
 }
 """
+RULE = "from 10.7.9.0/24 lookup 100"
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +91,7 @@ def test_master_notifies(lab):
     assert notified(lab)[0] == "INSTANCE VI_1 BACKUP 100", notified(lab)
     Lab.wait_for(lambda: lab.read_file("n1", "/var/tmp/master.log") == "master\n", 5, "notify_master")
     assert vip_on(lab, "n1", VIP)
+    Lab.wait_for(lambda: RULE in lab.exec("n1", "ip rule show").stdout, 5, "the virtual rule")
 
 
 def test_track_file_nonzero_is_fault(lab):
@@ -154,6 +159,7 @@ def test_sigterm_releases_and_notifies_stop(lab):
     assert lab.service_status("n1", "keepalived")["status"] == 0
     wait_log(lab, "n1", "(VI_1) sent 0 priority", after=n)
     assert not vip_on(lab, "n1", VIP) and not vip_on(lab, "n1", VIP_2)
+    assert RULE not in lab.exec("n1", "ip rule show").stdout
     Lab.wait_for(lambda: "INSTANCE VI_1 STOP 100" in notified(lab), 5, "notify STOP")
 
 

@@ -179,6 +179,92 @@ std::optional<vrrp::io::route_spec> route_for(context& c, const ka::route& r,
   return s;
 }
 
+// A virtual_rules entry: from/to ADDR[/LEN] | all, table/lookup T, priority/preference/pref
+// N, iif/oif NAME, fwmark N[/MASK], tos N. Anything else cannot run yet.
+std::optional<vrrp::io::rule_spec> rule_for(context& c, const ka::rule& r) {
+  vrrp::io::rule_spec s;
+  bool family_known = false;
+  auto number = [&](const std::string& w, std::uint32_t& out) {
+    try {
+      std::size_t used = 0;
+      const unsigned long v = std::stoul(w, &used, 0);
+      if (used != w.size()) return false;
+      out = static_cast<std::uint32_t>(v);
+      return true;
+    } catch (...) {
+      return false;
+    }
+  };
+  auto prefix = [&](const std::string& w, std::optional<ip_address>& addr, unsigned& len) {
+    if (w == "all") return true;
+    std::string a = w;
+    std::optional<unsigned> l;
+    if (const auto slash = a.find('/'); slash != std::string::npos) {
+      std::uint32_t n = 0;
+      if (!number(a.substr(slash + 1), n)) return false;
+      l = n;
+      a.resize(slash);
+    }
+    addr = ip_address::parse(a);
+    if (!addr) return false;
+    len = l.value_or(addr->family() == address_family::ipv4 ? 32 : 128);
+    s.family_ = addr->family();
+    family_known = true;
+    return true;
+  };
+  const auto& w = r.words_;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const std::string& k = w[i];
+    const bool has_value = i + 1 < w.size();
+    bool ok = has_value;
+    if (!has_value) {
+      ok = false;
+    } else if (k == "from") {
+      ok = prefix(w[++i], s.from_, s.from_len_);
+    } else if (k == "to") {
+      ok = prefix(w[++i], s.to_, s.to_len_);
+    } else if (k == "table" || k == "lookup") {
+      const std::string& t = w[++i];
+      if (t == "main") s.table_ = 254;
+      else if (t == "local") s.table_ = 255;
+      else if (t == "default") s.table_ = 253;
+      else ok = number(t, s.table_);
+    } else if (k == "priority" || k == "preference" || k == "pref") {
+      std::uint32_t v = 0;
+      ok = number(w[++i], v);
+      s.priority_ = v;
+    } else if (k == "iif") {
+      s.iif_ = w[++i];
+    } else if (k == "oif") {
+      s.oif_ = w[++i];
+    } else if (k == "fwmark") {
+      std::string v = w[++i];
+      std::uint32_t mark = 0, mask = 0;
+      if (const auto slash = v.find('/'); slash != std::string::npos) {
+        ok = number(v.substr(slash + 1), mask);
+        s.fwmask_ = mask;
+        v.resize(slash);
+      }
+      ok = ok && number(v, mark);
+      s.fwmark_ = mark;
+    } else if (k == "tos" || k == "dsfield") {
+      std::uint32_t v = 0;
+      ok = number(w[++i], v) && v < 256;
+      s.tos_ = static_cast<std::uint8_t>(v);
+    } else {
+      c.error(r.position_, "virtual_rules: '" + k + "' is not supported by Tandem's VRRP yet");
+      return std::nullopt;
+    }
+    if (!ok) {
+      c.error(r.position_, "virtual_rules: cannot read '" + k + (has_value ? " " + w[i] : std::string()) + "'");
+      return std::nullopt;
+    }
+  }
+  (void)family_known;
+  for (const std::string& x : w) s.text_ += (s.text_.empty() ? "" : " ") + x;
+  return s;
+}
+
 }  // namespace
 
 std::vector<std::string> split_script_words(const std::string& line) {
@@ -318,9 +404,6 @@ keepalived_result assemble_keepalived(const ka::config& model) {
     if (!in.track_bfds_.empty()) {
       c.error(in.track_bfds_.front().position_, "(" + in.name_ + ") track_bfd is not supported by Tandem's VRRP yet");
     }
-    if (!in.virtual_rules_.empty()) {
-      c.error(in.virtual_rules_.front().position_, "(" + in.name_ + ") virtual_rules are not supported by Tandem's VRRP yet");
-    }
     // The advert interval as keepalived keeps it: v2 whole seconds (at least 1), v3
     // centiseconds.
     if (cfg.version_ == 2) {
@@ -356,6 +439,9 @@ keepalived_result assemble_keepalived(const ka::config& model) {
     }
     for (const ka::route& r : in.virtual_routes_) {
       if (auto s = route_for(c, r, is.interface_)) is.routes_.push_back(std::move(*s));
+    }
+    for (const ka::rule& r : in.virtual_rules_) {
+      if (auto s = rule_for(c, r)) is.rules_.push_back(std::move(*s));
     }
     const std::string src = !in.unicast_src_ip_.empty() ? in.unicast_src_ip_ : in.mcast_src_ip_;
     if (!src.empty()) {

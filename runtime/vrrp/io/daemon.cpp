@@ -364,7 +364,15 @@ struct daemon::impl {
   // ---- addresses -----------------------------------------------------------
   int ifindex_of(const std::string& name) { return static_cast<int>(::if_nametoindex(name.c_str())); }
 
+  void set_rules(const instance_spec& s, bool add) {
+    for (const rule_spec& r : s.rules_) {
+      const std::uint32_t seq = next_seq();
+      nl_send(build_rule_request(add, r, seq), (add ? "add rule " : "delete rule ") + r.text_);
+    }
+  }
+
   void set_addresses(const instance_spec& s, bool add) {
+    if (!add) set_rules(s, false);
     if (!add) {
       for (const route_spec& r : s.routes_) {
         const std::uint32_t seq = next_seq();
@@ -391,6 +399,7 @@ struct daemon::impl {
         nl_send(build_route_request(true, r.device_.empty() ? 0 : ifindex_of(r.device_), r, seq),
                 "add route " + r.text_);
       }
+      set_rules(s, true);
     }
   }
 
@@ -1286,6 +1295,7 @@ struct daemon::impl {
     for (const auto& v : s.vips_) o << v.text_ << ';';
     for (const auto& v : s.excluded_) o << v.text_ << ';';
     for (const auto& r : s.routes_) o << r.text_ << ';';
+    for (const auto& r : s.rules_) o << r.text_ << ';';
     for (const auto& t : c.trackers_) o << t.name_ << ':' << t.weight_ << ':' << t.reverse_ << ';';
     for (const auto& p : s.transport_.unicast_peers_) o << p.to_string() << ';';
     o << s.transport_.multicast_group_.to_string() << '|' << (s.source_ ? s.source_->to_string() : "") << '|'

@@ -2,6 +2,7 @@
 #include "runtime/vrrp/io/netlink.hpp"
 
 #include <linux/if.h>
+#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -106,6 +107,28 @@ std::vector<std::uint8_t> build_route_request(bool add, int ifindex, const route
   if (ifindex > 0) m.attr_u32(RTA_OIF, static_cast<std::uint32_t>(ifindex));
   if (r.metric_) m.attr_u32(RTA_PRIORITY, *r.metric_);
   if (r.table_ >= 256) m.attr_u32(RTA_TABLE, r.table_);
+  return m.done();
+}
+
+std::vector<std::uint8_t> build_rule_request(bool add, const rule_spec& r, std::uint32_t seq) {
+  message m(add ? RTM_NEWRULE : RTM_DELRULE,
+            NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0), seq);
+  fib_rule_hdr h{};
+  h.family = af(r.family_);
+  h.dst_len = r.to_ ? static_cast<std::uint8_t>(r.to_len_) : 0;
+  h.src_len = r.from_ ? static_cast<std::uint8_t>(r.from_len_) : 0;
+  h.tos = r.tos_;
+  h.table = r.table_ < 256 ? static_cast<std::uint8_t>(r.table_) : static_cast<std::uint8_t>(RT_TABLE_UNSPEC);
+  h.action = FR_ACT_TO_TBL;
+  m.body(h);
+  if (r.from_) m.attr(FRA_SRC, *r.from_);
+  if (r.to_) m.attr(FRA_DST, *r.to_);
+  if (r.priority_) m.attr_u32(FRA_PRIORITY, *r.priority_);
+  if (r.table_ >= 256) m.attr_u32(FRA_TABLE, r.table_);
+  if (!r.iif_.empty()) m.attr_str(FRA_IIFNAME, r.iif_);
+  if (!r.oif_.empty()) m.attr_str(FRA_OIFNAME, r.oif_);
+  if (r.fwmark_) m.attr_u32(FRA_FWMARK, *r.fwmark_);
+  if (r.fwmask_) m.attr_u32(FRA_FWMASK, *r.fwmask_);
   return m.done();
 }
 

@@ -22,6 +22,9 @@ std::vector<std::uint8_t> build_address_request(bool add, int ifindex, const add
 std::vector<std::uint8_t> build_route_request(bool add, int ifindex, const route_spec& r,
                                               std::uint32_t seq);
 
+// RTM_NEWRULE (add, NLM_F_CREATE|NLM_F_EXCL) or RTM_DELRULE, action FR_ACT_TO_TBL.
+std::vector<std::uint8_t> build_rule_request(bool add, const rule_spec& r, std::uint32_t seq);
+
 // One message of what a NETLINK_ROUTE socket returned.
 struct netlink_event {
   enum class kind : std::uint8_t { ack, error, link, other };

@@ -50,6 +50,22 @@ struct route_spec {
   friend bool operator==(const route_spec&, const route_spec&) = default;
 };
 
+// A virtual_rules entry as RTM_NEWRULE takes it (action: look up `table_`).
+struct rule_spec {
+  address_family family_ = address_family::ipv4;
+  std::optional<ip_address> from_;
+  unsigned from_len_ = 0;
+  std::optional<ip_address> to_;
+  unsigned to_len_ = 0;
+  std::uint32_t table_ = 254;
+  std::optional<std::uint32_t> priority_;
+  std::string iif_, oif_;
+  std::optional<std::uint32_t> fwmark_, fwmask_;
+  std::uint8_t tos_ = 0;
+  std::string text_;
+  friend bool operator==(const rule_spec&, const rule_spec&) = default;
+};
+
 enum class tracker_kind : std::uint8_t { script, interface, file, process };
 
 // How an instance's tracker (instance_config::trackers_[i]) is fed.
@@ -72,6 +88,7 @@ struct instance_spec {
   std::vector<address_spec> vips_;      // virtual_ipaddress (all families)
   std::vector<address_spec> excluded_;  // virtual_ipaddress_excluded
   std::vector<route_spec> routes_;
+  std::vector<rule_spec> rules_;
   std::vector<tracker_binding> trackers_;  // parallel to config_.trackers_
   notify_spec notify_;
   bool smtp_alert_ = false;  // the instance's smtp_alert, else global_defs' smtp_alert

@@ -183,6 +183,44 @@ vrrp_instance A {
   EXPECT_EQ(r.spec_.groups_[0].members_, (std::vector<std::string>{"A"}));
 }
 
+TEST(assemble_keepalived, virtual_rules_are_read_and_unknown_words_refused) {
+  auto r = assemble(R"(vrrp_instance V {
+  interface eth0
+  virtual_router_id 7
+  virtual_ipaddress {
+    10.0.0.100
+  }
+  virtual_rules {
+    from 10.7.9.0/24 table 100 priority 5
+    to 192.168.0.0/16 lookup main fwmark 3/0xff
+  }
+}
+)");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  const auto& rules = r.spec_.instances_.at(0).rules_;
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0].from_, ip_address::parse("10.7.9.0"));
+  EXPECT_EQ(rules[0].from_len_, 24u);
+  EXPECT_EQ(rules[0].table_, 100u);
+  EXPECT_EQ(rules[0].priority_, 5u);
+  EXPECT_EQ(rules[1].to_len_, 16u);
+  EXPECT_EQ(rules[1].table_, 254u);
+  EXPECT_EQ(rules[1].fwmark_, 3u);
+  EXPECT_EQ(rules[1].fwmask_, 0xffu);
+  auto bad = assemble(R"(vrrp_instance V {
+  interface eth0
+  virtual_router_id 7
+  virtual_ipaddress {
+    10.0.0.100
+  }
+  virtual_rules {
+    from 10.7.9.0/24 table 100 l3mdev
+  }
+}
+)");
+  EXPECT_FALSE(bad.ok());
+}
+
 TEST(assemble_keepalived, script_words_split_as_keepalived) {
   EXPECT_EQ(split_script_words("killall -0 haproxy"),
             (std::vector<std::string>{"killall", "-0", "haproxy"}));

@@ -3,6 +3,7 @@
 #include "runtime/vrrp/io/netlink.hpp"
 
 #include <gtest/gtest.h>
+#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
@@ -132,6 +133,36 @@ TEST(netlink, blackhole_default_route_has_no_destination_or_device) {
   EXPECT_EQ(rt.rtm_dst_len, 0);
   EXPECT_EQ(rt.rtm_table, RT_TABLE_MAIN);
   EXPECT_TRUE(attrs(m, sizeof(rtmsg)).empty());
+}
+
+TEST(netlink, rule_from_a_prefix_to_a_table) {
+  rule_spec r;
+  r.from_ = ip("10.7.9.0");
+  r.from_len_ = 24;
+  r.table_ = 100;
+  r.priority_ = 1000;
+  r.fwmark_ = 7;
+  const auto m = build_rule_request(true, r, 4);
+  nlmsghdr h;
+  std::memcpy(&h, m.data(), sizeof h);
+  EXPECT_EQ(h.nlmsg_type, RTM_NEWRULE);
+  EXPECT_EQ(h.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+  fib_rule_hdr fr;
+  std::memcpy(&fr, m.data() + NLMSG_HDRLEN, sizeof fr);
+  EXPECT_EQ(fr.family, AF_INET);
+  EXPECT_EQ(fr.src_len, 24);
+  EXPECT_EQ(fr.dst_len, 0);
+  EXPECT_EQ(fr.table, 100);
+  EXPECT_EQ(fr.action, FR_ACT_TO_TBL);
+  auto at = attrs(m, sizeof(fib_rule_hdr));
+  EXPECT_EQ(at[FRA_SRC], (std::vector<std::uint8_t>{10, 7, 9, 0}));
+  std::uint32_t v;
+  std::memcpy(&v, at[FRA_PRIORITY].data(), 4);
+  EXPECT_EQ(v, 1000u);
+  std::memcpy(&v, at[FRA_FWMARK].data(), 4);
+  EXPECT_EQ(v, 7u);
+  EXPECT_EQ(at.count(FRA_TABLE), 0u);
+  EXPECT_EQ(at.count(FRA_DST), 0u);
 }
 
 std::vector<std::uint8_t> link_message(int type, int index, unsigned flags, const char* name) {
