@@ -398,9 +398,6 @@ keepalived_result assemble_keepalived(const ka::config& model) {
     cfg.version_ = static_cast<std::uint8_t>(in.version_);
     cfg.priority_ = static_cast<std::uint8_t>(std::clamp(in.priority_, 1, 255));
     cfg.initial_master_ = in.state_ == ka::vrrp_state::master && !ka::ah_clears_master(in);
-    if (in.use_vmac_) {
-      c.error(in.position_, "(" + in.name_ + ") use_vmac is not supported by Tandem's VRRP yet");
-    }
     if (!in.track_bfds_.empty()) {
       c.error(in.track_bfds_.front().position_, "(" + in.name_ + ") track_bfd is not supported by Tandem's VRRP yet");
     }
@@ -430,12 +427,17 @@ keepalived_result assemble_keepalived(const ka::config& model) {
     cfg.garp_.master_refresh_repeat_ = static_cast<unsigned>(
         in.garp_master_refresh_repeat_.value_or(g.vrrp_garp_master_refresh_repeat_.value_or(1)));
 
+    // use_vmac [NAME]: keepalived's default name is vrrp.VRID (vrrp6.VRID for IPv6, decided
+    // below once the family is known).
+    const bool vmac = in.use_vmac_;
+    const std::string vmac_placeholder = "\x01vmac";
+    const std::string& vip_dev = vmac ? vmac_placeholder : is.interface_;
     // Addresses: the instance's family is its first VIP's (or unicast_src_ip's).
     for (const ka::ip_address& a : in.virtual_ipaddresses_) {
-      if (auto s = address_for(c, a, is.interface_)) is.vips_.push_back(std::move(*s));
+      if (auto s = address_for(c, a, vip_dev)) is.vips_.push_back(std::move(*s));
     }
     for (const ka::ip_address& a : in.virtual_ipaddresses_excluded_) {
-      if (auto s = address_for(c, a, is.interface_)) is.excluded_.push_back(std::move(*s));
+      if (auto s = address_for(c, a, vip_dev)) is.excluded_.push_back(std::move(*s));
     }
     for (const ka::route& r : in.virtual_routes_) {
       if (auto s = route_for(c, r, is.interface_)) is.routes_.push_back(std::move(*s));
@@ -452,6 +454,18 @@ keepalived_result assemble_keepalived(const ka::config& model) {
       cfg.family_ = is.source_->family();
     } else if (!is.vips_.empty()) {
       cfg.family_ = is.vips_.front().address_.family();
+    }
+    if (vmac) {
+      is.vmac_ = !in.vmac_name_.empty() ? in.vmac_name_
+                 : (cfg.family_ == address_family::ipv4 ? "vrrp." : "vrrp6.") + std::to_string(cfg.vrid_);
+      for (auto* list : {&is.vips_, &is.excluded_}) {
+        for (auto& v : *list) {
+          if (v.device_ != vmac_placeholder) continue;
+          v.device_ = is.vmac_;
+          const auto dev = v.text_.find(" dev " + vmac_placeholder);
+          if (dev != std::string::npos) v.text_.replace(dev + 5, vmac_placeholder.size(), is.vmac_);
+        }
+      }
     }
     for (const auto& v : is.vips_) {
       if (v.address_.family() == cfg.family_) {

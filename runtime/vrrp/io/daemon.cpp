@@ -384,7 +384,8 @@ struct daemon::impl {
       for (const address_spec& a : list) {
         const int idx = ifindex_of(a.device_);
         if (idx == 0) {
-          log("(" + s.config_.name_ + ") cannot find interface " + a.device_ + " for " + a.text_);
+          // Removing from an interface that is not there (a VMAC before it is made) is done.
+          if (add) log("(" + s.config_.name_ + ") cannot find interface " + a.device_ + " for " + a.text_);
           continue;
         }
         const std::uint32_t seq = next_seq();
@@ -465,6 +466,8 @@ struct daemon::impl {
     std::unique_ptr<asio::steady_timer> timer_;
     std::optional<time_point> armed_;
     int ifindex_ = 0;
+    std::string dev_;     // where the socket sends and receives: the interface, or the vmac
+    int dev_index_ = 0;
     ip_address source_;
     rx_config rx_;
     rx_stats stats_;
@@ -497,7 +500,7 @@ struct daemon::impl {
       return false;
     }
     in.sock_ = std::make_unique<fd_watch>(io_, fd);
-    const std::string& ifname = in.spec_.interface_;
+    const std::string& ifname = in.dev_;
     if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(), static_cast<socklen_t>(ifname.size())) != 0) {
       log(with_errno(who + "cannot bind to device " + ifname));
       return false;
@@ -510,7 +513,7 @@ struct daemon::impl {
       if (!unicast) {
         ip_mreqn mr{};
         std::memcpy(&mr.imr_multiaddr, group.bytes().data(), 4);
-        mr.imr_ifindex = in.ifindex_;
+        mr.imr_ifindex = in.dev_index_;
         if (::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) != 0) {
           log(with_errno(who + "cannot join " + group.to_string() + " on " + ifname));
           return false;
@@ -526,7 +529,7 @@ struct daemon::impl {
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof ttl);
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl);
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof zero);
-      const unsigned idx = static_cast<unsigned>(in.ifindex_);
+      const unsigned idx = static_cast<unsigned>(in.dev_index_);
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx);
       if (!in.source_.bytes().empty()) {
         socklen_t len = 0;
@@ -544,8 +547,8 @@ struct daemon::impl {
       }
     }
     if (opt_.log_detail_) {
-      log("VRRP sockpool: [ifindex(" + std::string(in.ifindex_ < 10 ? "  " : in.ifindex_ < 100 ? " " : "") +
-          std::to_string(in.ifindex_) + "), family(" + (v4 ? "IPv4" : "IPv6") + "), proto(" + std::to_string(proto) +
+      log("VRRP sockpool: [ifindex(" + std::string(in.dev_index_ < 10 ? "  " : in.dev_index_ < 100 ? " " : "") +
+          std::to_string(in.dev_index_) + "), family(" + (v4 ? "IPv4" : "IPv6") + "), proto(" + std::to_string(proto) +
           "), fd(" + std::to_string(fd) + "," + std::to_string(fd) + ") " +
           (unicast ? "unicast" : "multicast, address(" + group.to_string() + ")") + "]");
     }
@@ -756,7 +759,7 @@ struct daemon::impl {
         bytes = encode_message(a, cfg.family_, ctx);
       }
       socklen_t len = 0;
-      sockaddr_storage ss = to_sockaddr(dst, in.ifindex_, len);
+      sockaddr_storage ss = to_sockaddr(dst, in.dev_index_, len);
       if (::sendto(in.sock_->fd(), bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
         if (errno != ENETDOWN && errno != ENETUNREACH) log(with_errno("(" + cfg.name_ + ") error sending an advert"));
       } else {
@@ -1181,7 +1184,56 @@ struct daemon::impl {
           " address on " + in.spec_.interface_);
       return false;
     }
+    in.dev_ = in.spec_.interface_;
+    in.dev_index_ = in.ifindex_;
+    if (!in.spec_.vmac_.empty() && !create_vmac(in)) return false;
     return open_socket(in);
+  }
+
+  // use_vmac: a private-mode macvlan with the VRRP MAC, up; the parent stops answering ARP
+  // for addresses it does not hold itself (arp_ignore 1), so the VIPs are answered with the
+  // virtual MAC, as keepalived sets it up. Removed again at stop.
+  std::map<std::string, std::string> saved_arp_ignore_;  // parent -> its value before
+
+  bool create_vmac(instance_rt& in) {
+    const std::string who = "(" + in.spec_.config_.name_ + ") ";
+    if (in.spec_.config_.family_ != address_family::ipv4) {
+      log(who + "use_vmac with IPv6 is not supported by Tandem yet");
+      return false;
+    }
+    const std::array<std::uint8_t, 6> mac{0x00, 0x00, 0x5e, 0x00, 0x01, in.spec_.config_.vrid_};
+    if (ifindex_of(in.spec_.vmac_) == 0) {
+      const std::uint32_t seq = next_seq();
+      nl_send(build_macvlan_request(true, in.spec_.vmac_, in.ifindex_, mac, seq), "add vmac " + in.spec_.vmac_);
+    }
+    in.dev_ = in.spec_.vmac_;
+    in.dev_index_ = ifindex_of(in.spec_.vmac_);
+    if (in.dev_index_ == 0) {
+      log(who + "cannot create the VMAC interface " + in.spec_.vmac_);
+      return false;
+    }
+    log(who + "Created VMAC interface " + in.spec_.vmac_ + " on " + in.spec_.interface_);
+    const std::string knob = "/proc/sys/net/ipv4/conf/" + in.spec_.interface_ + "/arp_ignore";
+    if (!saved_arp_ignore_.count(in.spec_.interface_)) {
+      std::ifstream old(knob);
+      std::string value;
+      std::getline(old, value);
+      saved_arp_ignore_[in.spec_.interface_] = value;
+      std::ofstream(knob) << "1\n";
+    }
+    return true;
+  }
+
+  void remove_vmacs() {
+    for (auto& in : instances_) {
+      if (in->spec_.vmac_.empty() || ifindex_of(in->spec_.vmac_) == 0) continue;
+      const std::uint32_t seq = next_seq();
+      nl_send(build_macvlan_request(false, in->spec_.vmac_, 0, {}, seq), "delete vmac " + in->spec_.vmac_);
+    }
+    for (const auto& [parent, value] : saved_arp_ignore_) {
+      if (!value.empty()) std::ofstream("/proc/sys/net/ipv4/conf/" + parent + "/arp_ignore") << value << '\n';
+    }
+    saved_arp_ignore_.clear();
   }
 
   bool start() {
@@ -1281,6 +1333,7 @@ struct daemon::impl {
     const time_point t = now();
     for (auto& in : instances_) in->machine_->shutdown(t);
     drain();
+    remove_vmacs();
     close_all();
   }
 

@@ -2,6 +2,7 @@
 #include "runtime/vrrp/io/netlink.hpp"
 
 #include <linux/if.h>
+#include <linux/if_link.h>
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
@@ -37,6 +38,18 @@ class message {
   void attr(std::uint16_t type, const ip_address& ip) { attr(type, ip.bytes().data(), ip.size()); }
   void attr_u32(std::uint16_t type, std::uint32_t v) { attr(type, &v, sizeof v); }
   void attr_str(std::uint16_t type, const std::string& s) { attr(type, s.c_str(), s.size() + 1); }
+  // A nested attribute: open() returns where its header is; close() fixes its length.
+  std::size_t open(std::uint16_t type) {
+    const std::size_t at = bytes_.size();
+    rtattr a{};
+    a.rta_type = type;
+    append(&a, sizeof a);
+    return at;
+  }
+  void close(std::size_t at) {
+    const auto len = static_cast<unsigned short>(bytes_.size() - at);
+    std::memcpy(bytes_.data() + at, &len, sizeof len);  // rta_len is the first field
+  }
   std::vector<std::uint8_t> done() {
     const auto len = static_cast<std::uint32_t>(bytes_.size());
     std::memcpy(bytes_.data(), &len, sizeof len);  // nlmsg_len is the first field
@@ -107,6 +120,32 @@ std::vector<std::uint8_t> build_route_request(bool add, int ifindex, const route
   if (ifindex > 0) m.attr_u32(RTA_OIF, static_cast<std::uint32_t>(ifindex));
   if (r.metric_) m.attr_u32(RTA_PRIORITY, *r.metric_);
   if (r.table_ >= 256) m.attr_u32(RTA_TABLE, r.table_);
+  return m.done();
+}
+
+std::vector<std::uint8_t> build_macvlan_request(bool add, const std::string& name, int parent,
+                                                const std::array<std::uint8_t, 6>& mac,
+                                                std::uint32_t seq) {
+  message m(add ? RTM_NEWLINK : RTM_DELLINK,
+            NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0), seq);
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  if (add) {
+    ifi.ifi_flags = IFF_UP;
+    ifi.ifi_change = IFF_UP;
+  }
+  m.body(ifi);
+  m.attr_str(IFLA_IFNAME, name);
+  if (add) {
+    m.attr_u32(IFLA_LINK, static_cast<std::uint32_t>(parent));
+    m.attr(IFLA_ADDRESS, mac.data(), mac.size());
+    const std::size_t info = m.open(IFLA_LINKINFO);
+    m.attr(IFLA_INFO_KIND, "macvlan", 7);
+    const std::size_t data = m.open(IFLA_INFO_DATA);
+    m.attr_u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE);
+    m.close(data);
+    m.close(info);
+  }
   return m.done();
 }
 

@@ -4,6 +4,7 @@
 // parsing here, so tests check the bytes; the socket is in daemon.cpp.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -24,6 +25,12 @@ std::vector<std::uint8_t> build_route_request(bool add, int ifindex, const route
 
 // RTM_NEWRULE (add, NLM_F_CREATE|NLM_F_EXCL) or RTM_DELRULE, action FR_ACT_TO_TBL.
 std::vector<std::uint8_t> build_rule_request(bool add, const rule_spec& r, std::uint32_t seq);
+
+// RTM_NEWLINK creating a private-mode macvlan `name` on `parent` with `mac`, up at once
+// (keepalived's use_vmac), or RTM_DELLINK removing it.
+std::vector<std::uint8_t> build_macvlan_request(bool add, const std::string& name, int parent,
+                                                const std::array<std::uint8_t, 6>& mac,
+                                                std::uint32_t seq);
 
 // One message of what a NETLINK_ROUTE socket returned.
 struct netlink_event {

@@ -83,6 +83,9 @@ struct notify_spec {
 struct instance_spec {
   instance_config config_;
   std::string interface_;
+  // use_vmac: a macvlan on interface_ with the VRRP MAC (00:00:5e:00:01:VRID, :02: for IPv6)
+  // carries the adverts, the VIPs and their GARPs; empty: none.
+  std::string vmac_;
   transport_config transport_;
   std::optional<ip_address> source_;  // unicast_src_ip / mcast_src_ip; else the interface's
   std::vector<address_spec> vips_;      // virtual_ipaddress (all families)

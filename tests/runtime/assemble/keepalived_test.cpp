@@ -130,10 +130,12 @@ TEST(assemble_keepalived, v2_pass_auth_keeps_eight_bytes) {
 }
 
 TEST(assemble_keepalived, what_cannot_run_is_an_error_with_its_line) {
-  const auto r = assemble(R"(vrrp_instance V {
+  const auto r = assemble(R"(static_routes {
+  10.0.0.0/8 via 10.0.0.1
+}
+vrrp_instance V {
   interface eth0
   virtual_router_id 7
-  use_vmac
   virtual_ipaddress {
     10.0.0.100
   }
@@ -141,8 +143,28 @@ TEST(assemble_keepalived, what_cannot_run_is_an_error_with_its_line) {
 )");
   EXPECT_FALSE(r.ok());
   ASSERT_FALSE(r.problems_.empty());
-  EXPECT_NE(r.problems_[0].message_.find("use_vmac"), std::string::npos);
-  EXPECT_EQ(r.problems_[0].position_.line_, 1u);
+  EXPECT_NE(r.problems_[0].message_.find("static_routes"), std::string::npos);
+  EXPECT_EQ(r.problems_[0].position_.line_, 2u);
+}
+
+TEST(assemble_keepalived, use_vmac_puts_the_vips_on_vrrp_vrid) {
+  const auto r = assemble(R"(vrrp_instance V {
+  interface eth0
+  virtual_router_id 51
+  use_vmac
+  virtual_ipaddress {
+    10.0.0.100
+    10.0.0.101 dev eth1
+  }
+}
+)");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  const auto& in = r.spec_.instances_.at(0);
+  EXPECT_EQ(in.vmac_, "vrrp.51");
+  EXPECT_EQ(in.vips_.at(0).device_, "vrrp.51");
+  EXPECT_EQ(in.vips_.at(0).text_, "10.0.0.100 dev vrrp.51 scope global");
+  EXPECT_EQ(in.vips_.at(1).device_, "eth1");
+  EXPECT_EQ(in.interface_, "eth0");
 }
 
 TEST(assemble_keepalived, track_entries_take_their_own_weight_and_sync_groups_bind) {
