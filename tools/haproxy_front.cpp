@@ -21,7 +21,9 @@
 #include "parsers/haproxy/reader.hpp"
 #include "runtime/assemble/haproxy.hpp"
 #include "runtime/core/event_loop.hpp"
+#include "runtime/proxy/cli/socket_server.hpp"
 #include "runtime/proxy/service.hpp"
+#include "runtime/proxy/stats/applet.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
 #include "tools/haproxy_cli.hpp"
@@ -225,19 +227,31 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
     proxies.global_maxconn_ = static_cast<std::uint32_t>(*o.max_conn_);
   }
   runtime::event_loop loop(proxies.threads_);
-  runtime::proxy::service svc(proxies, loop, [&err](std::string_view level, std::string_view m) {
+  const runtime::proxy::log_sink log = [&err](std::string_view level, std::string_view m) {
     // HAProxy's prefix: the tag padded to one width, then the PID.
     std::string tag(1, '[');
     tag += level;
     tag += ']';
     tag.resize(std::max<std::size_t>(tag.size(), 10), ' ');
     err << tag << " (" << ::getpid() << ") : " << m << std::endl;
-  });
+  };
+  runtime::proxy::service svc(proxies, loop, log);
+  runtime::proxy::stats::attach_log(proxies, log);  // the stats pages' admin actions
   for (runtime::assemble::check_binding& c : assembled.checks_) {
     svc.add_check(*c.backend_, *c.server_, std::move(c.spec_));
   }
   std::string error;
-  if (!svc.open_listeners(error)) {
+  // The stats sockets, opened with the listeners (before any change of user).
+  for (auto& spec : assembled.stats_sockets_) {
+    if (spec.position_.has_file() && sources.contains(spec.position_.file_)) {
+      spec.origin_ = std::string(sources.file(spec.position_.file_).name()) + ':' +
+                     std::to_string(spec.position_.line_);
+    }
+  }
+  runtime::proxy::cli::socket_server stats_sockets(
+      loop.context(0), {&proxies, log, nullptr}, std::move(assembled.stats_sockets_),
+      assembled.stats_timeout_);
+  if (!svc.open_listeners(error) || !stats_sockets.open(error)) {
     err << haproxy_prefix(severity::error) << error << '\n';
     err << haproxy_prefix(severity::error)
         << "[haproxy.main()] Some protocols failed to start their listeners! Exiting.\n";
@@ -257,6 +271,7 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int number) {
         if (ec) return;
+        stats_sockets.stop();
         if (number == SIGUSR1) {
           svc.soft_stop();
           signals.async_wait(on_signal);
@@ -266,6 +281,7 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
       };
   signals.async_wait(on_signal);
   svc.start();
+  stats_sockets.start();
   loop.run();
   return exit_ok;
 }

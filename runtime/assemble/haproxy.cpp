@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "runtime/assemble/check_spec.hpp"
+#include "runtime/assemble/haproxy_stats_page.hpp"
 #include "runtime/checks/health.hpp"
 #include "runtime/proxy/legacy_rules.hpp"
 #include "runtime/proxy/rules.hpp"
@@ -263,7 +264,41 @@ std::optional<http_rule> rule_of(const model::rule& r, const acl::acl_set& acls,
   };
   if (a == "allow") {
     rule.action_ = http_action::allow;
-  } else if (a == "deny" || a == "reject") {
+  } else if (a == "reject") {
+    rule.action_ = http_action::reject;
+  } else if (a.starts_with("set-var(") || a.starts_with("set-var-fmt(") ||
+             a.starts_with("unset-var(")) {
+    const std::size_t open = a.find('(');
+    const std::size_t close = a.find(')', open);
+    rule.name_ = a.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+    if (rule.name_.find(',') != std::string::npos) {
+      c.error(at, "'" + a + "': set-var conditions (ifexists, ifgt …) are not supported by "
+                  "Tandem's proxy yet");
+      return std::nullopt;
+    }
+    if (close == std::string::npos ||
+        !(rule.name_.starts_with("txn.") || rule.name_.starts_with("sess.") ||
+          rule.name_.starts_with("req.") || rule.name_.starts_with("res.") ||
+          rule.name_.starts_with("proc."))) {
+      c.error(at, "'" + a + "': a variable name is SCOPE.NAME with SCOPE one of proc, sess, "
+                  "txn, req, res");
+      return std::nullopt;
+    }
+    if (a.starts_with("unset-var(")) {
+      rule.action_ = http_action::unset_var;
+    } else if (a.starts_with("set-var-fmt(")) {
+      rule.action_ = http_action::set_var;
+      rule.value_ = format_of(arg(1), at, c);
+    } else {
+      rule.action_ = http_action::set_var;
+      std::string error;
+      rule.expression_ = acl::compile_sample(arg(1), error, c.userlists_);
+      if (!rule.expression_) {
+        c.error(at, "'" + a + "': " + error);
+        return std::nullopt;
+      }
+    }
+  } else if (a == "deny") {
     rule.action_ = http_action::deny;
     for (std::size_t i = 1; i + 1 < w.size(); ++i) {
       if (w[i] == "deny_status" || w[i] == "status") rule.status_ = number(w[i + 1]);
@@ -339,25 +374,32 @@ std::optional<http_rule> rule_of(const model::rule& r, const acl::acl_set& acls,
     for (std::size_t i = 1; i < w.size(); ++i) {
       if (w[i] == "status" && i + 1 < w.size()) rule.status_ = number(w[++i]);
       else if (w[i] == "content-type" && i + 1 < w.size()) rule.content_type_ = w[++i];
-      else if ((w[i] == "string" || w[i] == "lf-string") && i + 1 < w.size()) rule.body_ = w[++i];
+      else if (w[i] == "string" && i + 1 < w.size()) rule.body_ = w[++i];
+      else if (w[i] == "lf-string" && i + 1 < w.size()) rule.body_format_ = format_of(w[++i], at, c);
       else if ((w[i] == "file" || w[i] == "lf-file" || w[i] == "errorfile") && i + 1 < w.size()) {
+        const bool formatted = w[i] == "lf-file";
         const std::optional<std::string> content = read_file(w[++i]);
         if (!content) {
           c.error(at, "return: cannot read '" + w[i] + "'");
+        } else if (formatted) {
+          rule.body_format_ = format_of(*content, at, c);
         } else {
           rule.body_ = *content;
         }
       } else if (w[i] == "default-errorfiles") {
         // the status's error page is sent as it is
       } else if (w[i] == "hdr" && i + 2 < w.size()) {
-        i += 2;  // extra headers: accepted, not sent yet
+        rule.headers_.emplace_back(lower(w[i + 1]), format_of(w[i + 2], at, c));
+        i += 2;
+      } else {
+        c.error(at, "return: unexpected '" + w[i] + "'");
       }
     }
   } else {
     c.error(at, "'" + r.keyword_ + " " + a +
                     "' is not supported by Tandem's proxy yet (it runs allow, deny, tarpit, auth, "
                     "redirect, add/set/del/replace-header, replace-value, set-path/uri/query/"
-                    "method, replace-path, set-status and return)");
+                    "method, replace-path, set-status, set-var, unset-var, reject and return)");
     return std::nullopt;
   }
   rule.condition_ = condition_of(cond_words, acls, at, c);
@@ -429,8 +471,8 @@ std::optional<http_rule> legacy_rule_of(const model::rule& r, const legacy_keywo
 
 void rules_of(const model::proxy& p, const acl::acl_set& acls,
               const std::map<unsigned, std::string>& errors, std::vector<http_rule>& requests,
-              std::vector<http_rule>& responses, std::vector<tcp_rule>* tcp_rules,
-              milliseconds* inspect_delay, context& c) {
+              std::vector<http_rule>& responses, std::vector<http_rule>& after_responses,
+              std::vector<tcp_rule>* tcp_rules, milliseconds* inspect_delay, context& c) {
   // HAProxy 1.x ran a proxy's `block` lines first, then its http-request rules, its req*
   // filters, its reqadd lines; http-response rules, then rsp* filters, then rspadd. The model
   // keeps file order and lowers some of these lines to modern rules: put them back in place.
@@ -450,6 +492,23 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
     } else if (r.keyword_ == "http-response") {
       if (auto rule = rule_of(r, acls, errors, c))
         response_group->push_back(std::move(*rule));
+    } else if (r.keyword_ == "http-after-response") {
+      if (auto rule = rule_of(r, acls, errors, c)) {
+        switch (rule->action_) {
+          case http_action::allow: case http_action::add_header: case http_action::set_header:
+          case http_action::del_header: case http_action::replace_header:
+          case http_action::replace_value: case http_action::set_status:
+          case http_action::set_var: case http_action::unset_var:
+            after_responses.push_back(std::move(*rule));
+            break;
+          default:
+            c.error(r.position_, "'http-after-response " +
+                                     (r.words_.empty() ? std::string() : r.words_[0]) +
+                                     "' is not an http-after-response action (it takes allow, "
+                                     "add/set/del/replace-header, replace-value, set-status, "
+                                     "set-var and unset-var)");
+        }
+      }
     } else if (const legacy_keyword* k = find_legacy(r.keyword_)) {
       if (auto rule = legacy_rule_of(r, *k, acls, c)) {
         (k->response_ ? response_group : request_group)->push_back(std::move(*rule));
@@ -484,10 +543,10 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
                                (action.size() > 1 ? " " + action[1] : std::string()) +
                                "' is not supported by Tandem's proxy yet");
     } else if (r.keyword_ == "http-check" || r.keyword_ == "tcp-check" ||
-               r.keyword_ == "tcp-response" || r.keyword_ == "http-after-response" ||
-               r.keyword_ == "stick" || r.keyword_ == "use-server") {
+               r.keyword_ == "tcp-response" || r.keyword_ == "stick" ||
+               r.keyword_ == "use-server") {
       // Health checks read their own rules; the others come with later work.
-      if (r.keyword_ == "use-server" || r.keyword_ == "http-after-response") {
+      if (r.keyword_ == "tcp-response") {
         c.error(r.position_, "'" + r.keyword_ + "' is not supported by Tandem's proxy yet");
       }
     } else {
@@ -637,10 +696,10 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       else if (name == "disabled") disabled = true;
       else if (name == "id") puid = number(value);
       else if (name == "enabled") disabled = false;
-      else if (name == "send-proxy" || name == "send-proxy-v2") {
-        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": '" + name +
-                                  "' is not supported by Tandem's proxy yet");
-      } else if (name == "ssl") {
+      else if (name == "send-proxy") s->send_proxy_ = true;
+      else if (name == "send-proxy-v2") s->send_proxy_v2_ = true;
+      else if (name == "no-send-proxy") s->send_proxy_ = false;
+      else if (name == "no-send-proxy-v2") s->send_proxy_v2_ = false; else if (name == "ssl") {
         c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ +
                                   ": TLS to servers comes with issue 6 (not supported yet)");
       }
@@ -747,6 +806,7 @@ bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
       else if (name == "interface") base.interface_ = value;
       else if (name == "transparent") base.transparent_ = true;
       else if (name == "v6only") base.v6only_ = true;
+      else if (name == "accept-proxy") base.accept_proxy_ = true;
       else if (name == "ssl") {
         c.error(b.position_, "bind: TLS termination ('ssl') comes with issue 6 (not supported by "
                              "Tandem's proxy yet)");
@@ -824,7 +884,10 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   // Proxy ids as HAProxy gives them: in configuration order, from 1 (iid in the stats).
   std::map<const model::proxy*, std::uint32_t> uid_of;
   {
-    std::uint32_t next = 1;
+    // A global `stats socket` or `stats timeout` makes HAProxy's CLI frontend, which takes the
+    // first id (measured on 2.6: the first proxy's iid is then 2).
+    std::uint32_t next =
+        (m.global_.stats_sockets_.empty() && !m.global_.stats_timeout_) ? 1 : 2;
     for (const model::proxy& p : m.proxies_) uid_of[&p] = next++;
   }
   // Backends first: frontends name them.
@@ -833,6 +896,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
     auto be = backend_of(p, c);
     be->uid_ = uid_of[&p];
+    be->listen_ = (p.capabilities_ & model::cap_frontend) != 0;
     if (option_on(p, "h1-case-adjust-bogus-server")) be->case_adjust_ = &set->case_adjust_;
     be->buffer_request_ = option_on(p, "http-buffer-request");
     backend_of_proxy[&p] = be.get();
@@ -887,8 +951,26 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
     backend& be = *backend_of_proxy[&p];
     if ((p.capabilities_ & model::cap_frontend) == 0) {
-      rules_of(p, acl_sets[&p], be.error_pages_, be.request_rules_, be.response_rules_, nullptr,
-               nullptr, c);
+      rules_of(p, acl_sets[&p], be.error_pages_, be.request_rules_, be.response_rules_,
+               be.after_response_rules_, nullptr, nullptr, c);
+    }
+    for (const model::rule& r : p.rules_) {
+      if (r.keyword_ != "use-server") continue;
+      auto [action, cond_words] = split_condition(r.words_);
+      if (action.size() != 1) {
+        c.error(r.position_, "'use-server' expects a server name and a condition");
+        continue;
+      }
+      server_switch sw;
+      if (action[0].find("%[") != std::string::npos) {
+        sw.dynamic_ = format_of(action[0], r.position_, c);
+      } else if ((sw.server_ = be.find_server(action[0])) == nullptr) {
+        c.error(r.position_, "'use-server' names server '" + action[0] + "', which backend '" +
+                                 p.name_ + "' does not have");
+        continue;
+      }
+      sw.condition_ = condition_of(cond_words, acl_sets[&p], r.position_, c);
+      be.server_switches_.push_back(std::move(sw));
     }
   }
   for (const model::proxy& p : m.proxies_) {
@@ -909,7 +991,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     listeners_of(p, *fe, c);
     fe->acls_ = std::move(acl_sets[&p]);
     rules_of(p, fe->acls_, fe->error_pages_, fe->request_rules_, fe->response_rules_,
-             &fe->tcp_rules_, &fe->inspect_delay_, c);
+             fe->after_response_rules_, &fe->tcp_rules_, &fe->inspect_delay_, c);
     if (p.mode_ != model::proxy_mode::http && p.mode_ != model::proxy_mode::tcp) {
       c.error(p.position_, "mode of '" + p.name_ + "' is not supported by Tandem's proxy yet");
     }
@@ -931,28 +1013,32 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     }
     set->frontends_.push_back(std::move(fe));
   }
+  // Stats pages: on the frontend object (found before any backend switch, as HAProxy checks
+  // the frontend's stats URI first) and on the backend object (requests from other frontends).
+  for (const model::proxy& p : m.proxies_) {
+    if (p.disabled_ || !wants_stats_page(p)) continue;
+    frontend* fe = nullptr;
+    if ((p.capabilities_ & model::cap_frontend) != 0) {
+      for (const auto& f : set->frontends_) {
+        if (f->uid_ == uid_of[&p]) fe = f.get();
+      }
+    }
+    backend* be = backend_of_proxy.contains(&p) ? backend_of_proxy[&p] : nullptr;
+    build_stats_page(m, p, *set, fe != nullptr ? fe->acls_ : acl_sets[&p], fe, be,
+                     result.problems_);
+  }
   // What issue 6 builds is read but not run yet: said at start, never silently dropped.
   for (const model::log_setting& l : m.global_.logs_) {
     c.warning(l.position_, "'log' is not run by Tandem yet (issue 6): nothing is sent to '" +
                                (l.words_.empty() ? std::string() : l.words_[0]) + "'");
   }
-  for (const model::stats_socket& sock : m.global_.stats_sockets_) {
-    c.warning(sock.position_, "'stats socket' is not run by Tandem yet (issue 6): no socket is "
-                              "created at '" +
-                                  (sock.words_.empty() ? std::string() : sock.words_[0]) + "'");
-  }
+  stats_sockets_of(m, result);
   if (!m.global_.user_.empty() || !m.global_.group_.empty() || !m.global_.chroot_.empty()) {
     c.warning({}, "global 'user', 'group' and 'chroot' are not applied by Tandem yet (issue 6): "
                   "it keeps the user, group and root directory it was started with");
   }
   for (const model::proxy& p : m.proxies_) {
     if (p.disabled_) continue;
-    if (p.stats_.enabled_ || p.stats_.uri_ || !p.stats_.auth_.empty()) {
-      c.warning(p.position_, "the stats page of '" + p.name_ +
-                                 "' is not served by Tandem yet (issue 6): requests to " +
-                                 p.stats_.uri_.value_or("/haproxy?stats") +
-                                 " go on like any other");
-    }
     bool logged = false;
     for (const model::log_setting& l : p.logs_) {
       if (!l.global_ && !logged) {

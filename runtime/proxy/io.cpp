@@ -7,6 +7,8 @@
 
 #include <boost/asio/connect.hpp>
 
+#include "runtime/proxy/proxy_protocol.hpp"
+
 namespace tandem::runtime::proxy {
 
 using namespace asio::experimental::awaitable_operators;
@@ -83,7 +85,8 @@ void timed_io::arm(tcp::socket& s, milliseconds limit) {
     return;
   }
   dog_->target_ = &s;
-  dog_->at_ = std::chrono::steady_clock::now() + limit;
+  // A tick-resolution reading: a timeout may end a few milliseconds early, never late.
+  dog_->at_ = coarse_steady_now() + limit;
   if (!dog_->waiting_) {
     dog_->timer_.expires_at(dog_->at_);
     watchdog::wait(dog_);
@@ -396,6 +399,74 @@ backend* choose_backend(const frontend& fe, const proxy_set& proxies,
     }
   }
   return fe.default_backend_;
+}
+
+awaitable<bool> read_proxy_header(tcp::socket& s, timed_io& io, std::string& buffer,
+                                  milliseconds limit, sockaddr_storage& source,
+                                  sockaddr_storage& destination) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const proxy_protocol::parsed p = proxy_protocol::parse(buffer);
+    if (p.state_ == proxy_protocol::parse_state::error) co_return false;
+    if (p.state_ == proxy_protocol::parse_state::done) {
+      if (p.has_addresses_) {
+        source = p.source_;
+        destination = p.destination_;
+      }
+      buffer.erase(0, p.consumed_);
+      co_return true;
+    }
+    milliseconds left(0);
+    if (limit.count() != 0) {
+      left = std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) co_return false;
+    }
+    const io_result r = co_await io.read_some(s, buffer, 4096, left);
+    if (r.status_ != io_status::ok) co_return false;
+  }
+}
+
+std::string proxy_header_for(const server& s, const tcp::endpoint& client,
+                             const tcp::endpoint& destination) {
+  if (!s.send_proxy_ && !s.send_proxy_v2_) return {};
+  sockaddr_storage from{};
+  sockaddr_storage to{};
+  std::memcpy(&from, client.data(), std::min<std::size_t>(client.size(), sizeof from));
+  std::memcpy(&to, destination.data(), std::min<std::size_t>(destination.size(), sizeof to));
+  return s.send_proxy_v2_ ? proxy_protocol::encode_v2(from, to) : proxy_protocol::encode_v1(from, to);
+}
+
+server* forced_server(const backend& be, const acl::sample_source& source) {
+  for (const server_switch& sw : be.server_switches_) {
+    if (sw.condition_ != nullptr && !sw.condition_->evaluate(source)) continue;
+    server* s = sw.dynamic_ ? be.find_server(sw.dynamic_->evaluate(source)) : sw.server_;
+    if (s != nullptr && s->up_.load(std::memory_order_relaxed) &&
+        !s->maintenance_.load(std::memory_order_relaxed)) {
+      return s;
+    }
+  }
+  return nullptr;
+}
+
+bool connection_rules_accept(const frontend& fe, const acl::sample_source& source) {
+  for (const tcp_rule& rule : fe.tcp_rules_) {
+    if (rule.content_) continue;
+    if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
+      return rule.action_ != tcp_rule_action::reject;
+    }
+  }
+  return true;
+}
+
+content_verdict run_content_rules(const frontend& fe, const acl::sample_source& source) {
+  for (const tcp_rule& rule : fe.tcp_rules_) {
+    if (!rule.content_) continue;
+    if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
+      return rule.action_ == tcp_rule_action::reject ? content_verdict::reject
+                                                      : content_verdict::accept;
+    }
+  }
+  return content_verdict::undecided;
 }
 
 std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,

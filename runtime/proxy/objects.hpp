@@ -92,7 +92,9 @@ enum class http_action : std::uint8_t {
   replace_path,
   return_,
   set_var,
+  unset_var,
   set_status,
+  reject,  // close the connection without an answer
   // HAProxy 1.x's req*/rsp* filters, run with their 1.8 meaning (legacy_rules.hpp).
   legacy_replace,  // reqrep, reqirep, rsprep, rspirep
   legacy_delete,   // reqdel, reqidel, rspdel, rspidel (regexes del-header cannot say)
@@ -118,12 +120,25 @@ struct http_rule {
   std::string body_;          // return (string / errorfile content)
   std::unique_ptr<acl::condition> condition_;  // nullptr: always
   std::string line_;  // legacy rules: the replacement or added line, as written
+  std::unique_ptr<acl::sample_expression> expression_;  // set-var's sample expression
+  std::unique_ptr<acl::format_string> body_format_;     // return lf-string / lf-file
+  // return … hdr NAME FMT: the answer's extra headers.
+  std::vector<std::pair<std::string, std::unique_ptr<acl::format_string>>> headers_;
 };
 
 // `use_backend NAME [if COND]`; the name may be a log-format string.
 struct backend_switch {
   std::string backend_;                         // a fixed name, or
   std::unique_ptr<acl::format_string> dynamic_;  // a %[…] name
+  std::unique_ptr<acl::condition> condition_;
+};
+
+// `use-server NAME if COND`: the server (or a %[…] name) a request goes to before cookies and
+// the balancer.
+struct server;
+struct server_switch {
+  server* server_ = nullptr;                     // a fixed server, or
+  std::unique_ptr<acl::format_string> dynamic_;  // a name from a log-format string
   std::unique_ptr<acl::condition> condition_;
 };
 
@@ -162,7 +177,8 @@ struct server {
   std::uint32_t maxconn_ = 0;
   bool backup_ = false;
   bool check_ = false;
-  bool send_proxy_ = false;
+  bool send_proxy_ = false;     // send-proxy: a PROXY v1 line first on each connection
+  bool send_proxy_v2_ = false;  // send-proxy-v2: the binary header
   std::string cookie_;  // the value persistence cookies carry
   std::string address_text_;  // "127.0.0.1:8080" as the stats' addr column shows it
   // Run-time state, shared by threads.
@@ -219,6 +235,7 @@ struct backend {
   std::uint32_t uid_ = 0;  // HAProxy's proxy id (iid); a listen's frontend and backend share it
   std::string description_;
   std::string algorithm_;  // "roundrobin" … as the stats' algo column shows it
+  bool listen_ = false;    // the backend half of a listen section (HAProxy says "proxy")
   mode mode_ = mode::tcp;
   const case_map* case_adjust_ = nullptr;  // option h1-case-adjust-bogus-server
   bool buffer_request_ = false;            // option http-buffer-request
@@ -233,6 +250,8 @@ struct backend {
   http_connection_mode connection_mode_ = http_connection_mode::keep_alive;
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
+  std::vector<http_rule> after_response_rules_;  // http-after-response
+  std::vector<server_switch> server_switches_;   // use-server
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
   request_queue queue_;
   std::unique_ptr<http_applet> stats_;  // stats enable/uri … in this backend or listen
@@ -274,6 +293,7 @@ struct listen_address {
   std::string interface_;
   bool transparent_ = false;
   bool v6only_ = false;
+  bool accept_proxy_ = false;  // a PROXY protocol header comes first and names the client
 };
 
 struct frontend {
@@ -290,6 +310,7 @@ struct frontend {
   milliseconds inspect_delay_{0};
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
+  std::vector<http_rule> after_response_rules_;  // http-after-response
   std::vector<backend_switch> switches_;
   backend* default_backend_ = nullptr;
   forwardfor_settings forwardfor_;

@@ -23,6 +23,7 @@ struct service::impl {
   // One acceptor per listener per thread.
   struct acceptor_slot {
     frontend* frontend_;
+    const listen_address* listener_;
     unsigned thread_;
     std::unique_ptr<tcp::acceptor> acceptor_;
   };
@@ -38,8 +39,10 @@ struct service::impl {
   // A check's result: a transition moves the server in or out of rotation and is logged as
   // HAProxy logs it, with the counts after the change.
   void on_check(backend& be, server& s, const checks::check_event& e) {
+    std::uint32_t health_before = 0;
     {
       std::lock_guard lock(s.check_mutex_);
+      health_before = s.check_state_.health_;
       s.check_state_.enabled_ = true;
       s.check_state_.status_ = checks::status_name(e.result_.status_);
       s.check_state_.code_ = e.result_.code_;
@@ -49,7 +52,9 @@ struct service::impl {
       s.check_state_.health_ = e.counter_;
       s.check_state_.last_check_ms_ = wall_milliseconds();
     }
-    if (checks::outcome_of(e.result_.status_) == checks::check_outcome::failed) {
+    // HAProxy counts a failed check (chkfail) only while the health can still drop.
+    if (checks::outcome_of(e.result_.status_) == checks::check_outcome::failed &&
+        health_before > 0) {
       s.history_.check_failures_.fetch_add(1, std::memory_order_relaxed);
     }
     if (!e.change_.transition_) return;
@@ -71,7 +76,7 @@ struct service::impl {
     const bool backend_down = counts.active_servers_ == 0 && counts.backup_servers_ == 0;
     if (!usable && backend_down) {
       be.history_.went_down();
-      log_("ALERT", checks::no_server_alert("backend", be.name_));
+      log_("ALERT", checks::no_server_alert(be.listen_ ? "proxy" : "backend", be.name_));
     } else if (usable && be.history_.down_since_.load() != 0) {
       be.history_.went_up();
     }
@@ -114,7 +119,7 @@ struct service::impl {
               ec.message() + ") for [" + a.text_ + "]";
       return false;
     }
-    acceptors_.push_back({&fe, thread, std::move(acc)});
+    acceptors_.push_back({&fe, &a, thread, std::move(acc)});
     return true;
   }
 
@@ -137,6 +142,7 @@ struct service::impl {
     active_.fetch_add(1);
     session_env env{proxies_,
                     fe,
+                    *slot.listener_,
                     log_,
                     active_,
                     pools_[slot.thread_].get(),

@@ -152,6 +152,18 @@ class http_session {
   }
 
   awaitable<void> run() {
+    if (!connection_rules_accept(fe_, source_)) {
+      // tcp-request connection reject: closed before a byte is read, and not logged.
+      fe_.counters_.denied_connections_.fetch_add(1, std::memory_order_relaxed);
+      error_code ignored;
+      client_.close(ignored);
+      co_return;
+    }
+    if (env_.listener_.accept_proxy_ && !co_await take_proxy_header()) {
+      error_code ignored;
+      client_.close(ignored);
+      co_return;
+    }
     bool first = true;
     for (;;) {
       const bool more = co_await one_request(first);
@@ -170,6 +182,7 @@ class http_session {
   // which case "connection: close" is added. A request body not yet read is read and dropped
   // first, so the next request starts where it should.
   awaitable<bool> send_own(std::string response, bool client_asked_close) {
+    after_response(response);
     note_own_status(response);
     if (client_asked_close) {
       const std::size_t end = response.find("\r\n\r\n");
@@ -267,9 +280,10 @@ class http_session {
   // The kept server connection is idle and clean (its last response ended, keep-alive): it
   // goes to the thread's pool for another request instead of being closed.
   void park_upstream() {
+    // A connection that began with this client's PROXY header is this client's alone.
     if (upstream_idle_ && upstream_server_ != nullptr && upstream_.is_open() &&
         env_.pool_ != nullptr && upstream_backend_->reuse_ != http_reuse::never &&
-        out_.empty()) {
+        !upstream_server_->send_proxy_ && !upstream_server_->send_proxy_v2_ && out_.empty()) {
       end_served();
       env_.pool_->park(upstream_server_, std::move(upstream_));
       upstream_ = tcp::socket(client_.get_executor());
@@ -291,6 +305,39 @@ class http_session {
     error_code ignored;
     if (upstream_.is_open()) upstream_.close(ignored);
     out_.clear();
+  }
+
+  // bind … accept-proxy: the addresses the PROXY header names replace the connection's own
+  // everywhere after the tcp-request connection rules (HAProxy's order).
+  awaitable<bool> take_proxy_header() {
+    sockaddr_storage from{};
+    sockaddr_storage to{};
+    std::memcpy(&from, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof from));
+    std::memcpy(&to, local_.data(), std::min<std::size_t>(local_.size(), sizeof to));
+    if (!co_await read_proxy_header(client_, io_, in_, fe_.timeouts_.client_, from, to)) {
+      fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
+      co_return false;
+    }
+    const socklen_t from_length = from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    const socklen_t to_length = to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    peer_ = to_endpoint(from, from_length);
+    local_ = to_endpoint(to, to_length);
+    source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
+    keys_.source_address_ = address_key(peer_, address_bytes_);
+    record_.client_ = from;
+    record_.frontend_address_ = to;
+    // The header is not the request's: the first request's bytes start after it.
+    in_mark_ = io_.bytes_in_ - in_.size();
+    co_return true;
+  }
+
+  // What goes first on a server connection: the PROXY header for a new one (send-proxy).
+  std::string_view with_proxy_header(const std::string& head, bool reused) {
+    if (reused || upstream_server_ == nullptr) return head;
+    proxied_head_ = proxy_header_for(*upstream_server_, peer_, local_);
+    if (proxied_head_.empty()) return head;
+    proxied_head_ += head;
+    return proxied_head_;
   }
 
   // --- The log record and the counters of one request -----------------------------------
@@ -332,6 +379,28 @@ class http_session {
         served_by_->counters_.server_aborts_.fetch_add(1, std::memory_order_relaxed);
       }
     }
+  }
+
+  // http-after-response rules on a response the proxy made itself (an error, a redirect, a
+  // deny …): its head is read back, changed and written again; the body is kept.
+  void after_response(std::string& response) {
+    const std::vector<http_rule>* lists[] = {
+        backend_ != nullptr ? &backend_->after_response_rules_ : nullptr, &fe_.after_response_rules_};
+    if ((lists[0] == nullptr || lists[0]->empty()) && lists[1]->empty()) return;
+    http::response_head head;
+    http::framing framing;
+    const http::parse_result parsed = http::parse_response_head(response, fe_.limits_, request_.method_, head, framing);
+    if (parsed.state_ != http::parse_state::done) return;
+    const http::response_head* previous = source_.response_;
+    source_.response_ = &head;
+    for (const std::vector<http_rule>* rules : lists) {
+      if (rules != nullptr) run_after_response_rules(*rules, head, source_);
+    }
+    source_.response_ = previous;
+    std::string rewritten;
+    http::write_response_head(head, rewritten);
+    rewritten.append(response, parsed.consumed_);
+    response = std::move(rewritten);
   }
 
   // The status of a response the proxy made itself ("HTTP/1.1 503 …").
@@ -411,6 +480,7 @@ class http_session {
     record_.backend_ = backend_;
     const std::uint32_t now = backend_->current_.fetch_add(1, std::memory_order_relaxed) + 1;
     backend_->counters_.session_started(now);
+    backend_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // A rule or an applet answered instead of a server.
@@ -521,6 +591,7 @@ class http_session {
     record_.redispatched_ = c.redispatched_;
     if (c.server_ != nullptr) {
       record_.server_ = served_by_ = c.server_;
+      c.server_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
       record_.connect_ = static_cast<long>(c.connect_time_.count());
       if (c.server_->address_length_ != 0) {
         std::memcpy(&record_.server_address_, &c.server_->address_, c.server_->address_length_);
@@ -559,6 +630,13 @@ class http_session {
     request_body_done_ = true;
     fe_.counters_.intercepted_.fetch_add(1, std::memory_order_relaxed);
     terminate('L', 'R');
+    // The page's own 401 and 403 end the connection, as HAProxy's stats applet does (without
+    // a "connection" header); its pages keep it.
+    if (response.starts_with("HTTP/1.1 401") || response.starts_with("HTTP/1.1 403")) {
+      note_own_status(response);
+      co_await io_.write_all(client_, response, fe_.timeouts_.client_);
+      co_return false;
+    }
     co_return co_await send_own(std::move(response), client_close);
   }
 
@@ -571,10 +649,20 @@ class http_session {
     const clock::time_point deadline =
         wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
     const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
-    if (!in_.empty() || first) mark_request_start();
+    // The request starts with its first byte (Ti ends, TR begins); a connection's first
+    // request is logged even when no byte ever comes.
+    bool started = !in_.empty();
+    if (started) {
+      mark_request_start();
+    } else if (first) {
+      mark_request_start();  // provisional: moved to the first byte when it comes
+    }
     for (;;) {
       if (!in_.empty()) {
-        if (!request_seen_) mark_request_start();
+        if (!started) {
+          started = true;
+          mark_request_start();
+        }
         // The parser clears the head and reuses its strings and vector.
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
         if (parsed_.state_ == http::parse_state::done) co_return true;
@@ -844,7 +932,7 @@ class http_session {
   }
 
   // The request as the server gets it.
-  std::string request_bytes(bool close_server) {
+  const std::string& request_bytes(bool close_server) {
     // The parser has taken close/keep-alive out of Connection (other tokens stay in place).
     if (close_server) {
       request_.headers_.push_back({"connection", "close"});
@@ -852,10 +940,9 @@ class http_session {
       request_.headers_.push_back({"connection", "keep-alive"});
     }
     adjust_case(request_.headers_, backend_->case_adjust_);
-    std::string out;
-    out.reserve(512);
-    http::write_request_head(request_, out);
-    return out;
+    request_head_bytes_.clear();
+    http::write_request_head(request_, request_head_bytes_);
+    return request_head_bytes_;
   }
 
   // Reads a response head from the server; nullopt on error with the status to answer.
@@ -967,10 +1054,22 @@ class http_session {
     source_.request_ = &request_;
     source_.response_ = nullptr;
     source_.backend_ = nullptr;
+    source_.clear_request_variables();
+    // tcp-request content rules run for each request, once its head is in (HAProxy runs them
+    // for each stream; an L7 fetch waits for the head).
+    if (run_content_rules(fe_, source_) == content_verdict::reject) {
+      fe_.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      terminate('P', 'R');
+      co_return false;
+    }
 
     if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
     if (o.tarpit_) co_await tarpit(fe_.timeouts_);
+    if (o.close_) {
+      note_rule_answer(o, &fe_.counters_);
+      co_return false;
+    }
     if (o.response_) {
       note_rule_answer(o, &fe_.counters_);
       co_return co_await send_own(std::move(*o.response_), client_close);
@@ -992,6 +1091,10 @@ class http_session {
     if (backend_ != nullptr && &backend_->request_rules_ != &fe_.request_rules_) {
       o = run_request_rules(backend_->request_rules_, request_, source_, backend_->error_pages_);
       if (o.tarpit_) co_await tarpit(backend_->timeouts_);
+      if (o.close_) {
+        note_rule_answer(o, &backend_->counters_);
+        co_return false;
+      }
       if (o.response_) {
         note_rule_answer(o, &backend_->counters_);
         co_return co_await send_own(std::move(*o.response_), client_close);
@@ -1001,7 +1104,10 @@ class http_session {
       co_return co_await serve_applet(*backend_->stats_, client_close);
     }
 
+    // use-server has precedence over the cookie, which is still processed (a prefix is
+    // stripped, an indirect cookie removed).
     server* persistent = persistent_server();
+    if (server* forced = forced_server(*backend_, source_)) persistent = forced;
     add_forwarded_for();
     keys_.uri_ = request_.target_;
 
@@ -1009,7 +1115,7 @@ class http_session {
     // The server side follows the proxy's mode, not the client's wishes: an HTTP/1.0 client
     // that closes still has its request sent on a kept-alive server connection.
     const bool close_server = mode != http_connection_mode::keep_alive;
-    const std::string head_bytes = request_bytes(close_server);
+    const std::string& head_bytes = request_bytes(close_server);
 
     // Reuse the idle server connection when the request goes to the same server.
     bool reused = false;
@@ -1027,6 +1133,7 @@ class http_session {
         note_stream(*backend_, *upstream_server_, serving);
         upstream_counted_ = true;
         record_.server_ = served_by_ = upstream_server_;
+        upstream_server_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
         record_.queue_ = 0;
         record_.connect_ = 0;
       } else {
@@ -1062,7 +1169,8 @@ class http_session {
         // the session's own kept one: the same one retry on a new connection.
         reused = c.reused_ && attempt == 0;
       }
-      const io_result w = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+      const io_result w = co_await io_.write_all(upstream_, with_proxy_header(head_bytes, reused),
+                                                 backend_->timeouts_.server_);
       sent_at_ = clock::now();
       if (w.status_ == io_status::ok) break;
       // A reused connection the server had closed: one new connection, as HAProxy retries.
@@ -1075,8 +1183,10 @@ class http_session {
       persistent = chosen;
     }
 
-    http::response_head response;
-    http::framing response_framing;
+    // Kept across requests: the parser reuses their strings.
+    http::response_head& response = response_head_;
+    http::framing& response_framing = response_framing_;
+    response_framing = http::framing{};
     bool body_sent = false;
     if (!request_framing_.expect_continue_) {
       if (!co_await forward_body(client_, upstream_, in_, request_framing_,
@@ -1102,7 +1212,8 @@ class http_session {
         upstream_counted_ = true;
         upstream_backend_ = backend_;
         reused = false;
-        const io_result w2 = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+        const io_result w2 = co_await io_.write_all(
+            upstream_, with_proxy_header(head_bytes, false), backend_->timeouts_.server_);
         sent_at_ = clock::now();
         if (w2.status_ != io_status::ok) {
           drop_upstream();
@@ -1168,6 +1279,8 @@ class http_session {
       co_return co_await send_own(std::move(*ro.response_), client_close);
     }
     apply_cookie(response, chosen);
+    run_after_response_rules(backend_->after_response_rules_, response, source_);
+    run_after_response_rules(fe_.after_response_rules_, response, source_);
 
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
@@ -1244,6 +1357,10 @@ class http_session {
   balance::request_keys keys_;
 
   std::string response_bytes_;  // the response head being written (kept for its capacity)
+  std::string proxied_head_;    // a PROXY header and the request head (send-proxy)
+  std::string request_head_bytes_;  // the request head as the server gets it
+  http::response_head response_head_;
+  http::framing response_framing_;
   std::string no_head_;         // forward_body's head when there is none to add
   std::string in_;   // bytes from the client not yet handled
   std::string out_;  // bytes from the server not yet handled

@@ -89,65 +89,61 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   frontend& fe = env.frontend_;
   session_source source(env.proxies_, fe);
   error_code ec;
-  const tcp::endpoint peer = client.remote_endpoint(ec);
-  const tcp::endpoint local = client.local_endpoint(ec);
+  tcp::endpoint peer = client.remote_endpoint(ec);
+  tcp::endpoint local = client.local_endpoint(ec);
   source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
   tcp_log log(fe, env.proxies_, source, peer, local);
 
-  for (const tcp_rule& rule : fe.tcp_rules_) {
-    if (rule.content_) {
-      continue;
-    }
-    if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
-      if (rule.action_ == tcp_rule_action::reject) {
-        fe.counters_.denied_connections_.fetch_add(1, std::memory_order_relaxed);
-        log.logged_ = false;
-        co_return;
-      }
-      break;
-    }
+  if (!connection_rules_accept(fe, source)) {
+    fe.counters_.denied_connections_.fetch_add(1, std::memory_order_relaxed);
+    log.logged_ = false;
+    co_return;
   }
 
-  // tcp-request content rules and use_backend conditions may read the first bytes: wait for
-  // them up to inspect-delay, as HAProxy does, only when something needs them.
   timed_io io(client.get_executor());
   std::string early;
-  const bool inspects = fe.inspect_delay_.count() != 0;
-  if (inspects) {
-    const auto until = std::chrono::steady_clock::now() + fe.inspect_delay_;
-    for (;;) {
-      source.payload_ = early;
-      bool decided = false;
-      bool reject = false;
-      for (const tcp_rule& rule : fe.tcp_rules_) {
-        if (!rule.content_) continue;
-        if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
-          decided = true;
-          reject = rule.action_ == tcp_rule_action::reject;
-          break;
-        }
-      }
-      if (reject) {
-        fe.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
-        log.record_.termination_[0] = 'P';
-        log.record_.termination_[1] = 'R';
-        co_return;
-      }
-      if (decided) break;
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= until) break;
-      const io_result r = co_await io.read_some(
-          client, early, 16384,
-          std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
-      if (r.status_ == io_status::closed || r.status_ == io_status::error) {
-        log.record_.termination_[0] = 'C';
-        log.record_.termination_[1] = 'R';
-        co_return;
-      }
-      if (r.status_ == io_status::timeout) break;
+  if (env.listener_.accept_proxy_) {
+    // The PROXY header's addresses replace the connection's after the connection rules.
+    sockaddr_storage from = log.record_.client_;
+    sockaddr_storage to = log.record_.frontend_address_;
+    if (!co_await read_proxy_header(client, io, early, fe.timeouts_.client_, from, to)) {
+      fe.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
+      log.logged_ = false;
+      co_return;
     }
-    source.payload_ = early;
+    peer = to_endpoint(from, from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    local = to_endpoint(to, to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
+    log.record_.client_ = from;
+    log.record_.frontend_address_ = to;
   }
+
+  // tcp-request content rules may read the first bytes: with inspect-delay they wait for them
+  // up to that delay, as HAProxy does; without, they run once on what is there (nothing).
+  const auto until = std::chrono::steady_clock::now() + fe.inspect_delay_;
+  for (;;) {
+    source.payload_ = early;
+    const content_verdict v = run_content_rules(fe, source);
+    if (v == content_verdict::reject) {
+      fe.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      log.record_.termination_[0] = 'P';
+      log.record_.termination_[1] = 'R';
+      co_return;
+    }
+    if (v == content_verdict::accept) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) break;
+    const io_result r = co_await io.read_some(
+        client, early, 16384,
+        std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
+    if (r.status_ == io_status::closed || r.status_ == io_status::error) {
+      log.record_.termination_[0] = 'C';
+      log.record_.termination_[1] = 'R';
+      co_return;
+    }
+    if (r.status_ == io_status::timeout) break;
+  }
+  source.payload_ = early;
 
   backend* be = choose_backend(fe, env.proxies_, source);
   if (be == nullptr) {
@@ -163,7 +159,8 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   keys.source_address_ = address_key(peer, address_bytes);
 
   tcp::socket upstream(client.get_executor());
-  const connect_result c = co_await connect_server(upstream, io, *be, nullptr, keys, local);
+  const connect_result c =
+      co_await connect_server(upstream, io, *be, forced_server(*be, source), keys, local);
   log.record_.queue_ = static_cast<long>(c.queue_time_.count());
   log.record_.retries_ = c.retries_;
   log.record_.redispatched_ = c.redispatched_;
@@ -176,6 +173,8 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   }
   log.record_.connect_ = static_cast<long>(c.connect_time_.count());
   std::memcpy(&log.record_.server_address_, &c.server_->address_, c.server_->address_length_);
+  const std::size_t from_client = early.size();
+  early.insert(0, proxy_header_for(*c.server_, peer, local));
   if (!early.empty()) {
     const io_result w = co_await io.write_all(upstream, early, be->timeouts_.server_);
     if (w.status_ != io_status::ok) {
@@ -188,7 +187,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   const milliseconds idle = relay_timeout(fe, *be);
   const auto [up, down] = co_await (relay_one_way(client, upstream, idle) &&
                                     relay_one_way(upstream, client, idle));
-  log.record_.bytes_uploaded_ = up + early.size();
+  log.record_.bytes_uploaded_ = up + from_client;
   log.record_.bytes_read_ = down;
   release_server(*be, c.server_);
 }
