@@ -1357,7 +1357,6 @@ struct daemon::impl {
   }
 
   void reload(daemon_spec next) {
-    log("Reloading");
     const time_point t = now();
     std::vector<std::unique_ptr<instance_rt>> kept, fresh;
     std::set<std::string> keep_names;
