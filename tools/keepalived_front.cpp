@@ -164,6 +164,7 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
   if (!o.config_file_given_ && !std::ifstream(o.config_file_)) {
     log("Unable to read the configuration file " + o.config_file_);
   }
+  std::string warnings;  // logged once logging runs, as keepalived logs its config warnings
   {
     std::ostringstream msgs;
     print_keepalived_style(diags, sources, msgs);
@@ -180,6 +181,7 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
       err << program << ": the configuration cannot run; nothing started\n";
       return exit_failure;
     }
+    warnings = msgs.str();
   }
   (void)runtime::set_process_name("keepalived");
   if (!o.dont_fork_) {
@@ -206,6 +208,10 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
   log("Starting Keepalived (Tandem " + std::string(tandem_version()) + ", VRRP)");
   log("Opening file '" + o.config_file_ + "'.");
   log("Configuration file " + o.config_file_);
+  {
+    std::istringstream lines(warnings);
+    for (std::string line; std::getline(lines, line);) log(line);
+  }
   // The file analysed above, not read again: it may be a FIFO or have changed meanwhile.
   std::optional<runtime::vrrp::io::daemon_spec> spec =
       runtime::assemble::assemble_keepalived(a.model_).spec_;

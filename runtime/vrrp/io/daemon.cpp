@@ -1236,6 +1236,22 @@ struct daemon::impl {
     saved_arp_ignore_.clear();
   }
 
+  bool runs_scripts() const {
+    auto any = [](const notify_spec& n) {
+      return !n.master_.empty() || !n.backup_.empty() || !n.fault_.empty() || !n.stop_.empty() || !n.any_.empty();
+    };
+    for (const instance_spec& i : spec_.instances_) {
+      if (any(i.notify_)) return true;
+      for (const tracker_binding& b : i.trackers_) {
+        if (b.kind_ == tracker_kind::script) return true;
+      }
+    }
+    for (const sync_group_spec& g : spec_.groups_) {
+      if (any(g.notify_)) return true;
+    }
+    return false;
+  }
+
   bool start() {
     default_user_ = {};
     if (!spec_.script_user_.empty()) {
@@ -1243,7 +1259,7 @@ struct daemon::impl {
       else log("Unable to find script_user " + spec_.script_user_ + " - using root");
     } else if (auto u = lookup_user("keepalived_script", "")) {
       default_user_ = *u;
-    } else {
+    } else if (runs_scripts()) {  // keepalived says so only when it has scripts to run
       log("Script user 'keepalived_script' does not exist");
     }
     sigchld_ = std::make_unique<asio::signal_set>(io_, SIGCHLD);
