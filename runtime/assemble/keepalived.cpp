@@ -611,7 +611,7 @@ keepalived_result assemble_keepalived(const ka::config& model) {
       group_tracker(vrrp::io::tracker_kind::process, t, processes.count(t.name_) != 0,
                     vrrp::tracker_status::unknown);
     }
-    if (sg.smtp_alert_.value_or(false)) spec.group_smtp_requested_ = true;
+    gs.smtp_alert_ = sg.smtp_alert_.value_or(g.smtp_alert_);
     gs.notify_ = {sg.notify_master_, sg.notify_backup_, sg.notify_fault_, sg.notify_stop_, sg.notify_};
     spec.groups_.push_back(std::move(gs));
   }

@@ -861,7 +861,14 @@ struct daemon::impl {
       }
       for (auto& g : groups_) {
         for (notify_kind k : g->take_notifies()) {
-          run_notify_of(group_specs_[g.get()]->notify_, "GROUP", g->name(), k, 0);
+          const sync_group_spec& gs = *group_specs_[g.get()];
+          run_notify_of(gs.notify_, "GROUP", g->name(), k, 0);
+          if (gs.smtp_alert_ && spec_.smtp_.configured() && !stopping_ && k != notify_kind::stop) {
+            const std::string st = k == notify_kind::master ? "MASTER" : k == notify_kind::backup ? "BACKUP" : "FAULT";
+            send_alert(io_, spec_.smtp_, "VRRP Group " + g->name() + " - Entering " + st + " state",
+                       "=> All VRRP group instances are now in " + st + " state <=",
+                       [this](std::string line) { log(line); });
+          }
         }
       }
     }
@@ -1265,7 +1272,6 @@ struct daemon::impl {
     sigchld_ = std::make_unique<asio::signal_set>(io_, SIGCHLD);
     wait_children();
     if (!open_netlink()) return false;
-    if (spec_.group_smtp_requested_) log("smtp_alert on a vrrp_sync_group is not sent by Tandem yet (instances' alerts are)");
     if (spec_.smtp_.router_id_.empty() || spec_.smtp_.helo_.empty()) {
       char host[256] = {};
       ::gethostname(host, sizeof host - 1);

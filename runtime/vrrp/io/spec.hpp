@@ -131,6 +131,7 @@ struct sync_group_spec {
   std::vector<std::string> members_;
   notify_spec notify_;
   bool tracking_weight_ = false;
+  bool smtp_alert_ = false;  // the group's smtp_alert, else global_defs' smtp_alert
 };
 
 struct daemon_spec {
@@ -143,7 +144,6 @@ struct daemon_spec {
   bool enable_script_security_ = false;
   std::string router_id_;
   smtp_settings smtp_;  // router_id_ and helo_ empty: the host name
-  bool group_smtp_requested_ = false;  // smtp_alert on a sync group (not sent: said at start)
 };
 
 }  // namespace tandem::runtime::vrrp::io
