@@ -1,5 +1,6 @@
 // See io.hpp.
 #include "runtime/proxy/io.hpp"
+#include "runtime/proxy/stick_session.hpp"
 
 #include <sys/socket.h>
 
@@ -402,6 +403,10 @@ bool connection_rules_accept(const frontend& fe, const acl::sample_source& sourc
   for (const tcp_rule& rule : fe.tcp_rules_) {
     if (rule.content_) continue;
     if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
+      if (rule.action_ == tcp_rule_action::track) {
+        run_tcp_track(rule.track_, source, true);  // not final: the next rules run
+        continue;
+      }
       return rule.action_ != tcp_rule_action::reject;
     }
   }
@@ -412,6 +417,10 @@ content_verdict run_content_rules(const frontend& fe, const acl::sample_source& 
   for (const tcp_rule& rule : fe.tcp_rules_) {
     if (!rule.content_) continue;
     if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
+      if (rule.action_ == tcp_rule_action::track) {
+        run_tcp_track(rule.track_, source, false);
+        continue;
+      }
       return rule.action_ == tcp_rule_action::reject ? content_verdict::reject
                                                       : content_verdict::accept;
     }

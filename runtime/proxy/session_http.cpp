@@ -8,6 +8,7 @@
 #include "runtime/proxy/io.hpp"
 #include "runtime/proxy/rules.hpp"
 #include "runtime/proxy/session_source.hpp"
+#include "runtime/proxy/stick_session.hpp"
 
 namespace tandem::runtime::proxy {
 
@@ -159,6 +160,7 @@ class http_session {
       client_.close(ignored);
       co_return;
     }
+    source_.trackers_.session_started();
     bool first = true;
     for (;;) {
       const bool more = co_await one_request(first);
@@ -490,6 +492,9 @@ class http_session {
       if (record_.response_ >= 0) c.response_time_.add(static_cast<std::uint32_t>(record_.response_));
       c.total_time_.add(static_cast<std::uint32_t>(record_.total_));
     }
+    source_.trackers_.http_status(record_.status_ > 0 ? static_cast<unsigned>(record_.status_) : 0);
+    source_.trackers_.bytes(record_.bytes_uploaded_, record_.bytes_read_);
+    source_.trackers_.end_stream();
     if (fe_.logger_) {
       record_.active_connections_ = env_.proxies_.current_.load(relaxed);
       record_.frontend_connections_ = fe_.current_.load(relaxed);
@@ -981,6 +986,7 @@ class http_session {
       terminate('P', 'R');
       co_return false;
     }
+    source_.trackers_.http_request();
 
     if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
@@ -1016,6 +1022,8 @@ class http_session {
     }
 
     server* persistent = persistent_server();
+    server* stuck = stick_request(*backend_, source_, stick_stores_);  // stick match/on
+    if (persistent == nullptr) persistent = stuck;
     add_forwarded_for();
     keys_.uri_ = request_.target_;
 
@@ -1182,6 +1190,7 @@ class http_session {
       co_return co_await send_own(std::move(*ro.response_), client_close);
     }
     apply_cookie(response, chosen);
+    stick_response(*backend_, source_, stick_stores_, chosen);
 
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
@@ -1287,6 +1296,7 @@ class http_session {
 
   backend* backend_ = nullptr;
   server* cookie_server_ = nullptr;
+  pending_stores stick_stores_;  // stick store-request/on keys, stored with the response
   // The open server connection kept between requests (keep-alive), and whose it is.
   server* upstream_server_ = nullptr;
   bool upstream_counted_ = false;  // upstream_server_'s slot is held (see end_served)

@@ -7,6 +7,7 @@
 
 #include "runtime/proxy/io.hpp"
 #include "runtime/proxy/session_source.hpp"
+#include "runtime/proxy/stick_session.hpp"
 
 namespace tandem::runtime::proxy {
 
@@ -99,6 +100,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     log.logged_ = false;
     co_return;
   }
+  source.trackers_.session_started();
 
   // tcp-request content rules may read the first bytes: with inspect-delay they wait for them
   // up to that delay, as HAProxy does; without, they run once on what is there (nothing).
@@ -143,7 +145,10 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   keys.source_address_ = address_key(peer, address_bytes);
 
   tcp::socket upstream(client.get_executor());
-  const connect_result c = co_await connect_server(upstream, io, *be, nullptr, keys, local);
+  pending_stores stick_stores;
+  server* stuck = stick_request(*be, source, stick_stores);  // stick match/on
+  const connect_result c = co_await connect_server(upstream, io, *be, stuck, keys, local);
+  if (c.server_ != nullptr) stick_response(*be, source, stick_stores, c.server_);
   log.record_.queue_ = static_cast<long>(c.queue_time_.count());
   log.record_.retries_ = c.retries_;
   log.record_.redispatched_ = c.redispatched_;
@@ -170,6 +175,7 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
                                     relay_one_way(upstream, client, idle));
   log.record_.bytes_uploaded_ = up + early.size();
   log.record_.bytes_read_ = down;
+  source.trackers_.bytes(up + early.size(), down);
   release_server(*be, c.server_);
 }
 

@@ -1225,6 +1225,7 @@ std::optional<sample> port_sample(const sockaddr_storage& a) {
 }
 
 bool setup_fetch(std::string_view name, fetch_step& f, std::string& error) {
+  if (const std::optional<bool> stick = setup_stick_fetch(name, f, error)) return *stick;
   for (const fetch_entry& e : fetches) {
     if (e.name_ == name) {
       f.fn_ = e.fn_;
