@@ -522,30 +522,31 @@ std::string table::dump(std::span<const data_filter> filters,
   for (const auto& [order, e] : order_) {
     (void)order;
     if (wanted && e->key_ != *wanted) continue;
-    bool shown = true;
-    for (const data_filter& f : filters) {
-      if (!stores(f.type_) || f.type_ == data_type::server_key) {
-        shown = false;
-        break;
-      }
-      const std::int64_t v = static_cast<std::int64_t>(read_locked(*e, f.type_, static_cast<std::uint32_t>(now)));
-      const bool ok = f.op_ == "eq"   ? v == f.value_
-                      : f.op_ == "ne" ? v != f.value_
-                      : f.op_ == "le" ? v <= f.value_
-                      : f.op_ == "lt" ? v < f.value_
-                      : f.op_ == "ge" ? v >= f.value_
-                                      : v > f.value_;
-      if (!ok) {
-        shown = false;
-        break;
-      }
-    }
-    if (shown) out += line_locked(*e, now);
+    if (passes_locked(*e, filters, now)) out += line_locked(*e, now);
   }
   return out;
 }
 
-std::size_t table::clear(std::optional<std::string_view> key) {
+bool table::passes_locked(const entry& e, std::span<const data_filter> filters,
+                          std::uint64_t now) const {
+  for (const data_filter& f : filters) {
+    if (!stores(f.type_) || f.type_ == data_type::server_key) return false;
+    const auto v =
+        static_cast<std::int64_t>(read_locked(e, f.type_, static_cast<std::uint32_t>(now)));
+    const bool ok = f.op_ == "eq"   ? v == f.value_
+                    : f.op_ == "ne" ? v != f.value_
+                    : f.op_ == "le" ? v <= f.value_
+                    : f.op_ == "lt" ? v < f.value_
+                    : f.op_ == "ge" ? v >= f.value_
+                                    : v > f.value_;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::size_t table::clear(std::optional<std::string_view> key,
+                         std::span<const data_filter> filters) {
+  const std::uint64_t now = clock_();
   std::lock_guard lock(mutex_);
   std::size_t removed = 0;
   std::optional<std::string> wanted;
@@ -555,7 +556,7 @@ std::size_t table::clear(std::optional<std::string_view> key) {
   }
   for (auto it = order_.begin(); it != order_.end();) {
     entry* e = it->second;
-    if (e->use_ > 0 || (wanted && e->key_ != *wanted)) {
+    if (e->use_ > 0 || (wanted && e->key_ != *wanted) || !passes_locked(*e, filters, now)) {
       ++it;
       continue;
     }

@@ -148,9 +148,10 @@ class table {
   std::string header();
   std::string dump(std::span<const data_filter> filters = {},
                    std::optional<std::string_view> key = std::nullopt);
-  // `clear table NAME [key K]`: removes the unused entries (all, or the key's); the number
-  // removed.
-  std::size_t clear(std::optional<std::string_view> key = std::nullopt);
+  // `clear table NAME [data.X op V]… | [key K]`: removes the unused entries (all, those the
+  // filters keep, or the key's); the number removed.
+  std::size_t clear(std::optional<std::string_view> key = std::nullopt,
+                    std::span<const data_filter> filters = {});
   // `set table NAME key K data.X V`: creates the entry if needed; false when the key does not
   // convert or the table does not store the type.
   bool set_data(std::string_view key_text, data_type t, std::uint64_t value);
@@ -162,6 +163,8 @@ class table {
   void touch_locked(entry& e, std::uint64_t now);
   std::uint64_t read_locked(const entry& e, data_type t, std::uint32_t now) const;
   std::string line_locked(const entry& e, std::uint64_t now) const;
+  bool passes_locked(const entry& e, std::span<const data_filter> filters,
+                     std::uint64_t now) const;
 
   std::string name_;
   table_settings settings_;
