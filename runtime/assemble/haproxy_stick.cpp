@@ -174,6 +174,11 @@ void assemble_stick_rule(const model::rule& r, const acl::acl_set& acls, proxy_s
     error(result, r.position_, "'stick " + kind + "' is not a stick rule");
     return;
   }
+  if (rule.kind_ == stick_kind::store_response && be.mode_ == mode::tcp) {
+    error(result, r.position_, "'stick store-response' in mode tcp is not supported by Tandem's "
+                               "proxy yet (it does not inspect the server's first bytes)");
+    return;
+  }
   std::string key;
   std::string table_name = be.name_;
   for (std::size_t i = 1; i < words.size(); ++i) {

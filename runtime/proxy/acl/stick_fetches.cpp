@@ -150,7 +150,70 @@ void fetch_stick(const fetch_step& f, const sample_source& s, bool, sample_sink&
   }
 }
 
+// in_table(T) and table_*(T): the sample is a key of table T (stick_table.c's
+// sample_conv_in_table() and sample_conv_table_*()).
+bool conv_stick(const converter_step& c, const sample_source& s, sample& v) {
+  stick::table* t = s.stick_table(c.args_.empty() ? std::string_view() : c.args_[0]);
+  if (t == nullptr) return false;
+  const std::optional<std::string> key = t->key_of(to_text(v));
+  if (!key) return false;
+  const stick::entry_ref e = t->lookup(*key);
+  const auto op = static_cast<stick_op>(c.n_[1]);
+  const auto type = static_cast<data_type>(c.n_[2]);
+  if (op == stick_op::tracked) {  // in_table
+    v = sample::boolean(e != nullptr);
+    return true;
+  }
+  std::uint64_t value = 0;
+  if (op == stick_op::trackers) {
+    value = e ? t->use_count(*e) : 0;
+  } else {
+    const data_type read = op == stick_op::kbytes_in    ? data_type::bytes_in_cnt
+                           : op == stick_op::kbytes_out ? data_type::bytes_out_cnt
+                                                        : type;
+    if (!t->stores(read) || read == data_type::server_key) return false;
+    if (e) value = t->read(*e, read).value_or(0);
+    if (op == stick_op::kbytes_in || op == stick_op::kbytes_out) value >>= 10;
+  }
+  v = sample::integer(static_cast<std::int64_t>(value));
+  return true;
+}
+
 }  // namespace
+
+std::optional<bool> setup_stick_converter(std::string_view name, converter_step& c,
+                                          std::string& error) {
+  if (name == "in_table") {
+    c.n_[1] = static_cast<std::int64_t>(stick_op::tracked);
+  } else if (name.starts_with("table_")) {
+    const std::string_view rest = name.substr(6);
+    const suffix* found = nullptr;
+    for (const suffix& s : suffixes) {
+      if (s.name_ == rest && (s.op_ == stick_op::read || s.op_ == stick_op::kbytes_in ||
+                              s.op_ == stick_op::kbytes_out || s.op_ == stick_op::trackers)) {
+        found = &s;
+      }
+    }
+    if (rest == "server_id") {
+      c.n_[1] = static_cast<std::int64_t>(stick_op::read);
+      c.n_[2] = static_cast<std::int64_t>(data_type::server_id);
+    } else if (found == nullptr || rest.starts_with("get_")) {
+      return std::nullopt;
+    } else {
+      c.n_[1] = static_cast<std::int64_t>(found->op_);
+      c.n_[2] = static_cast<std::int64_t>(found->type_);
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (c.args_.empty() || c.args_[0].empty()) {
+    error = "converter '" + std::string(name) + "' expects a table name";
+    return false;
+  }
+  c.fn_ = conv_stick;
+  c.any_input_ = true;
+  return true;
+}
 
 std::optional<bool> setup_stick_fetch(std::string_view name, fetch_step& f, std::string& error) {
   std::int64_t slot = -1;
