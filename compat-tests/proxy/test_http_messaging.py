@@ -288,3 +288,46 @@ def test_server_closing_without_an_answer_is_502(proxy, http_server, port):
     s.drop = True
     assert get(fp).raw == BAD_GATEWAY_502
     assert len(s.requests) == 1
+
+
+def test_response_without_length_ends_the_client_connection(proxy, port):
+    """A server answer delimited by the server's close reaches an HTTP/1.1 client as it is,
+    with "connection: close" (2.6 does not re-chunk it), and the client connection ends."""
+    import threading
+    import time as _time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    more = conn.recv(4096)
+                    if not more:
+                        break
+                    data += more
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello ")
+                _time.sleep(0.05)
+                conn.sendall(b"world")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        fp = port()
+        proxy.start(config(f"""
+            listen app
+                bind 127.0.0.1:{fp}
+                server s 127.0.0.1:{listener.getsockname()[1]}
+        """))
+        with Client(fp) as c:
+            c.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            assert c.rest() == (b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n"
+                                b"connection: close\r\n\r\nhello world")
+    finally:
+        listener.close()

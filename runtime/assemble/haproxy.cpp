@@ -266,7 +266,41 @@ std::optional<http_rule> rule_of(const model::rule& r, const acl::acl_set& acls,
   };
   if (a == "allow") {
     rule.action_ = http_action::allow;
-  } else if (a == "deny" || a == "reject") {
+  } else if (a == "reject") {
+    rule.action_ = http_action::reject;
+  } else if (a.starts_with("set-var(") || a.starts_with("set-var-fmt(") ||
+             a.starts_with("unset-var(")) {
+    const std::size_t open = a.find('(');
+    const std::size_t close = a.find(')', open);
+    rule.name_ = a.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+    if (rule.name_.find(',') != std::string::npos) {
+      c.error(at, "'" + a + "': set-var conditions (ifexists, ifgt …) are not supported by "
+                  "Tandem's proxy yet");
+      return std::nullopt;
+    }
+    if (close == std::string::npos ||
+        !(rule.name_.starts_with("txn.") || rule.name_.starts_with("sess.") ||
+          rule.name_.starts_with("req.") || rule.name_.starts_with("res.") ||
+          rule.name_.starts_with("proc."))) {
+      c.error(at, "'" + a + "': a variable name is SCOPE.NAME with SCOPE one of proc, sess, "
+                  "txn, req, res");
+      return std::nullopt;
+    }
+    if (a.starts_with("unset-var(")) {
+      rule.action_ = http_action::unset_var;
+    } else if (a.starts_with("set-var-fmt(")) {
+      rule.action_ = http_action::set_var;
+      rule.value_ = format_of(arg(1), at, c);
+    } else {
+      rule.action_ = http_action::set_var;
+      std::string error;
+      rule.expression_ = acl::compile_sample(arg(1), error, c.userlists_);
+      if (!rule.expression_) {
+        c.error(at, "'" + a + "': " + error);
+        return std::nullopt;
+      }
+    }
+  } else if (a == "deny") {
     rule.action_ = http_action::deny;
     for (std::size_t i = 1; i + 1 < w.size(); ++i) {
       if (w[i] == "deny_status" || w[i] == "status") rule.status_ = number(w[i + 1]);
@@ -342,18 +376,25 @@ std::optional<http_rule> rule_of(const model::rule& r, const acl::acl_set& acls,
     for (std::size_t i = 1; i < w.size(); ++i) {
       if (w[i] == "status" && i + 1 < w.size()) rule.status_ = number(w[++i]);
       else if (w[i] == "content-type" && i + 1 < w.size()) rule.content_type_ = w[++i];
-      else if ((w[i] == "string" || w[i] == "lf-string") && i + 1 < w.size()) rule.body_ = w[++i];
+      else if (w[i] == "string" && i + 1 < w.size()) rule.body_ = w[++i];
+      else if (w[i] == "lf-string" && i + 1 < w.size()) rule.body_format_ = format_of(w[++i], at, c);
       else if ((w[i] == "file" || w[i] == "lf-file" || w[i] == "errorfile") && i + 1 < w.size()) {
+        const bool formatted = w[i] == "lf-file";
         const std::optional<std::string> content = read_file(w[++i]);
         if (!content) {
           c.error(at, "return: cannot read '" + w[i] + "'");
+        } else if (formatted) {
+          rule.body_format_ = format_of(*content, at, c);
         } else {
           rule.body_ = *content;
         }
       } else if (w[i] == "default-errorfiles") {
         // the status's error page is sent as it is
       } else if (w[i] == "hdr" && i + 2 < w.size()) {
-        i += 2;  // extra headers: accepted, not sent yet
+        rule.headers_.emplace_back(lower(w[i + 1]), format_of(w[i + 2], at, c));
+        i += 2;
+      } else {
+        c.error(at, "return: unexpected '" + w[i] + "'");
       }
     }
   } else if (is_track_action(a) && r.keyword_ == "http-request" && c.set_ != nullptr) {
@@ -367,7 +408,7 @@ std::optional<http_rule> rule_of(const model::rule& r, const acl::acl_set& acls,
     c.error(at, "'" + r.keyword_ + " " + a +
                     "' is not supported by Tandem's proxy yet (it runs allow, deny, tarpit, auth, "
                     "redirect, add/set/del/replace-header, replace-value, set-path/uri/query/"
-                    "method, replace-path, set-status and return)");
+                    "method, replace-path, set-status, set-var, unset-var, reject and return)");
     return std::nullopt;
   }
   rule.condition_ = condition_of(cond_words, acls, at, c);
@@ -439,8 +480,8 @@ std::optional<http_rule> legacy_rule_of(const model::rule& r, const legacy_keywo
 
 void rules_of(const model::proxy& p, const acl::acl_set& acls,
               const std::map<unsigned, std::string>& errors, std::vector<http_rule>& requests,
-              std::vector<http_rule>& responses, std::vector<tcp_rule>* tcp_rules,
-              milliseconds* inspect_delay, context& c) {
+              std::vector<http_rule>& responses, std::vector<http_rule>& after_responses,
+              std::vector<tcp_rule>* tcp_rules, milliseconds* inspect_delay, context& c) {
   // HAProxy 1.x ran a proxy's `block` lines first, then its http-request rules, its req*
   // filters, its reqadd lines; http-response rules, then rsp* filters, then rspadd. The model
   // keeps file order and lowers some of these lines to modern rules: put them back in place.
@@ -461,6 +502,23 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
     } else if (r.keyword_ == "http-response") {
       if (auto rule = rule_of(r, acls, errors, c))
         response_group->push_back(std::move(*rule));
+    } else if (r.keyword_ == "http-after-response") {
+      if (auto rule = rule_of(r, acls, errors, c)) {
+        switch (rule->action_) {
+          case http_action::allow: case http_action::add_header: case http_action::set_header:
+          case http_action::del_header: case http_action::replace_header:
+          case http_action::replace_value: case http_action::set_status:
+          case http_action::set_var: case http_action::unset_var:
+            after_responses.push_back(std::move(*rule));
+            break;
+          default:
+            c.error(r.position_, "'http-after-response " +
+                                     (r.words_.empty() ? std::string() : r.words_[0]) +
+                                     "' is not an http-after-response action (it takes allow, "
+                                     "add/set/del/replace-header, replace-value, set-status, "
+                                     "set-var and unset-var)");
+        }
+      }
     } else if (const legacy_keyword* k = find_legacy(r.keyword_)) {
       if (auto rule = legacy_rule_of(r, *k, acls, c)) {
         (k->response_ ? response_group : request_group)->push_back(std::move(*rule));
@@ -510,10 +568,10 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
                                (action.size() > 1 ? " " + action[1] : std::string()) +
                                "' is not supported by Tandem's proxy yet");
     } else if (r.keyword_ == "http-check" || r.keyword_ == "tcp-check" ||
-               r.keyword_ == "tcp-response" || r.keyword_ == "http-after-response" ||
-               r.keyword_ == "stick" || r.keyword_ == "use-server") {
+               r.keyword_ == "tcp-response" || r.keyword_ == "stick" ||
+               r.keyword_ == "use-server") {
       // Health checks read their own rules; the others come with later work.
-      if (r.keyword_ == "use-server" || r.keyword_ == "http-after-response") {
+      if (r.keyword_ == "tcp-response") {
         c.error(r.position_, "'" + r.keyword_ + "' is not supported by Tandem's proxy yet");
       }
     } else {
@@ -663,10 +721,10 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       else if (name == "disabled") disabled = true;
       else if (name == "id") puid = number(value);
       else if (name == "enabled") disabled = false;
-      else if (name == "send-proxy" || name == "send-proxy-v2") {
-        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": '" + name +
-                                  "' is not supported by Tandem's proxy yet");
-      } else if (name == "ssl") {
+      else if (name == "send-proxy") s->send_proxy_ = true;
+      else if (name == "send-proxy-v2") s->send_proxy_v2_ = true;
+      else if (name == "no-send-proxy") s->send_proxy_ = false;
+      else if (name == "no-send-proxy-v2") s->send_proxy_v2_ = false; else if (name == "ssl") {
         c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ +
                                   ": TLS to servers comes with issue 6 (not supported yet)");
       }
@@ -773,6 +831,7 @@ bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
       else if (name == "interface") base.interface_ = value;
       else if (name == "transparent") base.transparent_ = true;
       else if (name == "v6only") base.v6only_ = true;
+      else if (name == "accept-proxy") base.accept_proxy_ = true;
       else if (name == "ssl") {
         c.error(b.position_, "bind: TLS termination ('ssl') comes with issue 6 (not supported by "
                              "Tandem's proxy yet)");
@@ -918,8 +977,26 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
       if (r.keyword_ == "stick") assemble_stick_rule(r, acl_sets[&p], *set, be, result);
     }
     if ((p.capabilities_ & model::cap_frontend) == 0) {
-      rules_of(p, acl_sets[&p], be.error_pages_, be.request_rules_, be.response_rules_, nullptr,
-               nullptr, c);
+      rules_of(p, acl_sets[&p], be.error_pages_, be.request_rules_, be.response_rules_,
+               be.after_response_rules_, nullptr, nullptr, c);
+    }
+    for (const model::rule& r : p.rules_) {
+      if (r.keyword_ != "use-server") continue;
+      auto [action, cond_words] = split_condition(r.words_);
+      if (action.size() != 1) {
+        c.error(r.position_, "'use-server' expects a server name and a condition");
+        continue;
+      }
+      server_switch sw;
+      if (action[0].find("%[") != std::string::npos) {
+        sw.dynamic_ = format_of(action[0], r.position_, c);
+      } else if ((sw.server_ = be.find_server(action[0])) == nullptr) {
+        c.error(r.position_, "'use-server' names server '" + action[0] + "', which backend '" +
+                                 p.name_ + "' does not have");
+        continue;
+      }
+      sw.condition_ = condition_of(cond_words, acl_sets[&p], r.position_, c);
+      be.server_switches_.push_back(std::move(sw));
     }
   }
   for (const model::proxy& p : m.proxies_) {
@@ -940,7 +1017,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     listeners_of(p, *fe, c);
     fe->acls_ = std::move(acl_sets[&p]);
     rules_of(p, fe->acls_, fe->error_pages_, fe->request_rules_, fe->response_rules_,
-             &fe->tcp_rules_, &fe->inspect_delay_, c);
+             fe->after_response_rules_, &fe->tcp_rules_, &fe->inspect_delay_, c);
     if (p.mode_ != model::proxy_mode::http && p.mode_ != model::proxy_mode::tcp) {
       c.error(p.position_, "mode of '" + p.name_ + "' is not supported by Tandem's proxy yet");
     }

@@ -8,6 +8,8 @@
 
 #include <boost/asio/connect.hpp>
 
+#include "runtime/proxy/proxy_protocol.hpp"
+
 namespace tandem::runtime::proxy {
 
 using namespace asio::experimental::awaitable_operators;
@@ -397,6 +399,53 @@ backend* choose_backend(const frontend& fe, const proxy_set& proxies,
     }
   }
   return fe.default_backend_;
+}
+
+awaitable<bool> read_proxy_header(tcp::socket& s, timed_io& io, std::string& buffer,
+                                  milliseconds limit, sockaddr_storage& source,
+                                  sockaddr_storage& destination) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const proxy_protocol::parsed p = proxy_protocol::parse(buffer);
+    if (p.state_ == proxy_protocol::parse_state::error) co_return false;
+    if (p.state_ == proxy_protocol::parse_state::done) {
+      if (p.has_addresses_) {
+        source = p.source_;
+        destination = p.destination_;
+      }
+      buffer.erase(0, p.consumed_);
+      co_return true;
+    }
+    milliseconds left(0);
+    if (limit.count() != 0) {
+      left = std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) co_return false;
+    }
+    const io_result r = co_await io.read_some(s, buffer, 4096, left);
+    if (r.status_ != io_status::ok) co_return false;
+  }
+}
+
+std::string proxy_header_for(const server& s, const tcp::endpoint& client,
+                             const tcp::endpoint& destination) {
+  if (!s.send_proxy_ && !s.send_proxy_v2_) return {};
+  sockaddr_storage from{};
+  sockaddr_storage to{};
+  std::memcpy(&from, client.data(), std::min<std::size_t>(client.size(), sizeof from));
+  std::memcpy(&to, destination.data(), std::min<std::size_t>(destination.size(), sizeof to));
+  return s.send_proxy_v2_ ? proxy_protocol::encode_v2(from, to) : proxy_protocol::encode_v1(from, to);
+}
+
+server* forced_server(const backend& be, const acl::sample_source& source) {
+  for (const server_switch& sw : be.server_switches_) {
+    if (sw.condition_ != nullptr && !sw.condition_->evaluate(source)) continue;
+    server* s = sw.dynamic_ ? be.find_server(sw.dynamic_->evaluate(source)) : sw.server_;
+    if (s != nullptr && s->up_.load(std::memory_order_relaxed) &&
+        !s->maintenance_.load(std::memory_order_relaxed)) {
+      return s;
+    }
+  }
+  return nullptr;
 }
 
 bool connection_rules_accept(const frontend& fe, const acl::sample_source& source) {

@@ -105,6 +105,7 @@ class idle_pool {
 struct session_env {
   proxy_set& proxies_;
   frontend& frontend_;
+  const listen_address& listener_;  // the bind line the connection came in on
   const log_sink& log_;
   std::atomic<int>& active_;
   idle_pool* pool_ = nullptr;
@@ -153,6 +154,10 @@ awaitable<std::uint64_t> relay_one_way(tcp::socket& from, tcp::socket& to, milli
 backend* choose_backend(const frontend& fe, const proxy_set& proxies,
                         const acl::sample_source& source);
 
+// use-server: the server of the first rule that holds and names a server that is up and not in
+// maintenance (weight 0 allowed: such servers take only this traffic); nullptr when none.
+server* forced_server(const backend& be, const acl::sample_source& source);
+
 // tcp-request connection rules, in order: false when one rejects (the connection is closed
 // at once, before any byte is read).
 bool connection_rules_accept(const frontend& fe, const acl::sample_source& source);
@@ -164,6 +169,18 @@ content_verdict run_content_rules(const frontend& fe, const acl::sample_source& 
 // The client address as the hashing balancers read it (4 or 16 bytes of `storage`).
 std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,
                                           std::array<std::uint8_t, 16>& storage);
+
+// bind … accept-proxy: reads the PROXY protocol header the connection starts with into
+// `buffer` (what follows it stays there) and, when it names addresses, puts them in `source`
+// and `destination`. False when the header is missing, malformed or late (`limit`): HAProxy
+// then closes the connection.
+awaitable<bool> read_proxy_header(tcp::socket& s, timed_io& io, std::string& buffer,
+                                  milliseconds limit, sockaddr_storage& source,
+                                  sockaddr_storage& destination);
+
+// send-proxy / send-proxy-v2: the header `s` expects first on a new connection ("" when none).
+std::string proxy_header_for(const server& s, const tcp::endpoint& client,
+                             const tcp::endpoint& destination);
 
 awaitable<void> run_tcp_session(tcp::socket client, session_env env);
 awaitable<void> run_http_session(tcp::socket client, session_env env);

@@ -93,7 +93,9 @@ enum class http_action : std::uint8_t {
   replace_path,
   return_,
   set_var,
+  unset_var,
   set_status,
+  reject,  // close the connection without an answer
   // HAProxy 1.x's req*/rsp* filters, run with their 1.8 meaning (legacy_rules.hpp).
   legacy_replace,  // reqrep, reqirep, rsprep, rspirep
   legacy_delete,   // reqdel, reqidel, rspdel, rspidel (regexes del-header cannot say)
@@ -142,6 +144,10 @@ struct http_rule {
   std::string body_;          // return (string / errorfile content)
   std::unique_ptr<acl::condition> condition_;  // nullptr: always
   std::string line_;  // legacy rules: the replacement or added line, as written
+  std::unique_ptr<acl::sample_expression> expression_;  // set-var's sample expression
+  std::unique_ptr<acl::format_string> body_format_;     // return lf-string / lf-file
+  // return … hdr NAME FMT: the answer's extra headers.
+  std::vector<std::pair<std::string, std::unique_ptr<acl::format_string>>> headers_;
   track_action track_;  // track_sc, sc_inc_gpc0/1, sc_set_gpt0
 };
 
@@ -149,6 +155,15 @@ struct http_rule {
 struct backend_switch {
   std::string backend_;                         // a fixed name, or
   std::unique_ptr<acl::format_string> dynamic_;  // a %[…] name
+  std::unique_ptr<acl::condition> condition_;
+};
+
+// `use-server NAME if COND`: the server (or a %[…] name) a request goes to before cookies and
+// the balancer.
+struct server;
+struct server_switch {
+  server* server_ = nullptr;                     // a fixed server, or
+  std::unique_ptr<acl::format_string> dynamic_;  // a name from a log-format string
   std::unique_ptr<acl::condition> condition_;
 };
 
@@ -188,7 +203,8 @@ struct server {
   std::uint32_t maxconn_ = 0;
   bool backup_ = false;
   bool check_ = false;
-  bool send_proxy_ = false;
+  bool send_proxy_ = false;     // send-proxy: a PROXY v1 line first on each connection
+  bool send_proxy_v2_ = false;  // send-proxy-v2: the binary header
   std::string cookie_;  // the value persistence cookies carry
   std::string address_text_;  // "127.0.0.1:8080" as the stats' addr column shows it
   // Run-time state, shared by threads.
@@ -259,6 +275,8 @@ struct backend {
   http_connection_mode connection_mode_ = http_connection_mode::keep_alive;
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
+  std::vector<http_rule> after_response_rules_;  // http-after-response
+  std::vector<server_switch> server_switches_;   // use-server
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
   stick::table* table_ = nullptr;  // its stick-table (in proxy_set::tables_)
   std::vector<stick_rule> stick_rules_;
@@ -302,6 +320,7 @@ struct listen_address {
   std::string interface_;
   bool transparent_ = false;
   bool v6only_ = false;
+  bool accept_proxy_ = false;  // a PROXY protocol header comes first and names the client
 };
 
 struct frontend {
@@ -318,6 +337,7 @@ struct frontend {
   milliseconds inspect_delay_{0};
   std::vector<http_rule> request_rules_;
   std::vector<http_rule> response_rules_;
+  std::vector<http_rule> after_response_rules_;  // http-after-response
   std::vector<backend_switch> switches_;
   backend* default_backend_ = nullptr;
   stick::table* table_ = nullptr;  // its stick-table (in proxy_set::tables_)

@@ -127,16 +127,39 @@ std::string auth_response(std::string_view realm) {
   return out;
 }
 
-std::string return_response(const http_rule& rule) {
+std::string return_response(const http_rule& rule, const session_source& source) {
   const unsigned code = rule.status_ == 0 ? 200 : rule.status_;
+  const std::string body = rule.body_format_ ? rule.body_format_->evaluate(source) : rule.body_;
   std::string out = "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason_of(code)) +
-                    "\r\ncontent-length: " + std::to_string(rule.body_.size()) + "\r\n";
+                    "\r\ncontent-length: " + std::to_string(body.size()) + "\r\n";
   if (!rule.content_type_.empty()) {
     out += "content-type: " + rule.content_type_ + "\r\n";
   }
+  for (const auto& [name, value] : rule.headers_) {
+    out += name;
+    out += ": ";
+    out += value ? value->evaluate(source) : std::string();
+    out += "\r\n";
+  }
   out += "\r\n";
-  out += rule.body_;
+  out += body;
   return out;
+}
+
+// set-var / unset-var: true when `rule` was one of them (done).
+bool apply_variable_rule(const http_rule& rule, session_source& source) {
+  if (rule.action_ == http_action::set_var) {
+    std::optional<std::string> value;
+    if (rule.expression_) value = rule.expression_->evaluate(source);
+    else if (rule.value_) value = rule.value_->evaluate(source);  // set-var-fmt
+    if (value) source.set_variable(rule.name_, std::move(*value));
+    return true;
+  }
+  if (rule.action_ == http_action::unset_var) {
+    source.unset_variable(rule.name_);
+    return true;
+  }
+  return false;
 }
 
 template <typename Head>
@@ -248,8 +271,16 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
         outcome.response_ = redirect_response(rule, request, source);
         return outcome;
       case http_action::return_:
-        outcome.response_ = return_response(rule);
+        outcome.response_ = return_response(rule, source);
         return outcome;
+      case http_action::reject:
+        outcome.denied_ = true;
+        outcome.close_ = true;
+        return outcome;
+      case http_action::set_var:
+      case http_action::unset_var:
+        apply_variable_rule(rule, source);
+        break;
       case http_action::set_path:
       case http_action::set_query:
       case http_action::set_uri:
@@ -338,8 +369,12 @@ rule_outcome run_response_rules(const std::vector<http_rule>& rules,
             error_response(rule.status_ == 0 ? 502 : rule.status_, &error_pages, nullptr);
         return outcome;
       case http_action::return_:
-        outcome.response_ = return_response(rule);
+        outcome.response_ = return_response(rule, source);
         return outcome;
+      case http_action::set_var:
+      case http_action::unset_var:
+        apply_variable_rule(rule, source);
+        break;
       case http_action::set_status:
         response.status_ = rule.status_;
         response.reason_ = rule.realm_.empty() ? std::string(reason_of(rule.status_)) : rule.realm_;
@@ -362,6 +397,28 @@ rule_outcome run_response_rules(const std::vector<http_rule>& rules,
     }
   }
   return outcome;
+}
+
+void run_after_response_rules(const std::vector<http_rule>& rules, http::response_head& response,
+                              session_source& source) {
+  for (const http_rule& rule : rules) {
+    if (rule.condition_ != nullptr && !rule.condition_->evaluate(source)) continue;
+    switch (rule.action_) {
+      case http_action::allow:
+        return;
+      case http_action::set_status:
+        response.status_ = rule.status_;
+        response.reason_ = rule.realm_.empty() ? std::string(reason_of(rule.status_)) : rule.realm_;
+        break;
+      case http_action::set_var:
+      case http_action::unset_var:
+        apply_variable_rule(rule, source);
+        break;
+      default:
+        apply_header_rule(rule, response, source);
+        break;
+    }
+  }
 }
 
 }  // namespace tandem::runtime::proxy

@@ -17,6 +17,7 @@ struct rule_outcome {
   std::optional<std::string> response_;  // a whole response to send instead (then close)
   bool tarpit_ = false;        // wait timeout tarpit, then send response_
   bool denied_ = false;        // deny/tarpit (the stats' dreq/dresp); else intercepted
+  bool close_ = false;         // reject: close the connection, answer nothing
 };
 
 // The response HAProxy sends for an error status, with the proxy's errorfile overrides.
@@ -32,6 +33,9 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
 rule_outcome run_response_rules(const std::vector<http_rule>& rules,
                                 http::response_head& response, session_source& source,
                                 const std::map<unsigned, std::string>& error_pages);
+// http-after-response rules (header, status and variable actions only) on any response.
+void run_after_response_rules(const std::vector<http_rule>& rules, http::response_head& response,
+                              session_source& source);
 
 // A rule's regex (PCRE2 through the ACL engine), compiled once and matched by any thread.
 std::shared_ptr<const acl::regex> compile_regex(std::string_view pattern, bool ignore_case,

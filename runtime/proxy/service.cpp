@@ -23,6 +23,7 @@ struct service::impl {
   // One acceptor per listener per thread.
   struct acceptor_slot {
     frontend* frontend_;
+    const listen_address* listener_;
     unsigned thread_;
     std::unique_ptr<tcp::acceptor> acceptor_;
   };
@@ -114,7 +115,7 @@ struct service::impl {
               ec.message() + ") for [" + a.text_ + "]";
       return false;
     }
-    acceptors_.push_back({&fe, thread, std::move(acc)});
+    acceptors_.push_back({&fe, &a, thread, std::move(acc)});
     return true;
   }
 
@@ -137,6 +138,7 @@ struct service::impl {
     active_.fetch_add(1);
     session_env env{proxies_,
                     fe,
+                    *slot.listener_,
                     log_,
                     active_,
                     pools_[slot.thread_].get(),

@@ -160,6 +160,11 @@ class http_session {
       client_.close(ignored);
       co_return;
     }
+    if (env_.listener_.accept_proxy_ && !co_await take_proxy_header()) {
+      error_code ignored;
+      client_.close(ignored);
+      co_return;
+    }
     source_.trackers_.session_started();
     bool first = true;
     for (;;) {
@@ -179,6 +184,7 @@ class http_session {
   // which case "connection: close" is added. A request body not yet read is read and dropped
   // first, so the next request starts where it should.
   awaitable<bool> send_own(std::string response, bool client_asked_close) {
+    after_response(response);
     note_own_status(response);
     if (client_asked_close) {
       const std::size_t end = response.find("\r\n\r\n");
@@ -276,9 +282,10 @@ class http_session {
   // The kept server connection is idle and clean (its last response ended, keep-alive): it
   // goes to the thread's pool for another request instead of being closed.
   void park_upstream() {
+    // A connection that began with this client's PROXY header is this client's alone.
     if (upstream_idle_ && upstream_server_ != nullptr && upstream_.is_open() &&
         env_.pool_ != nullptr && upstream_backend_->reuse_ != http_reuse::never &&
-        out_.empty()) {
+        !upstream_server_->send_proxy_ && !upstream_server_->send_proxy_v2_ && out_.empty()) {
       end_served();
       env_.pool_->park(upstream_server_, std::move(upstream_));
       upstream_ = tcp::socket(client_.get_executor());
@@ -300,6 +307,39 @@ class http_session {
     error_code ignored;
     if (upstream_.is_open()) upstream_.close(ignored);
     out_.clear();
+  }
+
+  // bind … accept-proxy: the addresses the PROXY header names replace the connection's own
+  // everywhere after the tcp-request connection rules (HAProxy's order).
+  awaitable<bool> take_proxy_header() {
+    sockaddr_storage from{};
+    sockaddr_storage to{};
+    std::memcpy(&from, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof from));
+    std::memcpy(&to, local_.data(), std::min<std::size_t>(local_.size(), sizeof to));
+    if (!co_await read_proxy_header(client_, io_, in_, fe_.timeouts_.client_, from, to)) {
+      fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
+      co_return false;
+    }
+    const socklen_t from_length = from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    const socklen_t to_length = to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    peer_ = to_endpoint(from, from_length);
+    local_ = to_endpoint(to, to_length);
+    source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
+    keys_.source_address_ = address_key(peer_, address_bytes_);
+    record_.client_ = from;
+    record_.frontend_address_ = to;
+    // The header is not the request's: the first request's bytes start after it.
+    in_mark_ = io_.bytes_in_ - in_.size();
+    co_return true;
+  }
+
+  // What goes first on a server connection: the PROXY header for a new one (send-proxy).
+  std::string_view with_proxy_header(const std::string& head, bool reused) {
+    if (reused || upstream_server_ == nullptr) return head;
+    proxied_head_ = proxy_header_for(*upstream_server_, peer_, local_);
+    if (proxied_head_.empty()) return head;
+    proxied_head_ += head;
+    return proxied_head_;
   }
 
   // --- The log record and the counters of one request -----------------------------------
@@ -341,6 +381,28 @@ class http_session {
         served_by_->counters_.server_aborts_.fetch_add(1, std::memory_order_relaxed);
       }
     }
+  }
+
+  // http-after-response rules on a response the proxy made itself (an error, a redirect, a
+  // deny …): its head is read back, changed and written again; the body is kept.
+  void after_response(std::string& response) {
+    const std::vector<http_rule>* lists[] = {
+        backend_ != nullptr ? &backend_->after_response_rules_ : nullptr, &fe_.after_response_rules_};
+    if ((lists[0] == nullptr || lists[0]->empty()) && lists[1]->empty()) return;
+    http::response_head head;
+    http::framing framing;
+    const http::parse_result parsed = http::parse_response_head(response, fe_.limits_, request_.method_, head, framing);
+    if (parsed.state_ != http::parse_state::done) return;
+    const http::response_head* previous = source_.response_;
+    source_.response_ = &head;
+    for (const std::vector<http_rule>* rules : lists) {
+      if (rules != nullptr) run_after_response_rules(*rules, head, source_);
+    }
+    source_.response_ = previous;
+    std::string rewritten;
+    http::write_response_head(head, rewritten);
+    rewritten.append(response, parsed.consumed_);
+    response = std::move(rewritten);
   }
 
   // The status of a response the proxy made itself ("HTTP/1.1 503 …").
@@ -979,6 +1041,7 @@ class http_session {
     source_.request_ = &request_;
     source_.response_ = nullptr;
     source_.backend_ = nullptr;
+    source_.clear_request_variables();
     // tcp-request content rules run for each request, once its head is in (HAProxy runs them
     // for each stream; an L7 fetch waits for the head).
     if (run_content_rules(fe_, source_) == content_verdict::reject) {
@@ -991,6 +1054,10 @@ class http_session {
     if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
     if (o.tarpit_) co_await tarpit(fe_.timeouts_);
+    if (o.close_) {
+      note_rule_answer(o, &fe_.counters_);
+      co_return false;
+    }
     if (o.response_) {
       note_rule_answer(o, &fe_.counters_);
       co_return co_await send_own(std::move(*o.response_), client_close);
@@ -1012,6 +1079,10 @@ class http_session {
     if (backend_ != nullptr && &backend_->request_rules_ != &fe_.request_rules_) {
       o = run_request_rules(backend_->request_rules_, request_, source_, backend_->error_pages_);
       if (o.tarpit_) co_await tarpit(backend_->timeouts_);
+      if (o.close_) {
+        note_rule_answer(o, &backend_->counters_);
+        co_return false;
+      }
       if (o.response_) {
         note_rule_answer(o, &backend_->counters_);
         co_return co_await send_own(std::move(*o.response_), client_close);
@@ -1021,7 +1092,10 @@ class http_session {
       co_return co_await serve_applet(*backend_->stats_, client_close);
     }
 
+    // use-server has precedence over the cookie, which is still processed (a prefix is
+    // stripped, an indirect cookie removed).
     server* persistent = persistent_server();
+    if (server* forced = forced_server(*backend_, source_)) persistent = forced;
     server* stuck = stick_request(*backend_, source_, stick_stores_);  // stick match/on
     if (persistent == nullptr) persistent = stuck;
     add_forwarded_for();
@@ -1084,7 +1158,8 @@ class http_session {
         // the session's own kept one: the same one retry on a new connection.
         reused = c.reused_ && attempt == 0;
       }
-      const io_result w = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+      const io_result w = co_await io_.write_all(upstream_, with_proxy_header(head_bytes, reused),
+                                                 backend_->timeouts_.server_);
       sent_at_ = clock::now();
       if (w.status_ == io_status::ok) break;
       // A reused connection the server had closed: one new connection, as HAProxy retries.
@@ -1124,7 +1199,8 @@ class http_session {
         upstream_counted_ = true;
         upstream_backend_ = backend_;
         reused = false;
-        const io_result w2 = co_await io_.write_all(upstream_, head_bytes, backend_->timeouts_.server_);
+        const io_result w2 = co_await io_.write_all(
+            upstream_, with_proxy_header(head_bytes, false), backend_->timeouts_.server_);
         sent_at_ = clock::now();
         if (w2.status_ != io_status::ok) {
           drop_upstream();
@@ -1191,6 +1267,8 @@ class http_session {
     }
     apply_cookie(response, chosen);
     stick_response(*backend_, source_, stick_stores_, chosen);
+    run_after_response_rules(backend_->after_response_rules_, response, source_);
+    run_after_response_rules(fe_.after_response_rules_, response, source_);
 
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
@@ -1267,6 +1345,7 @@ class http_session {
   balance::request_keys keys_;
 
   std::string response_bytes_;  // the response head being written (kept for its capacity)
+  std::string proxied_head_;    // a PROXY header and the request head (send-proxy)
   std::string no_head_;         // forward_body's head when there is none to add
   std::string in_;   // bytes from the client not yet handled
   std::string out_;  // bytes from the server not yet handled

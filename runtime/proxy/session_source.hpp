@@ -34,6 +34,31 @@ class session_source final : public acl::sample_source {
     return backend_ != nullptr ? backend_->table_ : frontend_.table_;
   }
   stick::trackers* session_trackers() const override { return &trackers_; }
+  std::optional<std::string> variable(std::string_view name) const override {
+    for (const auto& [n, v] : variables_) {
+      if (n == name) return v;
+    }
+    return std::nullopt;
+  }
+
+  // set-var / unset-var. Names keep their scope ("txn.x", "sess.y", "req.z", "res.z").
+  void set_variable(std::string_view name, std::string value) {
+    for (auto& [n, v] : variables_) {
+      if (n == name) {
+        v = std::move(value);
+        return;
+      }
+    }
+    variables_.emplace_back(std::string(name), std::move(value));
+  }
+  void unset_variable(std::string_view name) {
+    std::erase_if(variables_, [name](const auto& nv) { return nv.first == name; });
+  }
+  // A new request: the txn, req and res scopes start empty; sess lasts for the connection.
+  void clear_request_variables() {
+    if (variables_.empty()) return;
+    std::erase_if(variables_, [](const auto& nv) { return !nv.first.starts_with("sess."); });
+  }
 
   void set_addresses(const sockaddr* source, std::size_t source_length,
                      const sockaddr* destination, std::size_t destination_length) {
@@ -51,6 +76,8 @@ class session_source final : public acl::sample_source {
   bool legacy_allowed_ = false;
   // The stick counters this connection tracks (sc0..sc2); released with the session.
   mutable stick::trackers trackers_;
+  // Variables of the connection and the current request, in the order they were set (few).
+  std::vector<std::pair<std::string, std::string>> variables_;
 
  private:
   const proxy_set& proxies_;

@@ -90,8 +90,8 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   frontend& fe = env.frontend_;
   session_source source(env.proxies_, fe);
   error_code ec;
-  const tcp::endpoint peer = client.remote_endpoint(ec);
-  const tcp::endpoint local = client.local_endpoint(ec);
+  tcp::endpoint peer = client.remote_endpoint(ec);
+  tcp::endpoint local = client.local_endpoint(ec);
   source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
   tcp_log log(fe, env.proxies_, source, peer, local);
 
@@ -102,10 +102,26 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   }
   source.trackers_.session_started();
 
-  // tcp-request content rules may read the first bytes: with inspect-delay they wait for them
-  // up to that delay, as HAProxy does; without, they run once on what is there (nothing).
   timed_io io(client.get_executor());
   std::string early;
+  if (env.listener_.accept_proxy_) {
+    // The PROXY header's addresses replace the connection's after the connection rules.
+    sockaddr_storage from = log.record_.client_;
+    sockaddr_storage to = log.record_.frontend_address_;
+    if (!co_await read_proxy_header(client, io, early, fe.timeouts_.client_, from, to)) {
+      fe.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
+      log.logged_ = false;
+      co_return;
+    }
+    peer = to_endpoint(from, from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    local = to_endpoint(to, to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
+    log.record_.client_ = from;
+    log.record_.frontend_address_ = to;
+  }
+
+  // tcp-request content rules may read the first bytes: with inspect-delay they wait for them
+  // up to that delay, as HAProxy does; without, they run once on what is there (nothing).
   const auto until = std::chrono::steady_clock::now() + fe.inspect_delay_;
   for (;;) {
     source.payload_ = early;
@@ -146,8 +162,10 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
 
   tcp::socket upstream(client.get_executor());
   pending_stores stick_stores;
-  server* stuck = stick_request(*be, source, stick_stores);  // stick match/on
-  const connect_result c = co_await connect_server(upstream, io, *be, stuck, keys, local);
+  server* wanted = forced_server(*be, source);  // use-server first, then stick match/on
+  server* stuck = stick_request(*be, source, stick_stores);
+  if (wanted == nullptr) wanted = stuck;
+  const connect_result c = co_await connect_server(upstream, io, *be, wanted, keys, local);
   if (c.server_ != nullptr) stick_response(*be, source, stick_stores, c.server_);
   log.record_.queue_ = static_cast<long>(c.queue_time_.count());
   log.record_.retries_ = c.retries_;
@@ -161,6 +179,8 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   }
   log.record_.connect_ = static_cast<long>(c.connect_time_.count());
   std::memcpy(&log.record_.server_address_, &c.server_->address_, c.server_->address_length_);
+  const std::size_t from_client = early.size();
+  early.insert(0, proxy_header_for(*c.server_, peer, local));
   if (!early.empty()) {
     const io_result w = co_await io.write_all(upstream, early, be->timeouts_.server_);
     if (w.status_ != io_status::ok) {
@@ -173,9 +193,9 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   const milliseconds idle = relay_timeout(fe, *be);
   const auto [up, down] = co_await (relay_one_way(client, upstream, idle) &&
                                     relay_one_way(upstream, client, idle));
-  log.record_.bytes_uploaded_ = up + early.size();
+  log.record_.bytes_uploaded_ = up + from_client;
   log.record_.bytes_read_ = down;
-  source.trackers_.bytes(up + early.size(), down);
+  source.trackers_.bytes(up + from_client, down);
   release_server(*be, c.server_);
 }
 

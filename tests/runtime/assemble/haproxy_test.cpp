@@ -126,14 +126,15 @@ TEST_F(assemble_test, what_the_runtime_cannot_run_is_an_error_at_its_line) {
                                     "  bind :8443 ssl crt /nonexistent.pem\n"
                                     "  default_backend b\n"
                                     "backend b\n"
-                                    "  server s 127.0.0.1:80 send-proxy\n");
+                                    "  server s 127.0.0.1:80\n"
+                                    "  tcp-response content accept\n");
   EXPECT_FALSE(r.ok());
   std::vector<std::uint32_t> lines;
   for (const problem& p : r.problems_) {
     EXPECT_TRUE(p.error_);
     lines.push_back(p.position_.line_);
   }
-  EXPECT_EQ(lines, (std::vector<std::uint32_t>{7, 10}));
+  EXPECT_EQ(lines, (std::vector<std::uint32_t>{7, 11}));
 }
 
 TEST_F(assemble_test, tune_bufsize_sets_the_head_limits) {
