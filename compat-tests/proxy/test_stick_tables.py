@@ -315,3 +315,59 @@ def proxy_host() -> str:
     # A peer named after the local host is this process (HAProxy's default localpeer).
     import socket
     return socket.gethostname()
+
+
+def test_what_the_counters_hold_during_requests(proxy, http_server, port):
+    # One table tracked from the connection (sc1), one from each request (sc0): what a request
+    # sees on two keep-alive requests, then on a second connection.
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,sess_cnt,http_req_cnt,bytes_in_cnt
+            tcp-request connection track-sc1 src table conns
+            http-request track-sc0 src
+            http-request set-header X-Fe %[sc0_conn_cur]/%[sc0_conn_cnt]/%[sc0_sess_cnt]/%[sc0_http_req_cnt]/%[sc0_trackers]
+            http-request set-header X-Conn %[sc1_conn_cur]/%[sc1_conn_cnt]/%[sc1_sess_cnt]/%[sc1_http_req_cnt]/%[sc1_trackers]
+            http-request set-header X-Src %[src_conn_cur(conns)]/%[src_http_req_cnt]/%[sc_tracked(2)]
+            default_backend b
+        backend conns
+            stick-table type ip size 100 expire 30s store conn_cur,conn_cnt,sess_cnt,http_req_cnt
+        backend b
+            server s1 {s1.addr}
+    """))
+    with Client(fp) as c:
+        for _ in range(2):
+            assert c.request().response().status == 200
+    with Client(fp) as c:
+        assert c.request().response().status == 200
+    seen = [(r.header("x-fe"), r.header("x-conn"), r.header("x-src")) for r in s1.requests]
+    assert seen == [
+        ("1/1/0/1/1", "1/1/1/1/1", "1/1/0"),
+        ("1/2/0/2/1", "1/1/1/2/1", "1/2/0"),
+        ("1/3/0/3/1", "1/2/2/3/1", "1/3/0"),
+    ]
+
+
+def test_denials_count_as_errors_and_server_5xx_as_failures(proxy, http_server, port):
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            stick-table type ip size 100 expire 30s store http_err_cnt,http_fail_cnt
+            http-request track-sc0 src
+            http-request deny if {{ path /deny }}
+            http-request deny deny_status 401 if {{ path /d401 }}
+            http-request deny deny_status 503 if {{ path /d503 }}
+            http-request set-header X-Errors %[sc0_http_err_cnt]/%[sc0_http_fail_cnt]
+            default_backend b
+        backend b
+            server s1 {s1.addr}
+    """))
+    assert [get(fp, p).status for p in ("/deny", "/d401", "/d503", "/status/502", "/")] == \
+        [403, 401, 503, 502, 200]
+    # Every denial is the client's error, whatever its status (the 503 too); the server's 502
+    # is a failure.
+    assert s1.requests[-1].header("x-errors") == "3/1"

@@ -266,6 +266,7 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
         return outcome;
       case http_action::auth:
         outcome.response_ = auth_response(rule.realm_);
+        outcome.auth_ = true;
         return outcome;
       case http_action::redirect:
         outcome.response_ = redirect_response(rule, request, source);

@@ -249,6 +249,7 @@ class http_session {
 
   // An answer of the HTTP/1 layer to a request it could not read (400, 408, 422).
   awaitable<bool> send_connection_error(unsigned status) {
+    stick_client_error_ = status / 100 == 4 && status != 408;  // a timeout is not the client's
     record_.status_ = static_cast<int>(status);
     record_.bad_request_ = true;
     fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
@@ -486,6 +487,7 @@ class http_session {
 
   // A rule or an applet answered instead of a server.
   void note_rule_answer(const rule_outcome& o, traffic_counters* proxy_counters) {
+    stick_client_error_ = o.denied_ || o.auth_;
     if (o.denied_) {
       fe_.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
       if (proxy_counters != nullptr && proxy_counters != &fe_.counters_) {
@@ -554,7 +556,9 @@ class http_session {
       if (record_.response_ >= 0) c.response_time_.add(static_cast<std::uint32_t>(record_.response_));
       c.total_time_.add(static_cast<std::uint32_t>(record_.total_));
     }
-    source_.trackers_.http_status(record_.status_ > 0 ? static_cast<unsigned>(record_.status_) : 0);
+    source_.trackers_.http_status(record_.status_ > 0 ? static_cast<unsigned>(record_.status_) : 0,
+                                  from_server_, stick_client_error_);
+    stick_client_error_ = false;
     source_.trackers_.bytes(record_.bytes_uploaded_, record_.bytes_read_);
     source_.trackers_.end_stream();
     if (fe_.logger_) {
@@ -1376,6 +1380,7 @@ class http_session {
   backend* backend_ = nullptr;
   server* cookie_server_ = nullptr;
   pending_stores stick_stores_;  // stick store-request/on keys, stored with the response
+  bool stick_client_error_ = false;  // denied, auth, unreadable: http_err_* counts it
   // The open server connection kept between requests (keep-alive), and whose it is.
   server* upstream_server_ = nullptr;
   bool upstream_counted_ = false;  // upstream_server_'s slot is held (see end_served)

@@ -39,9 +39,11 @@ void trackers::http_request() {
   }
 }
 
-void trackers::http_status(unsigned status) {
-  const bool error = status / 100 == 4;
-  const bool failure = status / 100 == 5 && status != 501 && status != 505;
+void trackers::http_status(unsigned status, bool from_server, bool client_error) {
+  const bool error = client_error || (from_server && status / 100 == 4);
+  const bool failure = !client_error && status / 100 == 5 &&
+                       (from_server ? status != 501 && status != 505
+                                    : status == 502 || status == 504);
   if (!error && !failure) return;
   for (tracked& s : slots_) {
     if (!s) continue;

@@ -42,9 +42,11 @@ class trackers {
   void session_started();
   // A new HTTP request starts: http_req_cnt/http_req_rate of what is tracked already.
   void http_request();
-  // The status sent for the request: 4xx counts in http_err_*, 5xx (but 501, 505) in
-  // http_fail_*.
-  void http_status(unsigned status);
+  // The status sent for the request, as HAProxy 2.6 counts it: http_err_* for a server's 4xx
+  // and for the client's own errors (`client_error`: a request denied, tarpitted or asked to
+  // authenticate, a request that could not be read); http_fail_* for a server's 5xx but 501
+  // and 505, and for the 502/504 the proxy gives when the server fails.
+  void http_status(unsigned status, bool from_server, bool client_error);
   // Bytes from the client (in) and to it (out).
   void bytes(std::uint64_t in, std::uint64_t out);
 

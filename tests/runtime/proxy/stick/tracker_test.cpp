@@ -41,9 +41,11 @@ TEST_F(Tracking, AConnectionTrackedAtConnectionTime) {
     EXPECT_EQ(read(data_type::sess_rate), 1u);
     EXPECT_EQ(table_.use_count(*entry_), 1u);
     tr.http_request();
-    tr.http_status(404);
-    tr.http_status(503);
-    tr.http_status(501);
+    tr.http_status(404, true, false);
+    tr.http_status(503, true, false);
+    tr.http_status(501, true, false);
+    tr.http_status(503, false, false);  // no server: the proxy's own, not counted
+    tr.http_status(404, false, false);  // a `return status 404`: not counted either
     tr.bytes(100, 2000);
     tr.end_stream();  // the connection's tracker stays
     EXPECT_EQ(read(data_type::conn_cur), 1u);
@@ -53,6 +55,10 @@ TEST_F(Tracking, AConnectionTrackedAtConnectionTime) {
     EXPECT_EQ(read(data_type::http_err_cnt), 1u);
     EXPECT_EQ(read(data_type::http_err_rate), 1u);
     EXPECT_EQ(read(data_type::http_fail_cnt), 1u);
+    tr.http_status(503, false, true);  // http-request deny deny_status 503: a client error
+    tr.http_status(504, false, false);  // the server timed out
+    EXPECT_EQ(read(data_type::http_err_cnt), 2u);
+    EXPECT_EQ(read(data_type::http_fail_cnt), 2u);
     EXPECT_EQ(read(data_type::bytes_in_cnt), 100u);
     EXPECT_EQ(read(data_type::bytes_out_cnt), 2000u);
   }
