@@ -371,3 +371,27 @@ def test_denials_count_as_errors_and_server_5xx_as_failures(proxy, http_server, 
     # Every denial is the client's error, whatever its status (the 503 too); the server's 502
     # is a failure.
     assert s1.requests[-1].header("x-errors") == "3/1"
+
+
+def test_connection_rate_limit_in_mode_tcp(proxy, tcp_echo, port):
+    e1 = tcp_echo("e1", banner=b"e1\r\n")
+    fp = port()
+    proxy.start(config(f"""
+        listen l
+            bind 127.0.0.1:{fp}
+            stick-table type ip size 100 expire 30s store conn_rate(2s),conn_cnt
+            tcp-request connection track-sc0 src
+            tcp-request connection reject if {{ sc0_conn_rate gt 2 }}
+            server e1 {e1.addr}
+    """, mode="tcp"))
+
+    def banner() -> bytes | None:
+        try:
+            with Client(fp) as c:
+                return c.line()
+        except (ConnectionResetError, BrokenPipeError):
+            return None
+
+    assert [banner() for _ in range(4)] == [b"e1\r\n", b"e1\r\n", None, None]
+    time.sleep(4.1)  # two periods
+    assert banner() == b"e1\r\n"
