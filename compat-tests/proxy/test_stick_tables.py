@@ -395,3 +395,30 @@ def test_connection_rate_limit_in_mode_tcp(proxy, tcp_echo, port):
     assert [banner() for _ in range(4)] == [b"e1\r\n", b"e1\r\n", None, None]
     time.sleep(4.1)  # two periods
     assert banner() == b"e1\r\n"
+
+
+def test_tcp_request_content_tracking_in_a_backend(proxy, http_server, port):
+    # As the MillsyBot config does: the backend tracks the path once it is chosen.
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            stick-table type string len 32 size 10 expire 30s store http_req_cnt
+            tcp-request content track-sc0 path
+            default_backend b
+        backend b
+            stick-table type string len 32 size 10 expire 30s store http_req_cnt,conn_cnt
+            tcp-request content track-sc1 path
+            http-request set-header X-Fe %[sc0_http_req_cnt]
+            tcp-request content reject if {{ path /nope }}
+            http-request set-header X-Count %[sc1_http_req_cnt]/%[sc1_conn_cnt]
+            server s1 {s1.addr}
+    """))
+    for p in ("/a", "/a", "/b", "/a"):
+        assert get(fp, p).status == 200
+    with Client(fp) as c:
+        assert c.request(target="/nope").closed()
+    # The request being handled counts in the tracker it starts.
+    assert [r.header("x-count") for r in s1.requests] == ["1/1", "2/2", "1/1", "3/3"]
+    assert [r.header("x-fe") for r in s1.requests] == ["1", "2", "1", "3"]

@@ -528,7 +528,7 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
     } else if (r.keyword_ == "reqsetbe" || r.keyword_ == "reqisetbe") {
       // Frontends turn these into backend switches (assemble_haproxy); 1.x never switched
       // from a backend.
-      if (tcp_rules == nullptr) {
+      if ((p.capabilities_ & model::cap_frontend) == 0) {
         c.warning(r.position_, "'" + r.keyword_ + "' in backend '" + p.name_ +
                                    "' has no effect: HAProxy 1.x switched backends from frontends "
                                    "only");
@@ -537,7 +537,7 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
       if (tcp_rules == nullptr) continue;
       auto [action, cond_words] = split_condition(r.words_);
       if (action.size() >= 2 && action[0] == "inspect-delay") {
-        *inspect_delay = time_of(action[1]);
+        if (inspect_delay != nullptr) *inspect_delay = time_of(action[1]);
         continue;
       }
       if (action.size() >= 2 && (action[0] == "connection" || action[0] == "content") &&
@@ -977,8 +977,10 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
       if (r.keyword_ == "stick") assemble_stick_rule(r, acl_sets[&p], *set, be, result);
     }
     if ((p.capabilities_ & model::cap_frontend) == 0) {
+      // A backend's tcp-request content rules run when it is chosen; the frontend's
+      // inspect-delay is what they wait.
       rules_of(p, acl_sets[&p], be.error_pages_, be.request_rules_, be.response_rules_,
-               be.after_response_rules_, nullptr, nullptr, c);
+               be.after_response_rules_, &be.tcp_rules_, nullptr, c);
     }
     for (const model::rule& r : p.rules_) {
       if (r.keyword_ != "use-server") continue;

@@ -280,6 +280,9 @@ struct backend {
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
   stick::table* table_ = nullptr;  // its stick-table (in proxy_set::tables_)
   std::vector<stick_rule> stick_rules_;
+  // tcp-request content rules of a backend (not a listen's: those are its frontend's), run
+  // once the backend is chosen, on what the frontend has read.
+  std::vector<tcp_rule> tcp_rules_;
   request_queue queue_;
   std::unique_ptr<http_applet> stats_;  // stats enable/uri … in this backend or listen
   traffic_counters counters_;

@@ -1077,6 +1077,12 @@ class http_session {
     }
     count_backend();
     source_.backend_ = backend_;
+    if (run_content_rules(*backend_, source_) == content_verdict::reject) {
+      fe_.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      backend_->counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      terminate('P', 'R');
+      co_return false;
+    }
     if (backend_->buffer_request_ && !fe_.buffer_request_ && !co_await buffer_body()) {
       co_return false;
     }

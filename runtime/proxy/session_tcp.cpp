@@ -154,6 +154,13 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     co_return;
   }
   source.backend_ = be;
+  if (run_content_rules(*be, source) == content_verdict::reject) {
+    fe.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+    be->counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+    log.record_.termination_[0] = 'P';
+    log.record_.termination_[1] = 'R';
+    co_return;
+  }
   log.to_backend(*be);
 
   std::array<std::uint8_t, 16> address_bytes{};

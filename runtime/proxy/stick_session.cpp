@@ -61,9 +61,10 @@ void run_counter_action(http_action action, const track_action& a,
   }
 }
 
-void run_tcp_track(const track_action& a, const acl::sample_source& source, bool session_level) {
+void run_tcp_track(const track_action& a, const acl::sample_source& source, bool session_level,
+                   bool request) {
   if (a.action_ == http_action::track_sc) {
-    run_track(a, source, session_level, false);
+    run_track(a, source, session_level, request);
   } else {
     run_counter_action(a.action_, a, source);
   }

@@ -22,7 +22,9 @@ void run_counter_action(http_action action, const track_action& a,
                         const acl::sample_source& source);
 
 // A tcp-request rule's track-scN or sc-* action.
-void run_tcp_track(const track_action& a, const acl::sample_source& source, bool session_level);
+// `request`: the HTTP request being handled counts in a new tracker.
+void run_tcp_track(const track_action& a, const acl::sample_source& source, bool session_level,
+                   bool request);
 
 // The keys a stream will store once its server is known (at most 8, one per table).
 struct pending_stores {
