@@ -422,3 +422,19 @@ def test_tcp_request_content_tracking_in_a_backend(proxy, http_server, port):
     # The request being handled counts in the tracker it starts.
     assert [r.header("x-count") for r in s1.requests] == ["1/1", "2/2", "1/1", "3/3"]
     assert [r.header("x-fe") for r in s1.requests] == ["1", "2", "1", "3"]
+
+
+@pytest.mark.parametrize("case,line", [
+    # (the lines, the line number of the one refused)
+    ("frontend fe\n    bind 127.0.0.1:{fp}\n    http-request track-sc0 src table nosuch\n", 11),
+    ("frontend fe\n    bind 127.0.0.1:{fp}\n    stick-table type ip size 10 store gpc9\n", 11),
+    ("frontend fe\n    bind 127.0.0.1:{fp}\n    stick-table type ip size 10 store conn_rate\n", 11),
+])
+def test_what_cannot_run_is_refused_with_its_line(proxy, port, case, line):
+    fp = port()
+    text = config(case.format(fp=fp))
+    assert text.split("\n")[line - 1].strip() == case.split("\n")[2].strip()
+    with pytest.raises(ps.ProxyFailed):
+        proxy.start(text)
+    if proxy.impl == "tandem":
+        assert re.search(rf"\[\S+:{line}\]", proxy.stderr), proxy.stderr
