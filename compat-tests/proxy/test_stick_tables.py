@@ -438,3 +438,49 @@ def test_what_cannot_run_is_refused_with_its_line(proxy, port, case, line):
         proxy.start(text)
     if proxy.impl == "tandem":
         assert re.search(rf"\[\S+:{line}\]", proxy.stderr), proxy.stderr
+
+
+def test_in_table_and_table_converters(proxy, http_server, port):
+    s1 = http_server("s1")
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            stick-table type ip size 10 expire 30s store http_req_cnt,gpc0
+            http-request track-sc0 src
+            http-request set-header X-In %[src,in_table(fe)]/%[str(10.9.9.9),in_table(fe)]
+            http-request set-header X-Cnt %[src,table_http_req_cnt(fe)]/%[str(10.9.9.9),table_http_req_cnt(fe)]/%[src,table_gpc0(fe)]
+            default_backend b
+        backend b
+            server s1 {s1.addr}
+    """))
+    get(fp)
+    get(fp)
+    assert [(r.header("x-in"), r.header("x-cnt")) for r in s1.requests] == \
+        [("1/0", "1/0/0"), ("1/0", "2/0/0")]
+
+
+def test_stick_on_a_length_prefixed_payload_in_mode_tcp(proxy, tcp_echo, port):
+    # The form SSL session-id stickiness takes (payload_lv(43,1)), on a simpler protocol: one
+    # length byte, then the key.
+    e1, e2 = tcp_echo("e1", banner=b"e1\r\n"), tcp_echo("e2", banner=b"e2\r\n")
+    fp = port()
+    proxy.start(config(f"""
+        listen l
+            bind 127.0.0.1:{fp}
+            balance roundrobin
+            stick-table type binary len 2 size 10 expire 30s
+            tcp-request inspect-delay 2s
+            tcp-request content accept if {{ req.payload_lv(0,1) -m found }}
+            stick on req.payload_lv(0,1)
+            server e1 {e1.addr}
+            server e2 {e2.addr}
+    """, mode="tcp"))
+
+    def banner(key: bytes) -> bytes:
+        with Client(fp) as c:
+            c.send(bytes([len(key)]) + key)
+            return c.line()
+
+    got = [banner(k) for k in (b"ab", b"ab", b"ab", b"cd", b"cd")]
+    assert got == [b"e1\r\n"] * 3 + [b"e2\r\n"] * 2
