@@ -316,6 +316,7 @@ void table::expire_locked(std::uint64_t now) {
       continue;
     }
     it = order_.erase(it);
+    e->linked_ = false;
     const std::string key = e->key_;  // e dies with its map entry
     entries_.erase(key);
   }
@@ -330,6 +331,7 @@ bool table::purge_oldest_locked(std::size_t count) {
       continue;
     }
     it = order_.erase(it);
+    e->linked_ = false;
     const std::string key = e->key_;  // e dies with its map entry
     entries_.erase(key);
     ++purged;
@@ -365,6 +367,7 @@ entry_ref table::get(std::string_view key) {
   }
   auto e = std::make_shared<entry>();
   e->key_ = k;
+  e->linked_ = true;
   e->order_ = next_order_++;
   order_.insert({e->order_, e.get()});
   if (settings_.expire_ != 0) e->expire_ = now + settings_.expire_;
@@ -375,19 +378,37 @@ entry_ref table::get(std::string_view key) {
 void table::touch(entry& e) {
   const std::uint64_t now = clock_();
   std::lock_guard lock(mutex_);
-  if (entries_.contains(e.key_)) touch_locked(e, now);
+  if (e.linked_) touch_locked(e, now);
 }
 
-void table::retain(entry& e) {
+entry_ref table::retain(entry_ref e) {
+  const std::uint64_t now = clock_();
   std::lock_guard lock(mutex_);
-  ++e.use_;
+  if (!e->linked_) {
+    if (auto it = entries_.find(e->key_); it != entries_.end()) {
+      e = it->second;
+    } else {
+      // Back in: HAProxy's reference keeps an entry from being purged, this one came too late.
+      // Room is made as get() makes it.
+      if (entries_.size() >= settings_.size_ && !settings_.nopurge_) {
+        purge_oldest_locked(entries_.size() - settings_.size_ + 1);
+      }
+      e->linked_ = true;
+      e->order_ = next_order_++;
+      order_.insert({e->order_, e.get()});
+      if (settings_.expire_ != 0) e->expire_ = now + settings_.expire_;
+      entries_.emplace(e->key_, e);
+    }
+  }
+  ++e->use_;
+  return e;
 }
 
 void table::release(entry& e) {
   const std::uint64_t now = clock_();
   std::lock_guard lock(mutex_);
   if (e.use_ > 0) --e.use_;
-  if (entries_.contains(e.key_)) touch_locked(e, now);
+  if (e.linked_) touch_locked(e, now);
 }
 
 std::uint64_t table::read_locked(const entry& e, data_type t, std::uint32_t now) const {
@@ -561,6 +582,7 @@ std::size_t table::clear(std::optional<std::string_view> key,
       continue;
     }
     it = order_.erase(it);
+    e->linked_ = false;
     const std::string key = e->key_;  // e dies with its map entry
     entries_.erase(key);
     ++removed;

@@ -89,6 +89,7 @@ struct entry {
   std::uint64_t expire_ = 0;           // the clock's ms; 0: never
   std::uint64_t order_ = 0;            // position in the purge order (last touch)
   std::uint32_t use_ = 0;              // sessions tracking it (`use=` in the dump)
+  bool linked_ = false;                // in its table (not purged, expired or cleared)
   std::array<std::uint64_t, data_type_count> value_{};
   std::array<freq_ctr, data_type_count> rate_{};
   std::string server_key_;
@@ -125,8 +126,11 @@ class table {
   entry_ref get(std::string_view key);
   // stktable_touch(): the entry lives `expire` from now.
   void touch(entry& e);
-  // A session starts / stops tracking the entry (use=), touching it on release.
-  void retain(entry& e);
+  // A session starts tracking the entry (use=): the entry it now tracks, which is `e`, or, when
+  // `e` left the table since it was found (purged by another thread), the table's entry for
+  // the same key (`e` put back when there is none).
+  entry_ref retain(entry_ref e);
+  // The session stops tracking it; the entry is touched.
   void release(entry& e);
 
   // The value of a stored type (a rate read now); nullopt when the table does not store it.

@@ -7,10 +7,9 @@ bool trackers::track(unsigned n, table& t, entry_ref e, bool session_level, bool
   tracked& slot = slots_[n % counter_slots];
   if (slot || !e) return false;
   slot.table_ = &t;
-  slot.entry_ = std::move(e);
+  slot.entry_ = t.retain(std::move(e));
   slot.session_ = session_level;
   entry& en = *slot.entry_;
-  t.retain(en);
   t.add(en, data_type::conn_cur, 1);
   t.add(en, data_type::conn_cnt, 1);
   t.add(en, data_type::conn_rate, 1);

@@ -99,7 +99,7 @@ TEST(StickTable, EntriesInUseOutliveTheirExpiry) {
   table t("t", settings_of({"type", "ip", "size", "10", "expire", "1s"}), clock.fn());
   const std::string k = *t.key_of("1.2.3.4");
   entry_ref e = t.get(k);
-  t.retain(*e);
+  e = t.retain(e);
   clock.advance(5'000);
   EXPECT_NE(t.lookup(k), nullptr);
   t.release(*e);  // renewed now
@@ -121,7 +121,7 @@ TEST(StickTable, AFullTablePurgesItsOldestUnusedEntries) {
   virtual_clock clock;
   table t("t", settings_of({"type", "integer", "size", "3"}), clock.fn());
   entry_ref one = t.get(*t.key_of("1"));
-  t.retain(*one);  // in use: never purged
+  one = t.retain(one);  // in use: never purged
   t.get(*t.key_of("2"));
   t.get(*t.key_of("3"));
   t.touch(*t.lookup(*t.key_of("2")));  // 3 is now the oldest unused
@@ -130,6 +130,24 @@ TEST(StickTable, AFullTablePurgesItsOldestUnusedEntries) {
   EXPECT_NE(t.lookup(*t.key_of("1")), nullptr);
   EXPECT_NE(t.lookup(*t.key_of("2")), nullptr);
   EXPECT_EQ(t.lookup(*t.key_of("3")), nullptr);
+}
+
+TEST(StickTable, AnEntryPurgedBeforeItIsTrackedComesBack) {
+  virtual_clock clock;
+  table t("t", settings_of({"type", "integer", "size", "2"}), clock.fn());
+  entry_ref a = t.get(*t.key_of("1"));
+  t.get(*t.key_of("2"));
+  t.get(*t.key_of("3"));  // purges 1, the oldest
+  EXPECT_EQ(t.lookup(*t.key_of("1")), nullptr);
+  EXPECT_EQ(t.retain(a), a);  // a session that found it still tracks it, in the table
+  EXPECT_EQ(t.lookup(*t.key_of("1")), a);
+  EXPECT_EQ(t.used(), 2u);
+  // Found again by key while another entry replaced it: the table's entry is the one tracked.
+  entry_ref b = t.get(*t.key_of("3"));
+  t.clear(t.key_text(*t.key_of("3")));
+  entry_ref b2 = t.get(*t.key_of("3"));
+  EXPECT_EQ(t.retain(b), b2);
+  EXPECT_EQ(t.use_count(*b2), 1u);
 }
 
 TEST(StickTable, NopurgeRefusesNewEntriesWhenFull) {
@@ -225,7 +243,7 @@ TEST(StickTable, ClearAndSet) {
   EXPECT_FALSE(t.set_data("10.0.0.2", data_type::conn_cur, 1));
   EXPECT_EQ(t.read(*t.lookup(*t.key_of("10.0.0.1")), data_type::gpc0), 9u);
   entry_ref used = t.lookup(*t.key_of("10.0.0.2"));
-  t.retain(*used);
+  used = t.retain(used);
   EXPECT_EQ(t.clear("10.0.0.1"), 1u);
   EXPECT_EQ(t.clear(), 0u);  // the other one is in use
   t.release(*used);
@@ -253,7 +271,7 @@ TEST(StickTable, ThreadsShareATable) {
         const std::string key = *t.key_of(std::to_string((i * 7 + w) % 200));
         entry_ref e = t.get(key);
         if (!e) continue;
-        t.retain(*e);
+        e = t.retain(e);
         t.add(*e, data_type::conn_cur, 1);
         t.add(*e, data_type::http_req_cnt, 1);
         t.add(*e, data_type::conn_cur, -1);
