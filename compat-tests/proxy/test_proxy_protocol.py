@@ -28,7 +28,11 @@ def test_send_proxy_v1_line_before_the_client_bytes(proxy, tcp_echo, port):
     with Client(fp) as c:
         cport = c.sock.getsockname()[1]
         c.send(b"hello")
-        assert c.sock.recv(100).endswith(b"hello")
+        echoed = b""
+        while not echoed.endswith(b"hello"):
+            more = c.sock.recv(100)
+            assert more, echoed
+            echoed += more
     expected = f"PROXY TCP4 127.0.0.1 127.0.0.1 {cport} {fp}\r\n".encode() + b"hello"
     assert wait_until(lambda: echo.received.get(1) == expected), echo.received
 
@@ -39,7 +43,11 @@ def test_send_proxy_v2_header(proxy, tcp_echo, port):
     with Client(fp) as c:
         cport = c.sock.getsockname()[1]
         c.send(b"hi")
-        c.sock.recv(100)
+        echoed = b""
+        while not echoed.endswith(b"hi"):
+            more = c.sock.recv(100)
+            assert more, echoed
+            echoed += more
     addresses = socket.inet_aton("127.0.0.1") * 2 + struct.pack("!HH", cport, fp)
     expected = V2_SIGNATURE + bytes([0x21, 0x11]) + struct.pack("!H", 12) + addresses + b"hi"
     assert wait_until(lambda: echo.received.get(1) == expected), echo.received

@@ -11,20 +11,13 @@
 #include <mutex>
 #include <string>
 
+#include "runtime/core/clock.hpp"
+
 namespace tandem::runtime::proxy {
 
-// Seconds on the wall clock, as HAProxy's `now` for lastchg, lastsess and rates.
-inline std::uint64_t wall_seconds() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
-inline std::uint64_t wall_milliseconds() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
+// The wall clock as HAProxy's `now` for lastchg, lastsess and rates (tick resolution).
+inline std::uint64_t wall_milliseconds() { return coarse_wall_milliseconds(); }
+inline std::uint64_t wall_seconds() { return wall_milliseconds() / 1000; }
 
 // Events per second as HAProxy's freq_ctr reads them: this second's count plus the previous
 // second's, weighted by the part of it still inside the sliding one-second window; and the
@@ -141,10 +134,11 @@ struct traffic_counters {
   counter timed_samples_{0};            // how many requests fed the averages
 
   void session_started(std::uint32_t current) {
+    const std::uint64_t now_ms = wall_milliseconds();
     sessions_total_.fetch_add(1, relaxed);
-    session_rate_.add();
+    session_rate_.add(now_ms);
     raise_to(sessions_max_, current);
-    last_session_.store(wall_seconds(), relaxed);
+    last_session_.store(now_ms / 1000, relaxed);
   }
   void response_status(int status) {
     const int cls = status / 100;
