@@ -484,3 +484,26 @@ def test_stick_on_a_length_prefixed_payload_in_mode_tcp(proxy, tcp_echo, port):
 
     got = [banner(k) for k in (b"ab", b"ab", b"ab", b"cd", b"cd")]
     assert got == [b"e1\r\n"] * 3 + [b"e2\r\n"] * 2
+
+
+def test_a_persistence_cookie_wins_over_the_table_and_is_stored(proxy, http_server, port):
+    s1, s2 = http_server("s1"), http_server("s2")
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp}
+            default_backend b
+        backend b
+            balance roundrobin
+            cookie SERVERID insert indirect nocache
+            stick-table type ip size 100 expire 30s
+            stick on src
+            server s1 {s1.addr} cookie c1
+            server s2 {s2.addr} cookie c2
+    """))
+    src = "127.0.0.2"
+    assert get(fp, source=src).header("x-server") == "s1"
+    assert get(fp, source=src).header("x-server") == "s1"
+    assert get(fp, headers=[("Cookie", "SERVERID=c2")], source=src).header("x-server") == "s2"
+    # The server the cookie chose is what the table holds now.
+    assert get(fp, source=src).header("x-server") == "s2"
