@@ -1,5 +1,6 @@
 // See haproxy.hpp.
 #include "runtime/assemble/haproxy.hpp"
+#include "runtime/assemble/haproxy_stick.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -32,6 +33,8 @@ struct context {
   haproxy_result& result_;
   const acl::userlist_set* userlists_ = nullptr;  // what http_auth(L) may name
   tls_defaults tls_;  // crt-base, ssl-default-*: what bind and server lines start from
+  const proxy_set* set_ = nullptr;  // its stick tables, for track-sc and stick rules
+  std::string proxy_name_{};        // the proxy whose rules are read (its table by default)
   void error(const parsers::source_position& at, std::string message) {
     result_.problems_.push_back({at, std::move(message), true});
   }
@@ -398,6 +401,13 @@ std::optional<http_rule> rule_of(const model::rule& r, const acl::acl_set& acls,
         c.error(at, "return: unexpected '" + w[i] + "'");
       }
     }
+  } else if (is_track_action(a) && r.keyword_ == "http-request" && c.set_ != nullptr) {
+    std::string error;
+    if (!track_action_of(w, c.proxy_name_, *c.set_, c.userlists_, rule.track_, error)) {
+      c.error(at, "'" + r.keyword_ + " " + a + "': " + error);
+      return std::nullopt;
+    }
+    rule.action_ = rule.track_.action_;
   } else {
     c.error(at, "'" + r.keyword_ + " " + a +
                     "' is not supported by Tandem's proxy yet (it runs allow, deny, tarpit, auth, "
@@ -480,6 +490,7 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
   // filters, its reqadd lines; http-response rules, then rsp* filters, then rspadd. The model
   // keeps file order and lowers some of these lines to modern rules: put them back in place.
   std::vector<http_rule> blocks, request_filters, request_adds, response_filters, response_adds;
+  c.proxy_name_ = p.name_;
   for (const model::rule& r : p.rules_) {
     const std::string_view origin = r.lowered_from_.empty() ? r.keyword_ : r.lowered_from_;
     std::vector<http_rule>* request_group = origin == "block"           ? &blocks
@@ -521,7 +532,7 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
     } else if (r.keyword_ == "reqsetbe" || r.keyword_ == "reqisetbe") {
       // Frontends turn these into backend switches (assemble_haproxy); 1.x never switched
       // from a backend.
-      if (tcp_rules == nullptr) {
+      if ((p.capabilities_ & model::cap_frontend) == 0) {
         c.warning(r.position_, "'" + r.keyword_ + "' in backend '" + p.name_ +
                                    "' has no effect: HAProxy 1.x switched backends from frontends "
                                    "only");
@@ -530,7 +541,7 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
       if (tcp_rules == nullptr) continue;
       auto [action, cond_words] = split_condition(r.words_);
       if (action.size() >= 2 && action[0] == "inspect-delay") {
-        *inspect_delay = time_of(action[1]);
+        if (inspect_delay != nullptr) *inspect_delay = time_of(action[1]);
         continue;
       }
       if (action.size() >= 2 && (action[0] == "connection" || action[0] == "content") &&
@@ -538,6 +549,21 @@ void rules_of(const model::proxy& p, const acl::acl_set& acls,
         tcp_rule t;
         t.content_ = action[0] == "content";
         t.action_ = action[1] == "accept" ? tcp_rule_action::accept : tcp_rule_action::reject;
+        t.condition_ = condition_of(cond_words, acls, r.position_, c);
+        tcp_rules->push_back(std::move(t));
+        continue;
+      }
+      if (action.size() >= 2 && (action[0] == "connection" || action[0] == "content") &&
+          is_track_action(action[1]) && c.set_ != nullptr) {
+        tcp_rule t;
+        t.content_ = action[0] == "content";
+        t.action_ = tcp_rule_action::track;
+        std::string error;
+        if (!track_action_of(std::span(action).subspan(1), p.name_, *c.set_, c.userlists_,
+                             t.track_, error)) {
+          c.error(r.position_, "'tcp-request " + action[0] + "': " + error);
+          continue;
+        }
         t.condition_ = condition_of(cond_words, acls, r.position_, c);
         tcp_rules->push_back(std::move(t));
         continue;
@@ -869,6 +895,8 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   auto set = std::make_unique<proxy_set>();
   set->userlists_ = userlists_of(m, c);
   c.userlists_ = set->userlists_.get();
+  c.set_ = set.get();
+  assemble_stick_tables(m, *set, result);
   set->global_maxconn_ = m.global_.maxconn_.value_or(0);
   for (const model::words_at& w : m.global_.other_) {
     if (w.words_.size() == 3 && w.words_[0] == "h1-case-adjust") {
@@ -952,9 +980,14 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   for (const model::proxy& p : m.proxies_) {
     if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
     backend& be = *backend_of_proxy[&p];
+    for (const model::rule& r : p.rules_) {
+      if (r.keyword_ == "stick") assemble_stick_rule(r, acl_sets[&p], *set, be, result);
+    }
     if ((p.capabilities_ & model::cap_frontend) == 0) {
+      // A backend's tcp-request content rules run when it is chosen; the frontend's
+      // inspect-delay is what they wait.
       rules_of(p, acl_sets[&p], be.error_pages_, be.request_rules_, be.response_rules_,
-               be.after_response_rules_, nullptr, nullptr, c);
+               be.after_response_rules_, &be.tcp_rules_, nullptr, c);
     }
     for (const model::rule& r : p.rules_) {
       if (r.keyword_ != "use-server") continue;
@@ -1016,6 +1049,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     }
     set->frontends_.push_back(std::move(fe));
   }
+  link_stick_tables(*set);
   // Stats pages: on the frontend object (found before any backend switch, as HAProxy checks
   // the frontend's stats URI first) and on the backend object (requests from other frontends).
   for (const model::proxy& p : m.proxies_) {

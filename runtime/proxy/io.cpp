@@ -1,5 +1,6 @@
 // See io.hpp.
 #include "runtime/proxy/io.hpp"
+#include "runtime/proxy/stick_session.hpp"
 
 #include <sys/socket.h>
 
@@ -600,21 +601,44 @@ bool connection_rules_accept(const frontend& fe, const acl::sample_source& sourc
   for (const tcp_rule& rule : fe.tcp_rules_) {
     if (rule.content_) continue;
     if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
+      if (rule.action_ == tcp_rule_action::track) {
+        run_tcp_track(rule.track_, source, true, false);  // not final: the next rules run
+        continue;
+      }
       return rule.action_ != tcp_rule_action::reject;
     }
   }
   return true;
 }
 
-content_verdict run_content_rules(const frontend& fe, const acl::sample_source& source) {
-  for (const tcp_rule& rule : fe.tcp_rules_) {
+namespace {
+
+// `counts_request`: an HTTP request already counted in what was tracked before (a backend's
+// rules): a new tracker counts it too, as HAProxy's do.
+content_verdict content_rules(const std::vector<tcp_rule>& rules,
+                              const acl::sample_source& source, bool counts_request) {
+  for (const tcp_rule& rule : rules) {
     if (!rule.content_) continue;
     if (rule.condition_ == nullptr || rule.condition_->evaluate(source)) {
+      if (rule.action_ == tcp_rule_action::track) {
+        run_tcp_track(rule.track_, source, false, counts_request);
+        continue;
+      }
       return rule.action_ == tcp_rule_action::reject ? content_verdict::reject
                                                       : content_verdict::accept;
     }
   }
   return content_verdict::undecided;
+}
+
+}  // namespace
+
+content_verdict run_content_rules(const frontend& fe, const acl::sample_source& source) {
+  return content_rules(fe.tcp_rules_, source, false);
+}
+
+content_verdict run_content_rules(const backend& be, const acl::sample_source& source) {
+  return content_rules(be.tcp_rules_, source, source.request() != nullptr);
 }
 
 std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,

@@ -221,6 +221,7 @@ bool connection_rules_accept(const frontend& fe, const acl::sample_source& sourc
 // the first whose condition holds decides; undecided when none does.
 enum class content_verdict : std::uint8_t { accept, reject, undecided };
 content_verdict run_content_rules(const frontend& fe, const acl::sample_source& source);
+content_verdict run_content_rules(const backend& be, const acl::sample_source& source);
 
 // The client address as the hashing balancers read it (4 or 16 bytes of `storage`).
 std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,

@@ -26,6 +26,7 @@
 #include "runtime/proxy/counters.hpp"
 #include "runtime/proxy/http/message.hpp"
 #include "runtime/proxy/log_record.hpp"
+#include "runtime/proxy/stick/tracker.hpp"
 #include "runtime/proxy/tls/context.hpp"
 
 namespace tandem::runtime::proxy {
@@ -103,6 +104,29 @@ enum class http_action : std::uint8_t {
   legacy_deny,     // reqdeny, reqideny, rspdeny, rspideny
   legacy_tarpit,   // reqtarpit, reqitarpit
   legacy_add,      // reqadd, rspadd (lines add-header cannot say)
+  // Stick counters (track_action below).
+  track_sc,     // track-sc0|1|2 KEY [table T]
+  sc_inc_gpc0,  // sc-inc-gpc0(N)
+  sc_inc_gpc1,  // sc-inc-gpc1(N)
+  sc_set_gpt0,  // sc-set-gpt0(N) VALUE
+};
+
+// track-scN KEY [table T] (tcp-request and http-request), and the sc-* actions' counter.
+struct track_action {
+  http_action action_ = http_action::track_sc;
+  unsigned counter_ = 0;
+  std::unique_ptr<acl::sample_expression> key_;
+  stick::table* table_ = nullptr;
+  std::int64_t value_ = 0;  // sc-set-gpt0
+};
+
+// stick match|on|store-request|store-response PATTERN [table T] [if|unless COND].
+enum class stick_kind : std::uint8_t { match, on, store_request, store_response };
+struct stick_rule {
+  stick_kind kind_ = stick_kind::on;
+  std::unique_ptr<acl::sample_expression> key_;
+  stick::table* table_ = nullptr;
+  std::unique_ptr<acl::condition> condition_;
 };
 
 enum class redirect_kind : std::uint8_t { location, prefix, scheme };
@@ -125,6 +149,7 @@ struct http_rule {
   std::unique_ptr<acl::format_string> body_format_;     // return lf-string / lf-file
   // return … hdr NAME FMT: the answer's extra headers.
   std::vector<std::pair<std::string, std::unique_ptr<acl::format_string>>> headers_;
+  track_action track_;  // track_sc, sc_inc_gpc0/1, sc_set_gpt0
 };
 
 // `use_backend NAME [if COND]`; the name may be a log-format string.
@@ -143,12 +168,13 @@ struct server_switch {
   std::unique_ptr<acl::condition> condition_;
 };
 
-enum class tcp_rule_action : std::uint8_t { accept, reject };
+enum class tcp_rule_action : std::uint8_t { accept, reject, track };  // track: track_ (any)
 
 struct tcp_rule {
   bool content_ = false;  // tcp-request content (else connection)
   tcp_rule_action action_ = tcp_rule_action::accept;
   std::unique_ptr<acl::condition> condition_;
+  track_action track_;  // track-scN
 };
 
 // Something that answers HTTP requests inside the proxy instead of a server: HAProxy's stats
@@ -257,6 +283,11 @@ struct backend {
   std::vector<http_rule> after_response_rules_;  // http-after-response
   std::vector<server_switch> server_switches_;   // use-server
   std::map<unsigned, std::string> error_pages_;  // errorfile overrides, whole responses
+  stick::table* table_ = nullptr;  // its stick-table (in proxy_set::tables_)
+  std::vector<stick_rule> stick_rules_;
+  // tcp-request content rules of a backend (not a listen's: those are its frontend's), run
+  // once the backend is chosen, on what the frontend has read.
+  std::vector<tcp_rule> tcp_rules_;
   request_queue queue_;
   std::unique_ptr<http_applet> stats_;  // stats enable/uri … in this backend or listen
   traffic_counters counters_;
@@ -318,6 +349,7 @@ struct frontend {
   std::vector<http_rule> after_response_rules_;  // http-after-response
   std::vector<backend_switch> switches_;
   backend* default_backend_ = nullptr;
+  stick::table* table_ = nullptr;  // its stick-table (in proxy_set::tables_)
   forwardfor_settings forwardfor_;
   http_connection_mode connection_mode_ = http_connection_mode::keep_alive;
   std::map<unsigned, std::string> error_pages_;
@@ -339,6 +371,8 @@ struct proxy_set {
   std::shared_ptr<const acl::userlist_set> userlists_;
   std::vector<std::unique_ptr<backend>> backends_;
   std::vector<std::unique_ptr<frontend>> frontends_;
+  // The stick tables, each named after its proxy (the stats socket's show/clear/set table).
+  std::vector<std::unique_ptr<stick::table>> tables_;
   std::uint32_t global_maxconn_ = 0;
   unsigned threads_ = 0;
   case_map case_adjust_;
@@ -351,6 +385,12 @@ struct proxy_set {
   backend* find_backend(std::string_view name) const {
     for (const auto& b : backends_) {
       if (b->name_ == name) return b.get();
+    }
+    return nullptr;
+  }
+  stick::table* find_table(std::string_view name) const {
+    for (const auto& t : tables_) {
+      if (t->name() == name) return t.get();
     }
     return nullptr;
   }

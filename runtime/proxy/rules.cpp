@@ -1,6 +1,7 @@
 // See rules.hpp. Responses built here (redirect, auth, return, deny) are byte for byte what
 // HAProxy 2.6 sends, measured on the wire: lower-case header names, content-length first.
 #include "runtime/proxy/rules.hpp"
+#include "runtime/proxy/stick_session.hpp"
 
 #include <algorithm>
 
@@ -265,6 +266,7 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
         return outcome;
       case http_action::auth:
         outcome.response_ = auth_response(rule.realm_);
+        outcome.auth_ = true;
         return outcome;
       case http_action::redirect:
         outcome.response_ = redirect_response(rule, request, source);
@@ -304,6 +306,14 @@ rule_outcome run_request_rules(const std::vector<http_rule>& rules, http::reques
       }
       case http_action::set_method:
         request.method_ = rule.value_ ? rule.value_->evaluate(source) : request.method_;
+        break;
+      case http_action::track_sc:
+        run_track(rule.track_, source, false, true);
+        break;
+      case http_action::sc_inc_gpc0:
+      case http_action::sc_inc_gpc1:
+      case http_action::sc_set_gpt0:
+        run_counter_action(rule.action_, rule.track_, source);
         break;
       case http_action::legacy_allow:
       case http_action::legacy_deny:

@@ -17,6 +17,7 @@ struct rule_outcome {
   std::optional<std::string> response_;  // a whole response to send instead (then close)
   bool tarpit_ = false;        // wait timeout tarpit, then send response_
   bool denied_ = false;        // deny/tarpit (the stats' dreq/dresp); else intercepted
+  bool auth_ = false;          // an auth answer (a client error for stick counters)
   bool close_ = false;         // reject: close the connection, answer nothing
 };
 

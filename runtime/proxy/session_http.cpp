@@ -8,6 +8,7 @@
 #include "runtime/proxy/io.hpp"
 #include "runtime/proxy/rules.hpp"
 #include "runtime/proxy/session_source.hpp"
+#include "runtime/proxy/stick_session.hpp"
 
 namespace tandem::runtime::proxy {
 
@@ -181,6 +182,7 @@ class http_session {
       idle_since_ = done;
     }
     if (fe_.logger_) fe_.logger_->accepted(record_);  // "Connect from" where no format is set
+    source_.trackers_.session_started();
     bool first = true;
     for (;;) {
       const bool more = co_await one_request(first);
@@ -264,6 +266,7 @@ class http_session {
 
   // An answer of the HTTP/1 layer to a request it could not read (400, 408, 422).
   awaitable<bool> send_connection_error(unsigned status) {
+    stick_client_error_ = status / 100 == 4 && status != 408;  // a timeout is not the client's
     record_.status_ = static_cast<int>(status);
     record_.bad_request_ = true;
     fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
@@ -509,6 +512,7 @@ class http_session {
 
   // A rule or an applet answered instead of a server.
   void note_rule_answer(const rule_outcome& o, traffic_counters* proxy_counters) {
+    stick_client_error_ = o.denied_ || o.auth_;
     if (o.denied_) {
       fe_.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
       if (proxy_counters != nullptr && proxy_counters != &fe_.counters_) {
@@ -578,6 +582,11 @@ class http_session {
       if (record_.response_ >= 0) c.response_time_.add(static_cast<std::uint32_t>(record_.response_));
       c.total_time_.add(static_cast<std::uint32_t>(record_.total_));
     }
+    source_.trackers_.http_status(record_.status_ > 0 ? static_cast<unsigned>(record_.status_) : 0,
+                                  from_server_, stick_client_error_);
+    stick_client_error_ = false;
+    source_.trackers_.bytes(record_.bytes_uploaded_, record_.bytes_read_);
+    source_.trackers_.end_stream();
     if (fe_.logger_) {
       record_.active_connections_ = env_.proxies_.current_.load(relaxed);
       record_.frontend_connections_ = fe_.current_.load(relaxed);
@@ -1101,6 +1110,7 @@ class http_session {
       terminate('P', 'R');
       co_return false;
     }
+    source_.trackers_.http_request();
 
     if (fe_.buffer_request_ && !co_await buffer_body()) co_return false;
     rule_outcome o = run_request_rules(fe_.request_rules_, request_, source_, fe_.error_pages_);
@@ -1124,6 +1134,12 @@ class http_session {
     }
     count_backend();
     source_.backend_ = backend_;
+    if (run_content_rules(*backend_, source_) == content_verdict::reject) {
+      fe_.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      backend_->counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+      terminate('P', 'R');
+      co_return false;
+    }
     if (backend_->buffer_request_ && !fe_.buffer_request_ && !co_await buffer_body()) {
       co_return false;
     }
@@ -1147,6 +1163,8 @@ class http_session {
     // stripped, an indirect cookie removed).
     server* persistent = persistent_server();
     if (server* forced = forced_server(*backend_, source_)) persistent = forced;
+    server* stuck = stick_request(*backend_, source_, stick_stores_);  // stick match/on
+    if (persistent == nullptr) persistent = stuck;
     add_forwarded_for();
     keys_.uri_ = request_.target_;
 
@@ -1320,6 +1338,7 @@ class http_session {
       co_return co_await send_own(std::move(*ro.response_), client_close);
     }
     apply_cookie(response, chosen);
+    stick_response(*backend_, source_, stick_stores_, chosen);
     run_after_response_rules(backend_->after_response_rules_, response, source_);
     run_after_response_rules(fe_.after_response_rules_, response, source_);
 
@@ -1434,6 +1453,8 @@ class http_session {
 
   backend* backend_ = nullptr;
   server* cookie_server_ = nullptr;
+  pending_stores stick_stores_;  // stick store-request/on keys, stored with the response
+  bool stick_client_error_ = false;  // denied, auth, unreadable: http_err_* counts it
   // The open server connection kept between requests (keep-alive), and whose it is.
   server* upstream_server_ = nullptr;
   bool upstream_counted_ = false;  // upstream_server_'s slot is held (see end_served)

@@ -26,6 +26,14 @@ class session_source final : public acl::sample_source {
   }
   std::string_view frontend_name() const override { return frontend_.name_; }
   std::string_view tcp_payload() const override { return payload_; }
+  const stick::tracked* tracked_counter(unsigned n) const override {
+    return n < stick::counter_slots ? &trackers_.at(n) : nullptr;
+  }
+  stick::table* stick_table(std::string_view proxy) const override {
+    if (!proxy.empty()) return proxies_.find_table(proxy);
+    return backend_ != nullptr ? backend_->table_ : frontend_.table_;
+  }
+  stick::trackers* session_trackers() const override { return &trackers_; }
   bool ssl() const override { return ssl_ != nullptr; }
   std::string_view ssl_sni() const override {
     return ssl_ == nullptr ? std::string_view() : tls::session_sni(ssl_);
@@ -83,6 +91,8 @@ class session_source final : public acl::sample_source {
   // backend too, are skipped (1.8's TX_CLALLOW). run_request_rules() clears it when it runs a
   // frontend's rules, which is when backend_ is still unset.
   bool legacy_allowed_ = false;
+  // The stick counters this connection tracks (sc0..sc2); released with the session.
+  mutable stick::trackers trackers_;
   // Variables of the connection and the current request, in the order they were set (few).
   std::vector<std::pair<std::string, std::string>> variables_;
 

@@ -7,6 +7,7 @@
 
 #include "runtime/proxy/io.hpp"
 #include "runtime/proxy/session_source.hpp"
+#include "runtime/proxy/stick_session.hpp"
 
 namespace tandem::runtime::proxy {
 
@@ -101,6 +102,7 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
     log.logged_ = false;
     co_return;
   }
+  source.trackers_.session_started();
 
   timed_io io(client.get_executor());
   std::string early;
@@ -175,6 +177,13 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
     co_return;
   }
   source.backend_ = be;
+  if (run_content_rules(*be, source) == content_verdict::reject) {
+    fe.counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+    be->counters_.denied_requests_.fetch_add(1, std::memory_order_relaxed);
+    log.record_.termination_[0] = 'P';
+    log.record_.termination_[1] = 'R';
+    co_return;
+  }
   log.to_backend(*be);
 
   std::array<std::uint8_t, 16> address_bytes{};
@@ -182,8 +191,13 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
   keys.source_address_ = address_key(peer, address_bytes);
 
   connection upstream(client.get_executor());
-  const connect_result c = co_await connect_server(upstream, io, *be, forced_server(*be, source),
-                                                   keys, local, nullptr, &source);
+  pending_stores stick_stores;
+  server* wanted = forced_server(*be, source);  // use-server first, then stick match/on
+  server* stuck = stick_request(*be, source, stick_stores);
+  if (wanted == nullptr) wanted = stuck;
+  const connect_result c =
+      co_await connect_server(upstream, io, *be, wanted, keys, local, nullptr, &source);
+  if (c.server_ != nullptr) stick_response(*be, source, stick_stores, c.server_);
   log.record_.queue_ = static_cast<long>(c.queue_time_.count());
   log.record_.retries_ = c.retries_;
   log.record_.redispatched_ = c.redispatched_;
@@ -213,6 +227,7 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
                                     relay_one_way(upstream, client, idle));
   log.record_.bytes_uploaded_ = up + from_client;
   log.record_.bytes_read_ = down;
+  source.trackers_.bytes(up + from_client, down);
   release_server(*be, c.server_);
 }
 

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "runtime/proxy/http/message.hpp"
+#include "runtime/proxy/stick/tracker.hpp"
 
 namespace tandem::runtime::proxy::acl {
 
@@ -49,6 +50,18 @@ class sample_source {
     (void)name;
     return std::nullopt;
   }
+  // Stick tables: what counter sc<n> tracks (nullptr or empty: nothing), and a table by the
+  // name of its proxy (empty: the proxy whose rules run; nullptr: none).
+  virtual const stick::tracked* tracked_counter(unsigned n) const {
+    (void)n;
+    return nullptr;
+  }
+  virtual stick::table* stick_table(std::string_view proxy) const {
+    (void)proxy;
+    return nullptr;
+  }
+  // The session's counters, for the tracking actions; nullptr: nothing is tracked.
+  virtual stick::trackers* session_trackers() const { return nullptr; }
 };
 
 // A sample expression: a fetch and its converters ("req.hdr(host),lower").

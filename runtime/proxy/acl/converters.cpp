@@ -1062,6 +1062,7 @@ constexpr converter_entry converters[] = {
 }  // namespace
 
 bool setup_converter(std::string_view name, converter_step& c, std::string& error) {
+  if (const std::optional<bool> stick = setup_stick_converter(name, c, error)) return *stick;
   if (name == "map" || name.starts_with("map_")) {
     c.fn_ = conv_map;
     return setup_map(c, name, error);

@@ -100,6 +100,11 @@ class expression {
 // Compile-time helpers of the fetch and converter tables (fetches.cpp, converters.cpp).
 // False with `error` set when the keyword is not one Tandem runs.
 bool setup_fetch(std::string_view name, fetch_step& f, std::string& error);
+// sc_*, sc0_* … sc2_*, src_* (stick_fetches.cpp); nullopt when `name` is not one of them.
+std::optional<bool> setup_stick_fetch(std::string_view name, fetch_step& f, std::string& error);
+// in_table(T), table_*(T) (stick_fetches.cpp); nullopt when `name` is not one of them.
+std::optional<bool> setup_stick_converter(std::string_view name, converter_step& c,
+                                          std::string& error);
 bool setup_converter(std::string_view name, converter_step& c, std::string& error);
 
 // A socket address's IP and port as samples (src, dst, %ci, %fp …); nullopt for other families.

@@ -697,6 +697,33 @@ void fetch_req_payload(const fetch_step& f, const sample_source& s, bool, sample
   k.take(v);
 }
 
+// smp_fetch_payload_lv(): a block whose length is the big-endian integer of `length` bytes
+// at `offset1`, starting right after it or at `offset2` (relative to the end of the length
+// when signed). Nothing while the bytes have not all arrived, nor for an empty block.
+void fetch_req_payload_lv(const fetch_step& f, const sample_source& s, bool, sample_sink& k) {
+  const std::string_view p = s.tcp_payload();
+  const auto len_offset = static_cast<std::size_t>(f.n_[0]);
+  const auto len_size = static_cast<std::size_t>(f.n_[1]);
+  if (len_size == 0 || len_size > 8 || len_offset > p.size() || p.size() - len_offset < len_size) {
+    return;
+  }
+  std::uint64_t size = 0;
+  for (std::size_t i = 0; i < len_size; ++i) {
+    size = (size << 8) | static_cast<unsigned char>(p[len_offset + i]);
+  }
+  std::int64_t start = static_cast<std::int64_t>(len_offset + len_size);
+  if (f.has_n_[2]) {
+    const bool relative = !f.args_[2].empty() && (f.args_[2][0] == '+' || f.args_[2][0] == '-');
+    start = relative ? start + f.n_[2] : f.n_[2];
+  }
+  if (size == 0 || start < 0 || static_cast<std::uint64_t>(start) > p.size() ||
+      p.size() - static_cast<std::size_t>(start) < size) {
+    return;
+  }
+  sample v = sample::view(p.substr(static_cast<std::size_t>(start), size), smp_type::bin_);
+  k.take(v);
+}
+
 std::uint32_t be16(const unsigned char* d) {
   return (d[0] << 8) | d[1];
 }
@@ -1039,6 +1066,17 @@ bool setup_payload(fetch_step& f, std::string& error) {
   return true;
 }
 
+bool setup_payload_lv(fetch_step& f, std::string& error) {
+  if (!integer_args(f, 0, error)) {
+    return false;
+  }
+  if (f.n_[0] < 0 || f.n_[1] <= 0) {
+    error = "payload length offset must be positive and its size not zero";
+    return false;
+  }
+  return true;
+}
+
 bool setup_true(fetch_step& f, std::string&) {
   f.constant_ = sample::boolean(true);
   return true;
@@ -1209,6 +1247,8 @@ constexpr fetch_entry fetches[] = {
     {"req_len", fetch_req_len},
     {"req.payload", fetch_req_payload, setup_payload},
     {"payload", fetch_req_payload, setup_payload},
+    {"req.payload_lv", fetch_req_payload_lv, setup_payload_lv},
+    {"payload_lv", fetch_req_payload_lv, setup_payload_lv},
     {"req.ssl_hello_type", fetch_ssl_hello_type},
     {"req_ssl_hello_type", fetch_ssl_hello_type},
     {"req.ssl_ver", fetch_ssl_ver},
@@ -1250,6 +1290,7 @@ std::optional<sample> port_sample(const sockaddr_storage& a) {
 }
 
 bool setup_fetch(std::string_view name, fetch_step& f, std::string& error) {
+  if (const std::optional<bool> stick = setup_stick_fetch(name, f, error)) return *stick;
   for (const fetch_entry& e : fetches) {
     if (e.name_ == name) {
       f.fn_ = e.fn_;
