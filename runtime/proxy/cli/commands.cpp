@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "runtime/proxy/admin.hpp"
+#include "runtime/proxy/stick/cli.hpp"
 #include "runtime/proxy/cli/usage.hpp"
 #include "runtime/proxy/stats/fields.hpp"
 
@@ -265,6 +266,18 @@ std::string session::execute(const std::vector<std::string>& args) {
   if (starts(args, {"show", "sess"})) {
     if (!allowed(access_level::operator_, reply)) return reply;
     return show_sess();
+  }
+  if (starts(args, {"show", "table"}) || starts(args, {"clear", "table"}) ||
+      starts(args, {"set", "table"})) {
+    // HAProxy's levels: showing a table needs operator, changing one admin.
+    const bool show = args[0] == "show";
+    if (!allowed(show ? access_level::operator_ : access_level::admin, reply)) return reply;
+    std::vector<stick::table*> tables;
+    for (const auto& t : proxies.tables_) tables.push_back(t.get());
+    const std::span<const std::string> rest(args.begin() + 2, args.end());
+    return show ? stick::cli_show_table(tables, rest)
+                : args[0] == "clear" ? stick::cli_clear_table(tables, rest)
+                                     : stick::cli_set_table(tables, rest);
   }
   if (starts(args, {"get", "weight"})) {
     backend* be = nullptr;
