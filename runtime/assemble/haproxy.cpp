@@ -983,6 +983,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     for (const model::rule& r : p.rules_) {
       if (r.keyword_ == "stick") assemble_stick_rule(r, acl_sets[&p], *set, be, result);
     }
+    assemble_appsession(p, *set, be, result);
     if ((p.capabilities_ & model::cap_frontend) == 0) {
       // A backend's tcp-request content rules run when it is chosen; the frontend's
       // inspect-delay is what they wait.

@@ -69,6 +69,72 @@ void assemble_stick_tables(const model::config_model& m, proxy_set& set, haproxy
   }
 }
 
+namespace {
+
+// The words of an appsession line (after the keyword), or nullptr.
+const model::words_at* appsession_of(const model::proxy& p) {
+  for (const model::words_at& w : p.other_) {
+    if (!w.words_.empty() && w.words_[0] == "appsession") return &w;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void assemble_appsession(const model::proxy& p, proxy_set& set, backend& be,
+                         haproxy_result& result) {
+  const model::words_at* line = appsession_of(p);
+  if (line == nullptr) return;
+  const std::vector<std::string>& w = line->words_;
+  if (w.size() < 2) {
+    error(result, line->position_, "'appsession' expects a cookie name");
+    return;
+  }
+  const std::string& cookie = w[1];
+  std::string length = "52";
+  std::string timeout = "3h";
+  bool request_learn = false;
+  std::string url_mode;
+  for (std::size_t i = 2; i < w.size(); ++i) {
+    if (w[i] == "len" && i + 1 < w.size()) length = w[++i];
+    else if (w[i] == "timeout" && i + 1 < w.size()) timeout = w[++i];
+    else if (w[i] == "request-learn") request_learn = true;
+    else if (w[i] == "prefix") {
+      // 1.x matched the part before the first '~' of a prefixed cookie: kept whole here.
+    } else if (w[i] == "mode" && i + 1 < w.size()) url_mode = w[++i];
+    else {
+      error(result, line->position_, "appsession: unexpected '" + w[i] + "'");
+      return;
+    }
+  }
+  if (be.table_ == nullptr && set.find_table(be.name_) == nullptr) {
+    const std::vector<std::string> words = {"type", "string", "len", length, "size", "1m",
+                                            "expire", timeout};
+    add_table(be.name_, words, line->position_, set, result);
+  }
+  stick::table* table = set.find_table(be.name_);
+  if (table == nullptr) return;  // its settings were reported
+  table->store(stick::data_type::server_id);
+  table->store(stick::data_type::server_key);
+  auto add = [&](stick_kind kind, const std::string& key) {
+    stick_rule rule;
+    rule.kind_ = kind;
+    std::string problem;
+    rule.key_ = acl::compile_sample(key, problem);
+    if (!rule.key_) {
+      error(result, line->position_, "appsession: " + problem);
+      return;
+    }
+    rule.table_ = table;
+    be.stick_rules_.push_back(std::move(rule));
+  };
+  add(stick_kind::match, "req.cook(" + cookie + ")");
+  if (url_mode == "path-parameters") add(stick_kind::match, "urlp(" + cookie + ",;)");
+  else if (url_mode == "query-string") add(stick_kind::match, "urlp(" + cookie + ")");
+  if (request_learn) add(stick_kind::store_request, "req.cook(" + cookie + ")");
+  add(stick_kind::store_response, "res.cook(" + cookie + ")");
+}
+
 void link_stick_tables(proxy_set& set) {
   for (const auto& be : set.backends_) be->table_ = set.find_table(be->name_);
   for (const auto& fe : set.frontends_) fe->table_ = set.find_table(fe->name_);

@@ -30,6 +30,13 @@ bool track_action_of(std::span<const std::string> words, std::string_view proxy,
 // Whether `word` starts one of those actions.
 bool is_track_action(std::string_view word);
 
+// HAProxy 1.x's `appsession COOKIE len N timeout T [request-learn] [prefix] [mode M]` run as
+// its nearest modern form: the backend's own string table (len N, expire T) learning the
+// cookie from the server's Set-Cookie (and, with request-learn, from requests), and matching
+// it in requests' cookies (and in the URL with mode path-parameters / query-string).
+void assemble_appsession(const parsers::haproxy::proxy& p, proxy::proxy_set& set,
+                         proxy::backend& be, haproxy_result& result);
+
 // A `stick …` line of backend `be` (its condition compiled against `acls`).
 void assemble_stick_rule(const parsers::haproxy::rule& r, const proxy::acl::acl_set& acls,
                          proxy::proxy_set& set, proxy::backend& be, haproxy_result& result);
