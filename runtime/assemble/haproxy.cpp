@@ -824,6 +824,29 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
   return be;
 }
 
+// Bind options with no effect a client can see (names, ids, threads, unix-socket ownership,
+// the hand-over Tandem always offers): accepted as they are.
+bool bind_option_without_effect(std::string_view name) {
+  static constexpr std::string_view names[] = {
+      "name", "id", "process", "thread", "shards", "nice", "v4v6", "level", "severity-output",
+      "mode", "user", "group", "uid", "gid", "expose-fd"};
+  return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
+// The TLS options of a bind line (bind_tls() reads them; without `ssl` they do nothing, as in
+// HAProxy).
+bool tls_bind_option(std::string_view name) {
+  static constexpr std::string_view names[] = {
+      "ssl", "crt", "crt-list", "ca-file", "ca-ignore-err", "ca-sign-file", "ca-sign-pass",
+      "ca-verify-file", "ciphers", "ciphersuites", "client-sigalgs", "crl-file",
+      "crt-ignore-err", "curves", "ecdhe", "alpn", "no-alpn", "npn", "allow-0rtt",
+      "force-sslv3", "force-tlsv10", "force-tlsv11", "force-tlsv12", "force-tlsv13",
+      "generate-certificates", "no-ca-names", "no-sslv3", "no-tls-tickets", "no-tlsv10",
+      "no-tlsv11", "no-tlsv12", "no-tlsv13", "prefer-client-ciphers", "sigalgs", "ssl-max-ver",
+      "ssl-min-ver", "strict-sni", "tls-ticket-keys", "verify", "ocsp-update"};
+  return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
 bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
   for (const model::bind& b : p.binds_) {
     listen_address base;
@@ -834,6 +857,21 @@ bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
       else if (name == "transparent") base.transparent_ = true;
       else if (name == "v6only") base.v6only_ = true;
       else if (name == "accept-proxy") base.accept_proxy_ = true;
+      else if (name == "defer-accept") base.defer_accept_ = 1;
+      else if (name == "tfo") base.fast_open_ = 256;
+      else if (name == "mss") base.mss_ = static_cast<int>(number(value));
+      else if (name == "tcp-ut") base.user_timeout_ = static_cast<unsigned>(time_of(value).count());
+      else if (bind_option_without_effect(name) || tls_bind_option(name)) {
+        // TLS options are read by bind_tls(); the others change nothing a client can see.
+      } else if (name == "maxconn") {
+        c.warning(b.position_, "bind '" + name + " " + value + "': Tandem does not limit a "
+                               "single listener; the frontend's and the global maxconn apply");
+      } else if (name == "proto" && value != "h1") {
+        c.error(b.position_, "bind 'proto " + value + "': Tandem's proxy speaks HTTP/1 only");
+      } else {
+        c.warning(b.position_, "bind option '" + name + "' is not applied by Tandem's proxy "
+                               "(the listener works without it)");
+      }
     }
     base.tls_ = bind_tls(p, b, c.tls_, c.result_.problems_);
     skip = b.ssl_ && !base.tls_;  // the reason is reported

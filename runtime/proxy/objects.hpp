@@ -329,6 +329,11 @@ struct listen_address {
   bool transparent_ = false;
   bool v6only_ = false;
   bool accept_proxy_ = false;  // a PROXY protocol header comes first and names the client
+  // Socket tuning of the bind line (0: the kernel's default).
+  int defer_accept_ = 0;    // defer-accept: TCP_DEFER_ACCEPT seconds
+  int fast_open_ = 0;       // tfo: TCP_FASTOPEN queue length
+  int mss_ = 0;             // mss: TCP_MAXSEG
+  unsigned user_timeout_ = 0;  // tcp-ut: TCP_USER_TIMEOUT milliseconds
   std::shared_ptr<const tls::server_context> tls_;  // `ssl`: TLS is terminated here
 };
 

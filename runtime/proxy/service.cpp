@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -113,6 +114,22 @@ struct service::impl {
       }
       if (e.protocol() == tcp::v6()) {
         acc->set_option(asio::ip::v6_only(a.v6only_), ec);
+      }
+      // bind's TCP tuning: defer-accept, tfo, mss, tcp-ut.
+      if (a.defer_accept_ != 0) {
+        ::setsockopt(acc->native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &a.defer_accept_,
+                     sizeof a.defer_accept_);
+      }
+      if (a.fast_open_ != 0) {
+        ::setsockopt(acc->native_handle(), IPPROTO_TCP, TCP_FASTOPEN, &a.fast_open_,
+                     sizeof a.fast_open_);
+      }
+      if (a.mss_ != 0) {
+        ::setsockopt(acc->native_handle(), IPPROTO_TCP, TCP_MAXSEG, &a.mss_, sizeof a.mss_);
+      }
+      if (a.user_timeout_ != 0) {
+        ::setsockopt(acc->native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &a.user_timeout_,
+                     sizeof a.user_timeout_);
       }
       if (!a.interface_.empty()) {
         ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_BINDTODEVICE, a.interface_.c_str(),
