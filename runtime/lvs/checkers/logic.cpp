@@ -320,6 +320,10 @@ std::vector<std::uint8_t> dns_query(std::uint16_t id, std::string_view name, std
     std::size_t dot = name.find('.', start);
     if (dot == std::string_view::npos) dot = name.size();
     const std::size_t n = std::min<std::size_t>(dot - start, 63);
+    if (n == 0) {  // the root ".", or an empty label: no label byte (keepalived writes one)
+      start = dot + 1;
+      continue;
+    }
     q.push_back(static_cast<std::uint8_t>(n));
     q.insert(q.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
              name.begin() + static_cast<std::ptrdiff_t>(start + n));
