@@ -237,18 +237,19 @@ asio::awaitable<attempt> runner::http_attempt() {
       std::string error;
       if (auto re = checks::regex::compile(url.regex_, error)) matched = re->search(r.body_);
     }
-    judge_url(spec_, u, r, matched, machine_.is_up(), a);
+    // The success notes are always made; the retry machine logs them only when down.
+    judge_url(spec_, u, r, matched, false, a);
     if (!a.success_) co_return a;
     result.notes_.insert(result.notes_.end(), a.notes_.begin(), a.notes_.end());
   }
   co_return result;
 }
 
-asio::awaitable<attempt> runner::misc_attempt() {
-  const auto argv_words = split_command(spec_.misc_path_);
-  if (argv_words.empty()) co_return misc_result(spec_, 1, false);
+namespace {
+// Starts `words` in a process group of its own, stdio on /dev/null; -1 when it cannot start.
+pid_t spawn(const std::vector<std::string>& words) {
   std::vector<char*> argv;
-  for (const auto& w : argv_words) argv.push_back(const_cast<char*>(w.c_str()));
+  for (const auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -257,15 +258,41 @@ asio::awaitable<attempt> runner::misc_attempt() {
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  // Its own process group, so a timeout ends the script and whatever it started.
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = -1;
   const int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
+  return rc == 0 ? pid : -1;
+}
+}  // namespace
+
+bool run_script(asio::any_io_executor executor, const std::string& command) {
+  const auto words = split_command(command);
+  if (words.empty()) return false;
+  const pid_t pid = spawn(words);
+  if (pid < 0) return false;
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return true;  // cannot watch it: left to the process's SIGCHLD handling
+  asio::co_spawn(
+      executor,
+      [pid, pidfd]() -> asio::awaitable<void> {
+        asio::posix::stream_descriptor d(co_await asio::this_coro::executor, pidfd);
+        co_await d.async_wait(asio::posix::descriptor_base::wait_read, use_tuple);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+      },
+      asio::detached);
+  return true;
+}
+
+asio::awaitable<attempt> runner::misc_attempt() {
+  const auto argv_words = split_command(spec_.misc_path_);
+  if (argv_words.empty()) co_return misc_result(spec_, 1, false);
+  const pid_t pid = spawn(argv_words);
   // keepalived: a script that cannot run is not a server failure.
-  if (rc != 0) co_return misc_result(spec_, 0, false);
+  if (pid < 0) co_return misc_result(spec_, 0, false);
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   const auto timeout = spec_.misc_timeout_.count() ? spec_.misc_timeout_ : spec_.delay_loop_;
   bool timed_out = false;

@@ -61,4 +61,9 @@ class runner : public std::enable_shared_from_this<runner> {
   std::uint16_t sequence_ = 0;
 };
 
+// Runs a notify script (notify_up, notify_down, quorum_up, quorum_down) as keepalived does:
+// the command line split into words (quotes kept together), executed without a shell, its
+// output discarded; reaped asynchronously. False when it could not be started.
+bool run_script(boost::asio::any_io_executor executor, const std::string& command);
+
 }  // namespace tandem::runtime::lvs::checkers
