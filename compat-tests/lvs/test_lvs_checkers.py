@@ -188,6 +188,8 @@ def test_failing_checks_keep_alpha_servers_out(tmp_path, driver):
     vport = free_port()
     conf = write_conf(tmp_path, f"""
 virtual_server {LOOPBACK} {vport} {{
+  protocol TCP
+  lvs_method NAT
   delay_loop 1
   lvs_sched wlc
   alpha
@@ -211,6 +213,8 @@ def test_a_stopped_server_is_removed_within_delay_loop_plus_connect_timeout(tmp_
     vport = free_port()
     conf = write_conf(tmp_path, f"""
 virtual_server {LOOPBACK} {vport} {{
+  protocol TCP
+  lvs_method NAT
   delay_loop 1
   lvs_sched rr
   real_server {LOOPBACK} {web.port} {{
@@ -272,6 +276,9 @@ def test_digest_is_what_genhash_computes(tmp_path, driver, site, use_ssl):
         kind = "SSL_GET" if use_ssl else "HTTP_GET"
         conf = write_conf(tmp_path, f"""
 virtual_server {LOOPBACK} 80 {{
+  protocol TCP
+  lvs_sched rr
+  lvs_method NAT
   real_server {LOOPBACK} {web.port} {{
     {kind} {{
       url {{
@@ -296,6 +303,9 @@ global_defs {{
   script_user root
 }}
 virtual_server {LOOPBACK} 80 {{
+  protocol TCP
+  lvs_sched rr
+  lvs_method NAT
   real_server {LOOPBACK} 1 {{
     MISC_CHECK {{
       misc_path "/bin/sh -c 'exit 0'"

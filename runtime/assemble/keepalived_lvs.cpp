@@ -127,7 +127,8 @@ std::optional<ck::checker_spec> make_checker(collector& c, const model::config& 
   }
   ck::checker_spec s;
   s.kind_ = kind_of(m.kind_);
-  s.udp_service_ = vs.protocol_ == "UDP";
+  s.udp_service_ = vs.protocol_ == "UDP" ||
+                   (!vs.protocol_given_ && vs.kind_ != model::virtual_server::kind::fwmark);
   s.address_ = rs_addr;
   if (!m.connect_ip_.empty()) {
     if (auto a = parse_address(m.connect_ip_)) s.address_ = *a;
@@ -294,8 +295,15 @@ lvs_result assemble_lvs(const model::config& cfg) {
         break;
       }
     }
-    if (vs.protocol_ == "UDP") sc.protocol_ = lvs::protocol::udp;
-    else if (vs.protocol_ == "SCTP") {
+    if (!vs.protocol_given_ && vs.kind_ != model::virtual_server::kind::fwmark) {
+      // Measured: keepalived 2.2.7 logs "no protocol set - defaulting to UDP" and runs the
+      // service as UDP (`keepalived -t` exits 5). Tandem does the same, and says so.
+      c.warning(vs.position_, "no protocol set: keepalived 2.2.7 defaults to UDP, and so does "
+                              "Tandem; write 'protocol TCP' for a TCP service");
+      sc.protocol_ = lvs::protocol::udp;
+    } else if (vs.protocol_ == "UDP") {
+      sc.protocol_ = lvs::protocol::udp;
+    } else if (vs.protocol_ == "SCTP") {
       c.error(vs.position_, "protocol SCTP: Tandem's LVS data paths carry TCP and UDP only");
       continue;
     }

@@ -139,6 +139,7 @@ TEST(lvs_assemble, groups_and_fwmarks) {
   fwmark 7
 }
 virtual_server group web {
+  protocol TCP
   lvs_sched rr
   real_server 192.168.0.1 80 {
   }
@@ -159,6 +160,23 @@ virtual_server fwmark 9 {
   EXPECT_EQ(x->r_.services_[1].service_.display(), "FWM 9");
 }
 
+TEST(lvs_assemble, no_protocol_means_udp_as_in_keepalived) {
+  auto x = assemble(R"(virtual_server 10.0.0.1 80 {
+  real_server 192.168.0.1 80 {
+    TCP_CHECK {
+    }
+  }
+}
+)");
+  ASSERT_TRUE(x->r_.ok());
+  ASSERT_EQ(x->r_.problems_.size(), 1u);
+  EXPECT_FALSE(x->r_.problems_[0].error_);
+  EXPECT_EQ(x->r_.problems_[0].position_.line_, 1u);
+  EXPECT_EQ(x->r_.services_.at(0).service_.protocol_, lvs::protocol::udp);
+  EXPECT_EQ(x->r_.services_[0].service_.display(), "[10.0.0.1]:udp:80");
+  EXPECT_EQ(x->r_.services_[0].checkers_.at(0).spec_.display(), "[192.168.0.1]:udp:80");
+}
+
 TEST(lvs_assemble, what_cannot_run_is_reported_at_its_line) {
   auto x = assemble(R"(virtual_server 10.0.0.1 80 {
   lvs_sched nosuch
@@ -169,6 +187,7 @@ virtual_server 10.0.0.2 80 {
   protocol SCTP
 }
 virtual_server 10.0.0.3 80 {
+  protocol TCP
   real_server 192.168.0.1 80 {
     BFD_CHECK {
       name x
@@ -189,7 +208,7 @@ virtual_server 10.0.0.3 80 {
   std::vector<std::uint32_t> lines;
   for (const auto& p : x->r_.problems_)
     if (p.error_) lines.push_back(p.position_.line_);
-  EXPECT_EQ(lines, (std::vector<std::uint32_t>{2, 6, 11, 15, 20}));
+  EXPECT_EQ(lines, (std::vector<std::uint32_t>{2, 6, 12, 16, 21}));
 }
 
 }  // namespace
