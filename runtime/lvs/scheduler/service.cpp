@@ -391,8 +391,8 @@ void virtual_service::connection_counts(const target& t, std::uint32_t active,
     else if (u && *u) d.overloaded_ = total * 4 >= std::uint64_t{*u} * 3;
     else d.overloaded_ = false;
   }
-  if (was != d.overloaded_)
-    scheduler_->destinations_changed(pool_, {scheduler::change::kind::updated, *i});
+  // IPVS flips IP_VS_DEST_F_OVERLOAD without telling the scheduler (no upd_dest): the
+  // schedulers read the flag when they pick.
 }
 
 }  // namespace tandem::runtime::lvs
