@@ -94,6 +94,33 @@ TEST(lvs_checker_runner, tcp_connects_or_fails) {
   EXPECT_EQ(a.reason_, "TCP connection to [127.0.0.1]:tcp:" + std::to_string(closed) + " failed.");
 }
 
+TEST(lvs_checker_runner, tcp_connect_timeout_on_a_full_listen_queue) {
+  asio::io_context io;
+  // A listener that never accepts, its queue filled: further SYNs are dropped, so the
+  // checker's connect can only time out.
+  tcp::acceptor full(io);
+  full.open(tcp::v4());
+  full.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  full.listen(0);
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+  for (int i = 0; i < 4; ++i) {
+    fillers.push_back(std::make_unique<tcp::socket>(io));
+    fillers.back()->async_connect(full.local_endpoint(), [](boost::system::error_code) {});
+  }
+  io.run_for(300ms);
+  io.restart();
+  auto s = spec(checker_kind::tcp, full.local_endpoint().port());
+  s.connect_timeout_ = 300ms;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto a = run_once(io, s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_FALSE(a.success_);
+  EXPECT_EQ(a.reason_, "TCP connection to [127.0.0.1]:tcp:" +
+                           std::to_string(full.local_endpoint().port()) + " timedout.");
+  EXPECT_GE(took, 280ms);
+  EXPECT_LT(took, 2s);
+}
+
 TEST(lvs_checker_runner, http_get_sends_keepalived_request_and_checks_digest) {
   asio::io_context io;
   tcp_server srv(io, "HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n", true);
@@ -280,6 +307,35 @@ TEST(lvs_checker_runner, loop_reports_down_after_retries_then_up) {
   ASSERT_EQ(verdicts, (std::vector<bool>{false, true}));
   EXPECT_EQ(lines.back(), "TCP connection to [127.0.0.1]:tcp:" + std::to_string(port) + " success.");
   io.run_for(200ms);
+}
+
+TEST(lvs_checker_runner, warmup_delays_the_first_check_by_a_random_part_of_it) {
+  asio::io_context io;
+  tcp_server srv(io, "", false);
+  auto s = spec(checker_kind::tcp, srv.port());
+  s.alpha_ = true;
+  s.warmup_ = 300ms;
+  std::uint32_t asked = 0;
+  std::optional<std::chrono::steady_clock::time_point> up;
+  auto r = std::make_shared<runner>(
+      io.get_executor(), s,
+      [&](const checker_event& e) {
+        if (e.verdict_ && *e.verdict_) up = std::chrono::steady_clock::now();
+      },
+      [&](std::uint32_t bound) {
+        asked = bound;
+        return bound - 1;  // the longest warmup
+      });
+  const auto t0 = std::chrono::steady_clock::now();
+  r->start();
+  while (!up && io.run_one_for(2s)) {
+  }
+  r->stop();
+  ASSERT_TRUE(up);
+  EXPECT_EQ(asked, 301u);  // [0, warmup] in milliseconds
+  EXPECT_GE(*up - t0, 290ms);
+  EXPECT_LT(*up - t0, 1500ms);
+  io.run_for(100ms);
 }
 
 TEST(lvs_checker_runner, notify_scripts_run_without_a_shell) {
