@@ -343,3 +343,70 @@ def test_config_problems_are_reported_at_their_lines(tmp_path, driver):
     r = run_driver(driver, "check", conf)
     assert r.returncode == 1
     assert "1: error: protocol SCTP" in r.stdout, r.stdout
+
+
+class _capture_server:
+    """Accepts connections, records each request head, answers a tiny HTTP/1.0 200."""
+
+    def __init__(self):
+        import socket as _socket
+        self.sock = _socket.socket()
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            data = b""
+            c.settimeout(5)
+            try:
+                while b"\r\n\r\n" not in data:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.requests.append(data.decode(errors="replace"))
+                c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            finally:
+                c.close()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.mark.parametrize("protocol", [None, "1.0C", "1.1"])
+def test_http_request_is_byte_for_byte_genhash_s(tmp_path, driver, protocol):
+    cap = _capture_server()
+    try:
+        args = ["/usr/bin/genhash", "-s", LOOPBACK, "-p", str(cap.port), "-u", "/probe"]
+        if protocol:
+            args += ["-P", protocol.lower()]
+        subprocess.run(args, capture_output=True, timeout=20, check=True)
+        line = f"      http_protocol {protocol}\n" if protocol else ""
+        conf = write_conf(tmp_path, f"""
+virtual_server {LOOPBACK} 80 {{
+  protocol TCP
+  lvs_sched rr
+  lvs_method NAT
+  real_server {LOOPBACK} {cap.port} {{
+    HTTP_GET {{
+      url {{
+        path /probe
+      }}
+{line}    }}
+  }}
+}}
+""")
+        r = run_driver(driver, "once", conf)
+        assert " up " in r.stdout, r.stdout + r.stderr
+        assert len(cap.requests) == 2, cap.requests
+        assert cap.requests[1] == cap.requests[0]
+    finally:
+        cap.close()

@@ -686,6 +686,18 @@ void h_quorum_up(const node& n, builder& b, diagnostics&) { if (b.virtual_server
 void h_quorum_down(const node& n, builder& b, diagnostics&) { if (b.virtual_server_) b.virtual_server_->quorum_down_ = rest_of_line(n, 1); }
 void h_log_all_failures(const node&, builder& b, diagnostics&) { if (b.checker_) b.checker_->log_all_failures_ = true; }
 void h_regex_no_match(const node&, builder& b, diagnostics&) { if (b.url_) b.url_->regex_no_match_ = true; }
+void h_http_protocol(const node& n, builder& b, diagnostics& d) {
+  const std::string v = arg(n, 1);
+  if (v != "1.0" && v != "1.0C" && v != "1.0c" && v != "1.1" && !unresolved(n, 1)) {
+    d.add(severity::error, codes::invalid_value, where(n, 1), "unknown http_protocol '" + v + "'",
+          "one of 1.0, 1.0C (1.0 with Connection: close), 1.1");
+    return;
+  }
+  if (b.current_ == c::http_check && b.checker_) b.checker_->http_protocol_ = v;
+}
+void h_enable_sni(const node& n, builder& b, diagnostics&) {
+  if (b.checker_) b.checker_->enable_sni_ = n.words_.size() < 2 || arg(n, 1) != "false";
+}
 void h_omega(const node&, builder& b, diagnostics&) { if (b.virtual_server_) b.virtual_server_->omega_ = true; }
 void h_quorum_vs(const node& n, builder& b, diagnostics& d) {
   if (auto v = number(n, 1, 1, 4294967295L, d); v && b.virtual_server_) b.virtual_server_->quorum_ = static_cast<unsigned>(*v);
@@ -1299,7 +1311,7 @@ constexpr keyword table[] = {
     kw("notify_down", RS, 1, N, h_notify_down),
     kw("uthreshold", RS, 1, 1), kw("lthreshold", RS, 1, 1),
     kw("fast_recovery", VS | RS, 0, 0),
-    kw("http_protocol", VS | RS | in(c::http_check), 1, 1),
+    kw("http_protocol", VS | RS | in(c::http_check), 1, 1, h_http_protocol),
     blk("TCP_CHECK", RS, 0, 0, c::tcp_check, h_checker<checker_kind::tcp>),
     blk("HTTP_GET", RS, 0, 0, c::http_check, h_checker<checker_kind::http_get>),
     blk("SSL_GET", RS, 0, 0, c::http_check, h_checker<checker_kind::ssl_get>),
@@ -1321,7 +1333,7 @@ constexpr keyword table[] = {
     kw("log_all_failures", CK, 0, 1, h_log_all_failures),
     old(kw("nb_get_retry", CK, 1, 1, h_retry), "retry", "1.3.0", old_name::deprecated),
     blk("url", in(c::http_check), 0, 0, c::url, h_url),
-    kw("enable_sni", in(c::http_check), 0, 1), kw("fast_recovery", CK, 0, 0),
+    kw("enable_sni", in(c::http_check), 0, 1, h_enable_sni), kw("fast_recovery", CK, 0, 0),
     kw("path", in(c::url), 1, 1, h_path),
     kw("digest", in(c::url), 1, 1, h_digest),
     kw("status_code", in(c::url), 1, N, h_status_code),

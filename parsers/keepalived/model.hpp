@@ -193,6 +193,8 @@ struct checker {
   std::optional<bool> alpha_;          // the checker's own alpha
   bool log_all_failures_ = false;
   std::string require_reply_hex_;      // UDP_CHECK require_reply HEX_STR
+  std::string http_protocol_;          // HTTP_GET/SSL_GET: "1.0", "1.0C", "1.1" ("" = 1.0)
+  bool enable_sni_ = false;            // SSL_GET
   source_position position_;
 };
 

@@ -166,6 +166,9 @@ std::optional<ck::checker_spec> make_checker(collector& c, const model::config& 
     case ck::checker_kind::http:
     case ck::checker_kind::ssl: {
       s.virtualhost_ = vs.virtualhost_;
+      s.http_1_1_ = m.http_protocol_ == "1.1";
+      s.connection_close_ = m.http_protocol_ == "1.0C" || m.http_protocol_ == "1.0c";
+      s.enable_sni_ = m.enable_sni_;
       if (m.urls_.empty())
         c.warning(m.position_, "this checker has no url: keepalived checks nothing and keeps the "
                                "real server up");

@@ -250,9 +250,10 @@ std::string http_request(const checker_spec& spec, const url_spec& url) {
   if (spec.port_ != (ssl ? 443 : 80)) host.append(":").append(std::to_string(spec.port_));
   std::string req = "GET ";
   req.append(url.path_).append(spec.http_1_1_ ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
-  req.append("User-Agent: KeepAliveClient\r\nHost: ").append(host).append("\r\n");
-  if (spec.http_1_1_) req.append("Connection: close\r\n");
-  req.append("\r\n");
+  req.append("User-Agent: KeepAliveClient\r\n");
+  // Measured on Debian's genhash (-P 1.0c / 1.1): Connection comes before Host.
+  if (spec.http_1_1_ || spec.connection_close_) req.append("Connection: close\r\n");
+  req.append("Host: ").append(host).append("\r\n\r\n");
   return req;
 }
 

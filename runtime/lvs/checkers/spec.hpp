@@ -48,7 +48,8 @@ struct checker_spec {
   // HTTP_GET / SSL_GET
   std::vector<url_spec> urls_;
   std::string virtualhost_;
-  bool http_1_1_ = false;  // http_protocol 1.1: adds "Connection: close"
+  bool http_1_1_ = false;       // http_protocol 1.1: "HTTP/1.1" and "Connection: close"
+  bool connection_close_ = false;  // http_protocol 1.0C: HTTP/1.0 with "Connection: close"
   bool enable_sni_ = false;
 
   // MISC_CHECK

@@ -203,6 +203,14 @@ TEST(lvs_checker_logic, http_request_like_keepalived) {
   s.virtualhost_ = "www.example.com";
   EXPECT_EQ(http_request(s, u),
             "GET /health HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: www.example.com\r\n\r\n");
+  s.connection_close_ = true;  // http_protocol 1.0C
+  EXPECT_EQ(http_request(s, u), "GET /health HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\n"
+                                "Connection: close\r\nHost: www.example.com\r\n\r\n");
+  s.connection_close_ = false;
+  s.http_1_1_ = true;
+  EXPECT_EQ(http_request(s, u), "GET /health HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\n"
+                                "Connection: close\r\nHost: www.example.com\r\n\r\n");
+  s.http_1_1_ = false;
   s.kind_ = checker_kind::ssl;
   u.virtualhost_ = "other";
   EXPECT_EQ(http_request(s, u),

@@ -50,6 +50,7 @@ TEST(lvs_assemble, defaults_and_inheritance) {
         status_code 200-299 301
       }
       delay_before_retry 7
+      http_protocol 1.1
     }
   }
   real_server 192.168.0.2 {
@@ -82,6 +83,7 @@ TEST(lvs_assemble, defaults_and_inheritance) {
   const auto& http = b.checkers_[1].spec_;
   EXPECT_EQ(http.port_, 8080);
   EXPECT_EQ(http.delay_before_retry_, 7000ms);
+  EXPECT_TRUE(http.http_1_1_);
   ASSERT_EQ(http.urls_.size(), 1u);
   EXPECT_EQ(http.urls_[0].status_ranges_, (std::vector<std::pair<int, int>>{{200, 299}, {301, 301}}));
   ASSERT_TRUE(http.urls_[0].digest_);
