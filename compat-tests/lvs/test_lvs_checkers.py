@@ -410,3 +410,62 @@ virtual_server {LOOPBACK} 80 {{
         assert cap.requests[1] == cap.requests[0]
     finally:
         cap.close()
+
+
+class _raw_server(_capture_server):
+    """Answers every request with the same raw bytes."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        super().__init__()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            c.settimeout(5)
+            try:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                c.sendall(self.raw)
+            finally:
+                c.close()
+
+
+@pytest.mark.parametrize("raw", [
+    b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nhello",  # cut at Content-Length
+    b"HTTP/1.0 200 OK\r\n\r\nhello",  # to the end of the connection
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",  # not de-chunked
+], ids=["content-length", "until-close", "chunked"])
+def test_digest_of_odd_bodies_is_genhash_s(tmp_path, driver, raw):
+    srv = _raw_server(raw)
+    try:
+        rc, out = genhash(srv.port, "/x")
+        assert rc == 0, out
+        digest = out.split()[-1]
+        conf = write_conf(tmp_path, f"""
+virtual_server {LOOPBACK} 80 {{
+  protocol TCP
+  lvs_sched rr
+  lvs_method NAT
+  real_server {LOOPBACK} {srv.port} {{
+    HTTP_GET {{
+      url {{
+        path /x
+        digest {digest}
+      }}
+    }}
+  }}
+}}
+""")
+        r = run_driver(driver, "once", conf)
+        assert f" up MD5 digest success to [{LOOPBACK}]:tcp:{srv.port} url(1)." in r.stdout, \
+            r.stdout + r.stderr
+    finally:
+        srv.close()
