@@ -6,11 +6,19 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fstream>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,11 +28,18 @@
 #include "parsers/haproxy/migrate.hpp"
 #include "parsers/haproxy/reader.hpp"
 #include "runtime/assemble/haproxy.hpp"
+#include "runtime/assemble/haproxy_tls.hpp"
 #include "runtime/core/event_loop.hpp"
+#include "runtime/proxy/cli/socket_server.hpp"
+#include "runtime/core/process_handover.hpp"
+#include "runtime/core/process_name.hpp"
+#include "runtime/core/process_privileges.hpp"
 #include "runtime/proxy/service.hpp"
+#include "runtime/proxy/stats/applet.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
 #include "tools/haproxy_cli.hpp"
+#include "tools/haproxy_process.hpp"
 #include "tools/text.hpp"
 #include "tools/version.hpp"
 
@@ -71,6 +86,33 @@ parsers::haproxy::analysis_options haproxy_analysis_options(severity environment
   return o;
 }
 
+// HAProxy resolves `user`/`uid` and `group`/`gid` while it parses: a name it cannot find is an
+// error at its line, for -c too. Prints it and returns false.
+bool resolve_global_identity(const parsers::haproxy::analysis& a, const source_registry& sources,
+                             runtime::identity& out, std::ostream& err) {
+  const parsers::haproxy::global_settings& g = a.model_.global_;
+  std::string problem;
+  if (runtime::resolve_identity(g.user_, g.group_, out, problem)) return true;
+  const bool user = problem.starts_with("cannot find user");
+  std::string where;
+  for (const parsers::haproxy::config_file& f : a.tree_.files_) {
+    for (const parsers::haproxy::section& s : f.sections_) {
+      const parsers::haproxy::line* header = f.header(s);
+      if (header == nullptr || header->keyword() != "global") continue;
+      for (const std::size_t i : s.directives_) {
+        const std::string_view k = f.lines_[i].keyword();
+        if (user ? (k == "user" || k == "uid") : (k == "group" || k == "gid")) {
+          where = "parsing [";
+          where += sources.contains(f.file_) ? sources.file(f.file_).name() : std::string_view();
+          where += ':' + std::to_string(f.lines_[i].number_) + "] : ";
+        }
+      }
+    }
+  }
+  err << haproxy_prefix(severity::error) << "config : " << where << problem << '\n';
+  return false;
+}
+
 // `haproxy -c`: HAProxy 2.6's messages and exit codes (0 valid, 1 errors, 2 no listener).
 int check_configuration(const haproxy_options& o, source_registry& sources, diagnostics& diags,
                         std::ostream& out, std::ostream& err) {
@@ -98,8 +140,46 @@ int check_configuration(const haproxy_options& o, source_registry& sources, diag
     }
     print_haproxy(d, sources, err);
   }
-  const bool warnings = diags.count(severity::warning) > 0;
-  if (diags.has_errors()) {
+  bool warnings = diags.count(severity::warning) > 0;
+  runtime::identity identity;
+  if (!diags.has_errors() && (!a.model_.global_.user_.empty() || !a.model_.global_.group_.empty())) {
+    std::ostringstream problem;
+    if (!resolve_global_identity(a, sources, identity, problem)) {
+      if (!noticed) {
+        err << haproxy_prefix(severity::note) << "haproxy version is "
+            << parsers::haproxy::claimed_version << " (Tandem)\n";
+      }
+      err << problem.str();
+      for (std::size_t i = 0; i < sources.size(); ++i) {
+        err << haproxy_prefix(severity::error)
+            << "config : Error(s) found in configuration file : "
+            << sources.file(static_cast<parsers::file_id>(i)).name() << '\n';
+      }
+      err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+      return exit_failure;
+    }
+  }
+  bool tls_errors = false;
+  if (!diags.has_errors()) {
+    // HAProxy loads the certificates when it checks: so does Tandem (TLS problems at the line).
+    for (const runtime::assemble::problem& p : runtime::assemble::check_haproxy_tls(a.model_)) {
+      if (o.quiet_ && !p.error_) continue;
+      if (!noticed) {
+        err << haproxy_prefix(severity::note) << "haproxy version is "
+            << parsers::haproxy::claimed_version << " (Tandem)\n";
+        noticed = true;
+      }
+      err << haproxy_prefix(p.error_ ? severity::error : severity::warning) << "config : ";
+      if (p.position_.has_file() && sources.contains(p.position_.file_)) {
+        err << "parsing [" << sources.file(p.position_.file_).name() << ':' << p.position_.line_
+            << "] : ";
+      }
+      err << p.message_ << '\n';
+      tls_errors = tls_errors || p.error_;
+      warnings = warnings || !p.error_;
+    }
+  }
+  if (diags.has_errors() || tls_errors) {
     for (std::size_t i = 0; i < sources.size(); ++i) {
       err << haproxy_prefix(severity::error) << "config : Error(s) found in configuration file : "
           << sources.file(static_cast<parsers::file_id>(i)).name() << '\n';
@@ -175,8 +255,12 @@ bool daemonize(std::ostream& err) {
 
 // `haproxy -f FILE` without -c: check, assemble, bind, serve until a signal. SIGUSR1 is a soft
 // stop (listeners closed, connections finish), SIGTERM and SIGINT a hard stop, as in HAProxy.
-int run_configuration(const haproxy_options& o, source_registry& sources, diagnostics& diags,
+int run_configuration(std::string_view program, std::span<const std::string_view> args,
+                      const haproxy_options& o, source_registry& sources, diagnostics& diags,
                       std::ostream& err) {
+  // A worker started by a master (-W) runs in the foreground and leaves the PID file, the
+  // daemon and the master's work to it.
+  std::optional<worker_link> worker = worker_from_environment();
   const parsers::haproxy::analysis_options options = haproxy_analysis_options(severity::error);
   parsers::haproxy::syntax_tree tree;
   for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -184,12 +268,16 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
         sources, static_cast<parsers::file_id>(i), options.reader_, diags));
   }
   parsers::haproxy::analysis a = parsers::haproxy::analyse_tree(std::move(tree), options, diags);
-  if (!report_analysis(o, sources, diags, err)) {
+  // A master's first worker reads the files its master has just reported on: only errors.
+  haproxy_options reported = o;
+  reported.quiet_ = o.quiet_ || (worker && worker->first_);
+  if (!report_analysis(reported, sources, diags, err)) {
     return exit_failure;
   }
   runtime::assemble::haproxy_result assembled = runtime::assemble::assemble_haproxy(a.model_);
   bool failed = false;
   for (const runtime::assemble::problem& p : assembled.problems_) {
+    if (!p.error_ && reported.quiet_) continue;
     const severity s = p.error_ ? severity::error : severity::warning;
     err << haproxy_prefix(s) << "config : ";
     if (p.position_.has_file() && sources.contains(p.position_.file_)) {
@@ -201,6 +289,21 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
   }
   if (failed || !assembled.ok()) {
     err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+    return exit_failure;
+  }
+  // -dW or global `zero-warning`: a warning stops the start, as HAProxy does.
+  const bool zero_warning =
+      o.zero_warning_ ||
+      std::any_of(a.model_.global_.other_.begin(), a.model_.global_.other_.end(),
+                  [](const parsers::haproxy::words_at& w) {
+                    return !w.words_.empty() && w.words_[0] == "zero-warning";
+                  });
+  const bool warned = diags.count(severity::warning) > 0 ||
+                      std::any_of(assembled.problems_.begin(), assembled.problems_.end(),
+                                  [](const runtime::assemble::problem& p) { return !p.error_; });
+  if (zero_warning && warned) {
+    err << haproxy_prefix(severity::error)
+        << "config : Some warnings were found and 'zero-warning' is set. Aborting.\n";
     return exit_failure;
   }
   runtime::proxy::proxy_set& proxies = *assembled.proxies_;
@@ -224,49 +327,200 @@ int run_configuration(const haproxy_options& o, source_registry& sources, diagno
   if (o.max_conn_) {
     proxies.global_maxconn_ = static_cast<std::uint32_t>(*o.max_conn_);
   }
+  const parsers::haproxy::global_settings& global = a.model_.global_;
+  const bool daemon = (o.daemon_ || global.daemon_) && !o.foreground_ && !o.debug_ && !worker;
+  // As HAProxy 2.6: the PID file is written by a daemon (or a master), not in the foreground.
+  const std::string pid_file = o.pid_file_ ? *o.pid_file_ : global.pidfile_;
+  if ((o.master_worker_ || global.master_worker_) && !worker) {
+    return run_haproxy_master(program, args, o, daemon, pid_file, err);
+  }
+  if (worker) {
+    runtime::set_process_name("haproxy");  // started as /proc/self/exe
+  }
+  std::optional<unsigned long> ulimit_n;
+  std::optional<long long> hard_stop_after;
+  for (const parsers::haproxy::words_at& w : global.other_) {
+    if (w.words_.size() >= 2 && w.words_[0] == "ulimit-n") {
+      ulimit_n = std::strtoul(w.words_[1].c_str(), nullptr, 10);
+    } else if (w.words_.size() >= 2 && w.words_[0] == "hard-stop-after") {
+      hard_stop_after = runtime::parse_milliseconds(w.words_[1]);
+    }
+  }
+  // user/group are resolved now, while /etc/passwd is reachable (chroot comes later).
+  runtime::identity identity;
+  std::string problem;
+  if (!resolve_global_identity(a, sources, identity, err)) {
+    err << haproxy_prefix(severity::error) << "config : Fatal errors found in configuration.\n";
+    return exit_failure;
+  }
   runtime::event_loop loop(proxies.threads_);
-  runtime::proxy::service svc(proxies, loop, [&err](std::string_view level, std::string_view m) {
+  // ulimit-n, else what maxconn needs (HAProxy computes it the same way).
+  unsigned long listening = 0;
+  for (const auto& fe : proxies.frontends_) listening += fe->listeners_.size() * loop.size();
+  const unsigned long wanted =
+      ulimit_n ? *ulimit_n
+               : (proxies.global_maxconn_ != 0 ? runtime::fd_need(proxies.global_maxconn_, listening)
+                                               : 0);
+  if (wanted != 0 && !runtime::raise_fd_limit(wanted, problem)) {
+    err << haproxy_prefix(severity::error) << "[haproxy.main()] " << problem << '\n';
+    return exit_failure;
+  }
+  const runtime::proxy::log_sink log = [&err](std::string_view level, std::string_view m) {
     // HAProxy's prefix: the tag padded to one width, then the PID.
     std::string tag(1, '[');
     tag += level;
     tag += ']';
     tag.resize(std::max<std::size_t>(tag.size(), 10), ' ');
     err << tag << " (" << ::getpid() << ") : " << m << std::endl;
-  });
+  };
+  runtime::proxy::service svc(proxies, loop, log);
+  runtime::proxy::stats::attach_log(proxies, log);  // the stats pages' admin actions
   for (runtime::assemble::check_binding& c : assembled.checks_) {
     svc.add_check(*c.backend_, *c.server_, std::move(c.spec_));
   }
+  // -sf/-st/-x: the listening sockets of the process this one replaces, taken over rather
+  // than bound again, so no connection is refused while it finishes.
+  std::vector<runtime::listening_socket> inherited;
+  if (!inherit_listeners(o, inherited, problem)) {
+    err << haproxy_prefix(severity::error) << problem << '\n';
+    return exit_failure;
+  }
   std::string error;
-  if (!svc.open_listeners(error)) {
+  // The stats sockets, opened with the listeners (before any change of user).
+  for (auto& spec : assembled.stats_sockets_) {
+    if (spec.position_.has_file() && sources.contains(spec.position_.file_)) {
+      spec.origin_ = std::string(sources.file(spec.position_.file_).name()) + ':' +
+                     std::to_string(spec.position_.line_);
+    }
+  }
+  runtime::proxy::cli::socket_server stats_sockets(
+      loop.context(0), {&proxies, log, nullptr}, std::move(assembled.stats_sockets_),
+      assembled.stats_timeout_);
+  const bool opened = svc.open_listeners(error, &inherited) && stats_sockets.open(error);
+  for (const runtime::listening_socket& s : inherited) {
+    if (s.fd_ >= 0) ::close(s.fd_);  // a listener the new configuration no longer has
+  }
+  if (!opened) {
     err << haproxy_prefix(severity::error) << error << '\n';
     err << haproxy_prefix(severity::error)
         << "[haproxy.main()] Some protocols failed to start their listeners! Exiting.\n";
     return exit_failure;
   }
-  const bool daemon = (o.daemon_ || a.model_.global_.daemon_) && !o.foreground_ && !o.debug_;
   if (daemon && !daemonize(err)) {
     return exit_failure;
   }
-  // As HAProxy 2.6: the PID file is written by a daemon (or a master), not in the foreground.
-  const std::string pid_file = o.pid_file_ ? *o.pid_file_ : a.model_.global_.pidfile_;
-  if (!pid_file.empty() && (daemon || o.master_worker_ || a.model_.global_.master_worker_)) {
+  if (!pid_file.empty() && daemon) {
     std::ofstream pf(pid_file, std::ios::trunc);
     pf << ::getpid() << '\n';
   }
+  // HAProxy's order: bound (and its stats sockets created), then chroot, then the user.
+  if (!global.chroot_.empty() && !runtime::change_root(global.chroot_, problem)) {
+    err << haproxy_prefix(severity::error) << "[haproxy.main()] " << problem << '\n';
+    return exit_failure;
+  }
+  if (!runtime::drop_privileges(identity, problem)) {
+    err << haproxy_prefix(severity::error) << "[haproxy.main()] " << problem << '\n';
+    return exit_failure;
+  }
+  // The sockets are offered to the next process on an abstract unix socket named by this PID
+  // (reachable from outside the chroot).
+  namespace local = boost::asio::local;
+  local::stream_protocol::acceptor handover(loop.context(0));
+  {
+    std::error_code ec;
+    const int fd = runtime::open_handover_socket(runtime::handover_address(::getpid()), ec);
+    boost::system::error_code assigned;
+    if (fd >= 0) handover.assign(local::stream_protocol(), fd, assigned);
+  }
+  std::function<void()> answer_next = [&] {
+    handover.async_accept([&](const boost::system::error_code& ec, local::stream_protocol::socket s) {
+      if (ec) return;
+      const int fd = s.native_handle();
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+      std::vector<int> fds;
+      for (const runtime::listening_socket& l : svc.listening_sockets()) fds.push_back(l.fd_);
+      runtime::answer_handover(fd, fds);
+      answer_next();
+    });
+  };
+  if (handover.is_open()) answer_next();
+  int fatal_signal = 0;  // SIGTERM or SIGINT: the process ends by it, as HAProxy's does
+  boost::asio::steady_timer hard_stop_timer(loop.context(0));
   boost::asio::signal_set signals(loop.context(0), SIGUSR1, SIGTERM, SIGINT);
+  signals.add(SIGTTOU);
+  signals.add(SIGTTIN);
+  signals.add(SIGHUP);   // HAProxy dumps the servers' states
+  signals.add(SIGQUIT);  // HAProxy dumps its memory pools; Tandem has none to show
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int number) {
         if (ec) return;
-        if (number == SIGUSR1) {
+        if (number == SIGHUP) {
+          for (const std::string& line : server_state_dump(proxies)) {
+            err << haproxy_prefix(severity::warning) << line << '\n';
+          }
+          err.flush();
+        } else if (number == SIGQUIT) {
+        } else if (number == SIGTTOU) {
+          svc.pause_listeners();
+        } else if (number == SIGTTIN) {
+          svc.resume_listeners();
+        } else if (number == SIGUSR1) {
+          boost::system::error_code ignored;
+          handover.close(ignored);
+          stats_sockets.stop();
           svc.soft_stop();
-          signals.async_wait(on_signal);
+          if (hard_stop_after) {
+            // hard-stop-after: what the soft stop has not finished by then is cut.
+            hard_stop_timer.expires_after(std::chrono::milliseconds(*hard_stop_after));
+            hard_stop_timer.async_wait([&](const boost::system::error_code& e) {
+              if (e) return;
+              err << haproxy_prefix(severity::warning)
+                  << "soft-stop running for too long, performing a hard-stop.\n";
+              for (const auto& fe : proxies.frontends_) {
+                const auto remaining = fe->current_.load();
+                if (remaining == 0) continue;
+                err << haproxy_prefix(severity::warning) << "Proxy " << fe->name_
+                    << " hard-stopped (" << remaining << " remaining conns will be closed).\n";
+              }
+              svc.hard_stop();
+            });
+          }
         } else {
+          fatal_signal = number;
+          stats_sockets.stop();
           svc.hard_stop();
+          return;
         }
+        signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
+  signal_old_processes(o);
+  if (worker) {
+    report_ready(*worker);
+    if (worker->daemon_) {
+      const int null = ::open("/dev/null", O_RDWR);
+      if (null >= 0) {
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        if (null > 2) ::close(null);
+      }
+    }
+  } else if (o.systemd_notify_) {
+    notify_systemd("READY=1");
+  }
   svc.start();
+  stats_sockets.start();
   loop.run();
+  if (fatal_signal != 0) {
+    err.flush();
+    std::signal(fatal_signal, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, fatal_signal);
+    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+    ::raise(fatal_signal);
+  }
   return exit_ok;
 }
 
@@ -327,7 +581,7 @@ int run_haproxy(std::string_view program, std::span<const std::string_view> args
   if (o.check_) {
     return check_configuration(o, sources, diags, out, err);
   }
-  return run_configuration(o, sources, diags, err);
+  return run_configuration(program, args, o, sources, diags, err);
 }
 
 void lint_haproxy(parsers::source_registry& sources, parsers::file_id file,

@@ -602,7 +602,10 @@ void p_stats(const directive& d, builder& b, diagnostics& diags) {
               "'" + std::string(k) + "' expects an argument");
     return;
   }
-  s.enabled_ = true;  // every stats keyword but "stats scope" enables the page in HAProxy
+  s.enabled_ = true;  // every stats keyword enables the page in HAProxy ("Enable statistics …")
+  if (!s.position_.has_file()) {
+    s.position_ = d.position();
+  }
   if (k == "stats uri") {
     s.uri_ = args[0].value_;
   } else if (k == "stats realm") {
@@ -618,10 +621,24 @@ void p_stats(const directive& d, builder& b, diagnostics& diags) {
     s.hide_version_ = true;
   } else if (k == "stats admin") {
     s.admin_.push_back(values(args));
+    s.admin_positions_.push_back(d.position());
   } else if (k == "stats scope") {
     s.scope_.push_back(args[0].value_);
+  } else if (k == "stats show-legends") {
+    s.show_legends_ = true;
+  } else if (k == "stats show-modules") {
+    s.show_modules_ = true;
+  } else if (k == "stats show-node" || k == "stats show-desc") {
+    // The words after the keyword, joined as HAProxy joins them ("show-desc Master node …").
+    std::string text;
+    for (const auto& a : args) {
+      text += (text.empty() ? "" : " ") + a.value_;
+    }
+    (k == "stats show-node" ? s.show_node_ : s.show_desc_) = text;
   } else if (k == "stats http-request") {
-    p_rule(d, b, diags);
+    // The page's own access rules, not the proxy's: kept apart from rules_.
+    check_expressions(d, b, diags);
+    s.http_request_.push_back(rule{"stats http-request", values(args), d.position(), ""});
   }
 }
 

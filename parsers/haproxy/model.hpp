@@ -122,7 +122,14 @@ struct stats_settings {
   std::optional<milliseconds> refresh_;
   bool hide_version_ = false;
   std::vector<std::vector<std::string>> admin_;  // conditions of "stats admin"
+  std::vector<source_position> admin_positions_;  // of each "stats admin" line
   std::vector<std::string> scope_;
+  bool show_legends_ = false;
+  bool show_modules_ = false;
+  std::optional<std::string> show_node_;  // "" without a name: the global node
+  std::optional<std::string> show_desc_;  // "" without text: the global description
+  std::vector<rule> http_request_;        // "stats http-request …" (allow, deny, auth)
+  source_position position_;              // the first stats line of the section
 };
 
 struct log_setting {

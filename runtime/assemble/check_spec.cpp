@@ -790,7 +790,7 @@ check_spec from_model(const hap::proxy& backend, const hap::server& server,
       spec.check_port_ = port;
     }
   }
-  for (const char* unsupported : {"check-ssl", "check-send-proxy", "check-via-socks4",
+  for (const char* unsupported : {"check-send-proxy", "check-via-socks4",
                                   "agent-check", "check-proto", "check-alpn", "check-sni"}) {
     if (last_value(options, unsupported) != nullptr) {
       error = "'" + std::string(unsupported) + "' is not supported by Tandem's checks yet";

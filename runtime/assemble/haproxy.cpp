@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "runtime/assemble/check_spec.hpp"
+#include "runtime/assemble/haproxy_tls.hpp"
+#include "runtime/assemble/haproxy_stats_page.hpp"
 #include "runtime/checks/health.hpp"
 #include "runtime/proxy/legacy_rules.hpp"
 #include "runtime/proxy/rules.hpp"
@@ -28,6 +30,7 @@ namespace {
 struct context {
   haproxy_result& result_;
   const acl::userlist_set* userlists_ = nullptr;  // what http_auth(L) may name
+  tls_defaults tls_;  // crt-base, ssl-default-*: what bind and server lines start from
   void error(const parsers::source_position& at, std::string message) {
     result_.problems_.push_back({at, std::move(message), true});
   }
@@ -698,11 +701,9 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       else if (name == "send-proxy") s->send_proxy_ = true;
       else if (name == "send-proxy-v2") s->send_proxy_v2_ = true;
       else if (name == "no-send-proxy") s->send_proxy_ = false;
-      else if (name == "no-send-proxy-v2") s->send_proxy_v2_ = false; else if (name == "ssl") {
-        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ +
-                                  ": TLS to servers comes with issue 6 (not supported yet)");
-      }
+      else if (name == "no-send-proxy-v2") s->send_proxy_v2_ = false;
     }
+    server_tls(p, ms, server_options(p, ms), c.tls_, c.result_.problems_, *s);
     const model::address& a = ms.address_;
     std::string error;
     const bool no_port = !a.port_.has_value();
@@ -806,12 +807,9 @@ bool listeners_of(const model::proxy& p, frontend& fe, context& c) {
       else if (name == "transparent") base.transparent_ = true;
       else if (name == "v6only") base.v6only_ = true;
       else if (name == "accept-proxy") base.accept_proxy_ = true;
-      else if (name == "ssl") {
-        c.error(b.position_, "bind: TLS termination ('ssl') comes with issue 6 (not supported by "
-                             "Tandem's proxy yet)");
-        skip = true;
-      }
     }
+    base.tls_ = bind_tls(p, b, c.tls_, c.result_.problems_);
+    skip = b.ssl_ && !base.tls_;  // the reason is reported
     if (skip) continue;
     for (const model::address& a : b.addresses_) {
       if (!a.family_.empty() && a.family_ != "ipv4" && a.family_ != "ipv6") {
@@ -865,7 +863,8 @@ void limits_of(const model::config_model& m, http::limits& l) {
 
 haproxy_result assemble_haproxy(const model::config_model& m) {
   haproxy_result result;
-  context c{result};
+  context c{result, nullptr, {}};
+  c.tls_ = tls_defaults_of(m, result.problems_);
   auto set = std::make_unique<proxy_set>();
   set->userlists_ = userlists_of(m, c);
   c.userlists_ = set->userlists_.get();
@@ -883,7 +882,10 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
   // Proxy ids as HAProxy gives them: in configuration order, from 1 (iid in the stats).
   std::map<const model::proxy*, std::uint32_t> uid_of;
   {
-    std::uint32_t next = 1;
+    // A global `stats socket` or `stats timeout` makes HAProxy's CLI frontend, which takes the
+    // first id (measured on 2.6: the first proxy's iid is then 2).
+    std::uint32_t next =
+        (m.global_.stats_sockets_.empty() && !m.global_.stats_timeout_) ? 1 : 2;
     for (const model::proxy& p : m.proxies_) uid_of[&p] = next++;
   }
   // Backends first: frontends name them.
@@ -892,6 +894,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     if ((p.capabilities_ & model::cap_backend) == 0 || p.disabled_) continue;
     auto be = backend_of(p, c);
     be->uid_ = uid_of[&p];
+    be->listen_ = (p.capabilities_ & model::cap_frontend) != 0;
     if (option_on(p, "h1-case-adjust-bogus-server")) be->case_adjust_ = &set->case_adjust_;
     be->buffer_request_ = option_on(p, "http-buffer-request");
     backend_of_proxy[&p] = be.get();
@@ -913,6 +916,7 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
         c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": " + error);
         continue;
       }
+      check_tls(p, ms, server_options(p, ms), *s, c.tls_, c.result_.problems_, spec);
       spec.spread_percent_ = spread;
       result.checks_.push_back({&be, s, std::move(spec)});
     }
@@ -1008,28 +1012,28 @@ haproxy_result assemble_haproxy(const model::config_model& m) {
     }
     set->frontends_.push_back(std::move(fe));
   }
+  // Stats pages: on the frontend object (found before any backend switch, as HAProxy checks
+  // the frontend's stats URI first) and on the backend object (requests from other frontends).
+  for (const model::proxy& p : m.proxies_) {
+    if (p.disabled_ || !wants_stats_page(p)) continue;
+    frontend* fe = nullptr;
+    if ((p.capabilities_ & model::cap_frontend) != 0) {
+      for (const auto& f : set->frontends_) {
+        if (f->uid_ == uid_of[&p]) fe = f.get();
+      }
+    }
+    backend* be = backend_of_proxy.contains(&p) ? backend_of_proxy[&p] : nullptr;
+    build_stats_page(m, p, *set, fe != nullptr ? fe->acls_ : acl_sets[&p], fe, be,
+                     result.problems_);
+  }
   // What issue 6 builds is read but not run yet: said at start, never silently dropped.
   for (const model::log_setting& l : m.global_.logs_) {
     c.warning(l.position_, "'log' is not run by Tandem yet (issue 6): nothing is sent to '" +
                                (l.words_.empty() ? std::string() : l.words_[0]) + "'");
   }
-  for (const model::stats_socket& sock : m.global_.stats_sockets_) {
-    c.warning(sock.position_, "'stats socket' is not run by Tandem yet (issue 6): no socket is "
-                              "created at '" +
-                                  (sock.words_.empty() ? std::string() : sock.words_[0]) + "'");
-  }
-  if (!m.global_.user_.empty() || !m.global_.group_.empty() || !m.global_.chroot_.empty()) {
-    c.warning({}, "global 'user', 'group' and 'chroot' are not applied by Tandem yet (issue 6): "
-                  "it keeps the user, group and root directory it was started with");
-  }
+  stats_sockets_of(m, result);
   for (const model::proxy& p : m.proxies_) {
     if (p.disabled_) continue;
-    if (p.stats_.enabled_ || p.stats_.uri_ || !p.stats_.auth_.empty()) {
-      c.warning(p.position_, "the stats page of '" + p.name_ +
-                                 "' is not served by Tandem yet (issue 6): requests to " +
-                                 p.stats_.uri_.value_or("/haproxy?stats") +
-                                 " go on like any other");
-    }
     bool logged = false;
     for (const model::log_setting& l : p.logs_) {
       if (!l.global_ && !logged) {

@@ -10,6 +10,7 @@
 
 #include "parsers/common/position.hpp"
 #include "parsers/haproxy/model.hpp"
+#include "runtime/proxy/cli/socket_server.hpp"
 #include "runtime/checks/spec.hpp"
 #include "runtime/proxy/objects.hpp"
 
@@ -32,6 +33,9 @@ struct haproxy_result {
   std::unique_ptr<proxy::proxy_set> proxies_;
   std::vector<check_binding> checks_;
   std::vector<problem> problems_;
+  // global `stats socket` lines and `stats timeout` (haproxy_stats_socket.cpp).
+  std::vector<proxy::cli::socket_spec> stats_sockets_;
+  std::chrono::milliseconds stats_timeout_{10000};
   bool ok() const {
     for (const problem& p : problems_) {
       if (p.error_) return false;
@@ -39,6 +43,10 @@ struct haproxy_result {
     return proxies_ != nullptr;
   }
 };
+
+// Fills result.stats_sockets_ and stats_timeout_ from the global section; its problems go to
+// result.problems_ (haproxy_stats_socket.cpp).
+void stats_sockets_of(const parsers::haproxy::config_model& model, haproxy_result& result);
 
 // `threads_override` (0: none) replaces global nbthread, e.g. for tests.
 haproxy_result assemble_haproxy(const parsers::haproxy::config_model& model);

@@ -140,6 +140,7 @@ void probe::cancel() {
 }
 
 void probe::close() {
+  tls_.reset();  // no operation is in progress: the check has ended
   error_code ignored;
   if (socket_.is_open()) {
     // As HAProxy ends a check: a reset, no FIN handshake and no TIME_WAIT left behind.
@@ -178,9 +179,28 @@ asio::awaitable<probe::io_result> probe::connect_until(const tcp::endpoint& to,
 asio::awaitable<probe::io_result> probe::write_until(const std::string& bytes,
                                                      time_point deadline) {
   timer_.expires_at(deadline);
+  io_result r;
+  if (tls_) {
+    auto send = [this, &bytes]() -> asio::awaitable<std::pair<error_code, std::size_t>> {
+      std::size_t n = 0;
+      while (n < bytes.size()) {
+        auto [ec, k] = co_await tls_->write_some(socket_, bytes.data() + n, bytes.size() - n);
+        n += k;
+        if (ec) co_return std::pair{ec, n};
+      }
+      co_return std::pair{error_code(), n};
+    };
+    auto done = co_await (send() || timer_.async_wait(use_tuple));
+    if (done.index() == 0) {
+      std::tie(r.error_, r.bytes_) = std::get<0>(done);
+    } else {
+      r.timed_out_ = !cancelled_;
+      r.error_ = asio::error::timed_out;
+    }
+    co_return r;
+  }
   auto done = co_await (asio::async_write(socket_, asio::buffer(bytes), use_tuple) ||
                         timer_.async_wait(use_tuple));
-  io_result r;
   if (done.index() == 0) {
     std::tie(r.error_, r.bytes_) = std::get<0>(done);
   } else {
@@ -194,12 +214,43 @@ asio::awaitable<probe::io_result> probe::read_until(std::string& buffer, time_po
   char chunk[4096];
   const std::size_t room = std::min(sizeof chunk, check_buffer_size - buffer.size());
   timer_.expires_at(deadline);
+  io_result r;
+  if (tls_) {
+    auto done = co_await (tls_->read_some(socket_, chunk, room) || timer_.async_wait(use_tuple));
+    if (done.index() == 0) {
+      std::tie(r.error_, r.bytes_) = std::get<0>(done);
+      buffer.append(chunk, r.bytes_);
+    } else {
+      r.timed_out_ = !cancelled_;
+      r.error_ = asio::error::timed_out;
+    }
+    co_return r;
+  }
   auto done = co_await (socket_.async_read_some(asio::buffer(chunk, room), use_tuple) ||
                         timer_.async_wait(use_tuple));
-  io_result r;
   if (done.index() == 0) {
     std::tie(r.error_, r.bytes_) = std::get<0>(done);
     buffer.append(chunk, r.bytes_);
+  } else {
+    r.timed_out_ = !cancelled_;
+    r.error_ = asio::error::timed_out;
+  }
+  co_return r;
+}
+
+asio::awaitable<probe::io_result> probe::handshake_until(const check_spec& spec,
+                                                         time_point deadline) {
+  io_result r;
+  SSL* session = spec.tls_->new_session(spec.tls_sni_);
+  if (session == nullptr) {
+    r.error_ = asio::error::no_memory;
+    co_return r;
+  }
+  tls_ = std::make_unique<proxy::tls::stream>(session, socket_);
+  timer_.expires_at(deadline);
+  auto done = co_await (tls_->handshake(socket_) || timer_.async_wait(use_tuple));
+  if (done.index() == 0) {
+    r.error_ = std::get<0>(done);
   } else {
     r.timed_out_ = !cancelled_;
     r.error_ = asio::error::timed_out;
@@ -307,6 +358,15 @@ asio::awaitable<check_result> probe::run(const check_program& program, bool serv
         co_return io_failure(io, i);
       }
       connected = true;
+      if (spec.tls_) {
+        // HAProxy's Layer6: the handshake within what is left of the connect time.
+        const io_result hs = co_await handshake_until(spec, deadline);
+        if (cancelled_ || hs.error_ == asio::error::operation_aborted) {
+          co_return finish(check_status::sockerr, "cancelled");
+        }
+        if (hs.timed_out_) co_return finish(check_status::l6tout, "");
+        if (hs.error_) co_return finish(check_status::l6rsp, "SSL handshake failure");
+      }
       if (spec.timeout_check_) {
         deadline = std::max(deadline, std::chrono::steady_clock::now() + *spec.timeout_check_);
       }
@@ -387,7 +447,8 @@ asio::awaitable<check_result> probe::run(const check_program& program, bool serv
   // Every step passed: the last one says how the check is worded.
   const check_step& last = spec.steps_.back();
   if (const auto* c = std::get_if<connect_step>(&last)) {
-    co_return finish(check_status::l4ok, c->implicit_ ? "" : "(tcp-check)");
+    co_return finish(spec.tls_ ? check_status::l6ok : check_status::l4ok,
+                     c->implicit_ ? "" : "(tcp-check)");
   }
   if (std::holds_alternative<send_step>(last) || !last_expect) {
     co_return finish(check_status::l7ok, "(tcp-check)");

@@ -15,6 +15,7 @@
 #include "runtime/checks/regex.hpp"
 #include "runtime/checks/spec.hpp"
 #include "runtime/checks/status.hpp"
+#include "runtime/proxy/tls/stream.hpp"
 
 namespace tandem::runtime::checks {
 
@@ -59,12 +60,15 @@ class probe {
                                                   time_point deadline, bool hold_ack);
   boost::asio::awaitable<io_result> write_until(const std::string& bytes, time_point deadline);
   boost::asio::awaitable<io_result> read_until(std::string& buffer, time_point deadline);
+  // The TLS handshake after a connect, for a spec with tls_.
+  boost::asio::awaitable<io_result> handshake_until(const check_spec& spec, time_point deadline);
   boost::asio::awaitable<std::optional<boost::asio::ip::address>> resolve(const std::string& host,
                                                                           std::string& error);
   void close();
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;
+  std::unique_ptr<proxy::tls::stream> tls_;  // over socket_ when the check speaks TLS
   bool cancelled_ = false;
   // Host names are looked up once, as HAProxy does at start.
   std::vector<std::pair<std::string, boost::asio::ip::address>> resolved_;

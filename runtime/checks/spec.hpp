@@ -15,6 +15,9 @@
 
 #include "runtime/checks/health.hpp"
 #include "runtime/checks/status.hpp"
+#include <memory>
+
+#include "runtime/proxy/tls/context.hpp"
 
 namespace tandem::runtime::checks {
 
@@ -133,6 +136,11 @@ struct check_spec {
   duration first_delay_ = duration::zero();
   // global spread-checks: each next interval moves randomly within +/- this percent.
   unsigned spread_percent_ = 0;
+
+  // Checks over TLS (the server's `ssl`, or `check-ssl`): the handshake follows each connect
+  // (a failure is HAProxy's Layer6 status), then the steps speak through it.
+  std::shared_ptr<const proxy::tls::client_context> tls_;
+  std::string tls_sni_;  // check-sni
 };
 
 }  // namespace tandem::runtime::checks

@@ -146,6 +146,80 @@ awaitable<io_result> timed_io::write_all(tcp::socket& s, std::string_view data,
   co_return from(ec, n);
 }
 
+// The connection forms: a plain connection takes the socket's own path (one test more than
+// the socket form), a TLS one goes through its stream.
+awaitable<io_result> timed_io::read_some(connection& c, std::string& buffer,
+                                         std::size_t max_bytes, milliseconds limit) {
+  const std::size_t room = max_bytes > buffer.size() ? max_bytes - buffer.size() : 0;
+  if (room == 0) {
+    co_return io_result{io_status::error, 0, asio::error::no_buffer_space};
+  }
+  arm(c.socket_, limit);
+  error_code ec;
+  std::size_t n = 0;
+  if (c.tls_ == nullptr) {
+    std::tie(ec, n) = co_await c.socket_.async_read_some(
+        asio::buffer(scratch_.get(), std::min(room, scratch_size)), use_tuple);
+  } else {
+    std::tie(ec, n) = co_await c.tls_->read_some(c.socket_, scratch_.get(),
+                                                 std::min(room, scratch_size));
+  }
+  if (disarm()) {
+    co_return io_result{io_status::timeout, 0, asio::error::timed_out};
+  }
+  buffer.append(scratch_.get(), n);
+  if (&c.socket_ == counted_) bytes_in_ += n;
+  co_return from(ec, n);
+}
+
+awaitable<io_result> timed_io::write_all(connection& c, std::string_view data,
+                                         milliseconds limit) {
+  arm(c.socket_, limit);
+  error_code ec;
+  std::size_t n = 0;
+  if (c.tls_ == nullptr) {
+    std::tie(ec, n) = co_await asio::async_write(c.socket_, asio::buffer(data), use_tuple);
+  } else {
+    while (n < data.size()) {
+      auto [e, k] = co_await c.tls_->write_some(c.socket_, data.data() + n, data.size() - n);
+      n += k;
+      if (e) {
+        ec = e;
+        break;
+      }
+    }
+  }
+  if (&c.socket_ == counted_) bytes_out_ += n;
+  if (disarm()) {
+    co_return io_result{io_status::timeout, 0, asio::error::timed_out};
+  }
+  co_return from(ec, n);
+}
+
+awaitable<error_code> timed_io::connect(connection& c, const tcp::endpoint& to,
+                                        milliseconds limit) {
+  c.tls_.reset();  // no operation is in progress on a connection being connected
+  return connect(c.socket_, to, limit);
+}
+
+awaitable<error_code> timed_io::handshake(connection& c, milliseconds limit) {
+  if (c.tls_ == nullptr) co_return error_code();
+  arm(c.socket_, limit);
+  const error_code ec = co_await c.tls_->handshake(c.socket_);
+  if (disarm()) {
+    co_return asio::error::timed_out;
+  }
+  co_return ec;
+}
+
+awaitable<error_code> accept_tls(connection& client, const tls::server_context& context,
+                                 timed_io& io, milliseconds limit) {
+  SSL* session = context.new_session();
+  if (session == nullptr) co_return asio::error::no_memory;
+  client.start_tls(session);
+  co_return co_await io.handshake(client, limit);
+}
+
 tcp::endpoint to_endpoint(const sockaddr_storage& address, socklen_t length) {
   tcp::endpoint e;
   std::memcpy(e.data(), &address, length);
@@ -204,39 +278,40 @@ awaitable<bool> wait_for_slot(backend& be, asio::any_io_executor executor,
 
 }  // namespace
 
-void idle_pool::park(const server* s, tcp::socket socket) {
+void idle_pool::park(const server* s, connection c) {
   constexpr std::size_t most_per_server = 256;
-  std::vector<tcp::socket>& idle = idle_[s];
-  if (idle.size() < most_per_server && socket.is_open()) {
-    idle.push_back(std::move(socket));
+  std::vector<connection>& idle = idle_[s];
+  if (idle.size() < most_per_server && c.is_open()) {
+    idle.push_back(std::move(c));
   }
 }
 
-std::optional<tcp::socket> idle_pool::take(const server* s) {
+std::optional<connection> idle_pool::take(const server* s) {
   const auto it = idle_.find(s);
   if (it == idle_.end()) {
     return std::nullopt;
   }
-  std::vector<tcp::socket>& idle = it->second;
+  std::vector<connection>& idle = it->second;
   while (!idle.empty()) {
-    tcp::socket socket = std::move(idle.back());
+    connection c = std::move(idle.back());
     idle.pop_back();
-    // Still open on the server's side: nothing to read (a close or stray bytes end it).
+    // Still open on the server's side: nothing to read (a close or stray bytes end it; over
+    // TLS, a close_notify or any record the session has not read).
     char probe;
-    const ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    const ssize_t n = ::recv(c.socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return socket;
+      return c;
     }
     error_code ignored;
-    socket.close(ignored);
+    c.close(ignored);
   }
   return std::nullopt;
 }
 
-awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend& be,
+awaitable<connect_result> connect_server(connection& out, timed_io& io, backend& be,
                                          server* first, const balance::request_keys& keys,
                                          const tcp::endpoint& client_destination,
-                                         idle_pool* pool) {
+                                         idle_pool* pool, const acl::sample_source* source) {
   connect_result result;
   const auto started = std::chrono::steady_clock::now();
   auto since = [](std::chrono::steady_clock::time_point t) {
@@ -299,7 +374,7 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
     be.balancer_->connection_opened(target->id_);
     const std::uint32_t now_serving = target->current_.fetch_add(1, std::memory_order_relaxed) + 1;
     if (attempt == 0 && pool != nullptr) {
-      if (std::optional<tcp::socket> idle = pool->take(target)) {
+      if (std::optional<connection> idle = pool->take(target)) {
         error_code ignored;
         if (out.is_open()) out.close(ignored);
         out = std::move(*idle);
@@ -314,8 +389,43 @@ awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend
     }
     target->counters_.connects_.fetch_add(1, std::memory_order_relaxed);
     be.counters_.connects_.fetch_add(1, std::memory_order_relaxed);
-    const error_code ec =
+    const auto attempt_started = std::chrono::steady_clock::now();
+    error_code ec =
         co_await io.connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_);
+    if (!ec && target->tls_ != nullptr) {
+      // `ssl`: the handshake is part of connecting, within what is left of timeout connect.
+      std::string sni;
+      if (target->tls_sni_ != nullptr && source != nullptr) {
+        sni = target->tls_sni_->evaluate(*source).value_or(std::string());
+      }
+      // send-proxy: the PROXY header goes first, in clear, as HAProxy sends it.
+      if ((target->send_proxy_ || target->send_proxy_v2_) && source != nullptr) {
+        const std::string header =
+            target->send_proxy_v2_
+                ? proxy_protocol::encode_v2(source->source(), source->destination())
+                : proxy_protocol::encode_v1(source->source(), source->destination());
+        const io_result w = co_await io.write_all(out, header, be.timeouts_.connect_);
+        if (w.status_ != io_status::ok) ec = w.error_ ? w.error_ : asio::error::timed_out;
+      }
+      SSL* session = ec ? nullptr : target->tls_->new_session(sni);
+      if (ec) {
+        error_code ignored;
+        out.close(ignored);
+      } else if (session == nullptr) {
+        ec = asio::error::no_memory;
+      } else {
+        out.start_tls(session);
+        milliseconds left = be.timeouts_.connect_;
+        if (left.count() != 0) {
+          left = std::max(milliseconds(1), left - since(attempt_started));
+        }
+        ec = co_await io.handshake(out, left);
+        if (ec) {
+          error_code ignored;
+          out.close(ignored);
+        }
+      }
+    }
     if (!ec) {
       target->total_.fetch_add(1, std::memory_order_relaxed);
       note_stream(be, *target, now_serving);
@@ -360,7 +470,7 @@ void release_server(backend& be, server* s) {
   be.queue_.wake_one();
 }
 
-awaitable<std::uint64_t> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle) {
+awaitable<std::uint64_t> relay_one_way(connection& from, connection& to, milliseconds idle) {
   timed_io io(from.get_executor());
   std::string buffer;
   std::uint64_t copied = 0;
@@ -423,6 +533,44 @@ awaitable<bool> read_proxy_header(tcp::socket& s, timed_io& io, std::string& buf
     }
     const io_result r = co_await io.read_some(s, buffer, 4096, left);
     if (r.status_ != io_status::ok) co_return false;
+  }
+}
+
+awaitable<bool> read_proxy_header_before_tls(tcp::socket& s, milliseconds limit,
+                                             sockaddr_storage& source,
+                                             sockaddr_storage& destination) {
+  const auto until = limit.count() == 0 ? std::chrono::steady_clock::time_point::max()
+                                        : std::chrono::steady_clock::now() + limit;
+  asio::steady_timer timer(s.get_executor(), until);
+  std::string header;  // the bytes taken so far: all of them the header's
+  char peeked[4096];
+  for (;;) {
+    const auto ready = co_await (s.async_wait(tcp::socket::wait_read, use_tuple) ||
+                                 timer.async_wait(use_tuple));
+    // Late, or the socket failed.
+    if (ready.index() != 0 || std::get<0>(std::get<0>(ready))) co_return false;
+    const ssize_t n = ::recv(s.native_handle(), peeked, sizeof peeked, MSG_PEEK | MSG_DONTWAIT);
+    if (n <= 0) {
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+      co_return false;  // closed before the header ended
+    }
+    const std::string seen = header + std::string(peeked, static_cast<std::size_t>(n));
+    const proxy_protocol::parsed p = proxy_protocol::parse(seen);
+    if (p.state_ == proxy_protocol::parse_state::error) co_return false;
+    // Unfinished, every byte seen is the header's; finished, its last one is at consumed_.
+    const std::size_t take = p.state_ == proxy_protocol::parse_state::done
+                                 ? p.consumed_ - header.size()
+                                 : static_cast<std::size_t>(n);
+    const ssize_t got = ::recv(s.native_handle(), peeked, take, MSG_DONTWAIT);
+    if (got != static_cast<ssize_t>(take)) co_return false;
+    header.append(peeked, take);
+    if (p.state_ == proxy_protocol::parse_state::done) {
+      if (p.has_addresses_) {
+        source = p.source_;
+        destination = p.destination_;
+      }
+      co_return true;
+    }
   }
 }
 

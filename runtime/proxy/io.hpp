@@ -31,6 +31,7 @@
 
 #include "runtime/proxy/objects.hpp"
 #include "runtime/proxy/service.hpp"
+#include "runtime/proxy/tls/stream.hpp"
 
 namespace tandem::runtime::proxy {
 
@@ -48,6 +49,45 @@ struct io_result {
   io_status status_ = io_status::ok;
   std::size_t bytes_ = 0;
   error_code error_;
+};
+
+// A client or server connection: its TCP socket and, when its listener or its server says
+// `ssl`, the TLS session over it. A plain connection costs what a socket costs (no allocation,
+// no virtual call; one test per operation). Says what a socket says for the calls the
+// sessions make, so that a session holds one where it held a socket.
+class connection {
+ public:
+  using executor_type = tcp::socket::executor_type;
+  explicit connection(tcp::socket s) : socket_(std::move(s)) {}
+  explicit connection(const executor_type& e) : socket_(e) {}
+
+  // Starts TLS over the connected socket with a session of a context (SSL* owned from now).
+  void start_tls(SSL* session) { tls_ = std::make_unique<tls::stream>(session, socket_); }
+  tls::stream* tls() const { return tls_.get(); }
+
+  executor_type get_executor() { return socket_.get_executor(); }
+  bool is_open() const { return socket_.is_open(); }
+  // A TLS connection says close_notify before its FIN (HAProxy's ssl_sock_shutw).
+  void shutdown(tcp::socket::shutdown_type what, error_code& ec) {
+    if (tls_ && socket_.is_open() && what != tcp::socket::shutdown_receive) tls_->shutdown_send();
+    socket_.shutdown(what, ec);
+  }
+  // Abrupt: no close_notify (a reset or a timeout ends it). The TLS session stays (an
+  // operation of the other direction may still be suspended in it) but lets go of the socket.
+  void close(error_code& ec) {
+    if (tls_) tls_->detach();
+    socket_.close(ec);
+  }
+  void cancel(error_code& ec) { socket_.cancel(ec); }
+  tcp::endpoint remote_endpoint(error_code& ec) const { return socket_.remote_endpoint(ec); }
+  tcp::endpoint local_endpoint(error_code& ec) const { return socket_.local_endpoint(ec); }
+  template <typename Option>
+  void set_option(const Option& o, error_code& ec) {
+    socket_.set_option(o, ec);
+  }
+
+  tcp::socket socket_;
+  std::unique_ptr<tls::stream> tls_;  // nullptr: plain
 };
 
 // Socket reads and writes bounded by HAProxy's timeouts (a zero timeout is no limit), without
@@ -69,6 +109,13 @@ class timed_io {
   awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit);
   // Opens `s` anew and connects it to `to` (timed_out when `limit` passes first).
   awaitable<error_code> connect(tcp::socket& s, const tcp::endpoint& to, milliseconds limit);
+  // The same on a connection, plain or TLS (a TLS connection connects plain; see handshake).
+  awaitable<io_result> read_some(connection& c, std::string& buffer, std::size_t max_bytes,
+                                 milliseconds limit);
+  awaitable<io_result> write_all(connection& c, std::string_view data, milliseconds limit);
+  awaitable<error_code> connect(connection& c, const tcp::endpoint& to, milliseconds limit);
+  // The TLS handshake of a connection that started TLS (timed_out when `limit` passes first).
+  awaitable<error_code> handshake(connection& c, milliseconds limit);
 
   // Bytes read from and written to one socket (the client's, for the logs and the stats'
   // bin/bout): counted when an operation is on `s`.
@@ -92,12 +139,12 @@ tcp::endpoint to_endpoint(const sockaddr_storage& address, socklen_t length);
 class idle_pool {
  public:
   // Keeps `s`'s connection (at most a few hundred per server; beyond, it is closed).
-  void park(const server* s, tcp::socket socket);
+  void park(const server* s, connection c);
   // An idle connection to `s` the server has not closed meanwhile, if there is one.
-  std::optional<tcp::socket> take(const server* s);
+  std::optional<connection> take(const server* s);
 
  private:
-  std::unordered_map<const server*, std::vector<tcp::socket>> idle_;
+  std::unordered_map<const server*, std::vector<connection>> idle_;
 };
 
 // What one connection shares with its session: the proxies, the frontend it came in on, the
@@ -113,6 +160,8 @@ struct session_env {
   // them (as HAProxy), and stopping_ tells a session not to wait for another request.
   std::unordered_set<tcp::socket*>* idle_clients_ = nullptr;
   const std::atomic<bool>* stopping_ = nullptr;
+  // The listener's TLS (`bind … ssl`): the session's first step is the handshake.
+  const tls::server_context* tls_ = nullptr;
 };
 
 // Connects `out` to a server of `be` for a request: `first` when persistence chose one, else
@@ -132,11 +181,18 @@ struct connect_result {
   server* server_for_log_ = nullptr;  // the server every attempt failed on (server_ is null)
 };
 // `pool`: where an idle connection to the chosen server may be taken from instead of a new
-// one (nullptr: always connect).
-awaitable<connect_result> connect_server(tcp::socket& out, timed_io& io, backend& be,
+// one (nullptr: always connect). A server with `ssl` gets its TLS handshake within timeout
+// connect (a failed handshake is a failed attempt); `source` answers its `sni` expression.
+awaitable<connect_result> connect_server(connection& out, timed_io& io, backend& be,
                                          server* first, const balance::request_keys& keys,
                                          const tcp::endpoint& client_destination,
-                                         idle_pool* pool = nullptr);
+                                         idle_pool* pool = nullptr,
+                                         const acl::sample_source* source = nullptr);
+
+// `bind … ssl`: starts TLS on an accepted connection and runs the handshake within `limit`
+// (timeout client, HAProxy's Th).
+awaitable<error_code> accept_tls(connection& client, const tls::server_context& context,
+                                 timed_io& io, milliseconds limit);
 
 // A server connection ends: the balancer's counts and the server's.
 void release_server(backend& be, server* s);
@@ -147,7 +203,7 @@ void note_stream(backend& be, server& s, std::uint32_t serving);
 // sending side; a timeout (`idle` bounds each wait) or a reset closes both. A tunnel or an L4
 // relay is two of these joined with `&&`.
 // Returns the bytes it copied.
-awaitable<std::uint64_t> relay_one_way(tcp::socket& from, tcp::socket& to, milliseconds idle);
+awaitable<std::uint64_t> relay_one_way(connection& from, connection& to, milliseconds idle);
 
 // The backend a connection or request goes to: the first use_backend whose condition holds
 // (and whose name, fixed or %[…], names a backend), else default_backend (may be nullptr).
@@ -177,6 +233,12 @@ std::span<const std::uint8_t> address_key(const tcp::endpoint& peer,
 awaitable<bool> read_proxy_header(tcp::socket& s, timed_io& io, std::string& buffer,
                                   milliseconds limit, sockaddr_storage& source,
                                   sockaddr_storage& destination);
+
+// The same before a TLS handshake (`bind … accept-proxy ssl`): only the header's own bytes are
+// taken from the socket (peeked first), so what follows stays there for OpenSSL.
+awaitable<bool> read_proxy_header_before_tls(tcp::socket& s, milliseconds limit,
+                                             sockaddr_storage& source,
+                                             sockaddr_storage& destination);
 
 // send-proxy / send-proxy-v2: the header `s` expects first on a new connection ("" when none).
 std::string proxy_header_for(const server& s, const tcp::endpoint& client,

@@ -26,6 +26,7 @@
 #include "runtime/proxy/counters.hpp"
 #include "runtime/proxy/http/message.hpp"
 #include "runtime/proxy/log_record.hpp"
+#include "runtime/proxy/tls/context.hpp"
 
 namespace tandem::runtime::proxy {
 
@@ -181,6 +182,9 @@ struct server {
   bool send_proxy_v2_ = false;  // send-proxy-v2: the binary header
   std::string cookie_;  // the value persistence cookies carry
   std::string address_text_;  // "127.0.0.1:8080" as the stats' addr column shows it
+  // `ssl`: TLS to this server (nullptr: plain), sending the SNI of `sni EXPR` (nullptr: none).
+  std::shared_ptr<const tls::client_context> tls_;
+  std::shared_ptr<const acl::sample_expression> tls_sni_;
   // Run-time state, shared by threads.
   std::atomic<bool> up_{true};
   std::atomic<bool> maintenance_{false};  // admin state MAINT (disabled, disable server, …)
@@ -235,6 +239,7 @@ struct backend {
   std::uint32_t uid_ = 0;  // HAProxy's proxy id (iid); a listen's frontend and backend share it
   std::string description_;
   std::string algorithm_;  // "roundrobin" … as the stats' algo column shows it
+  bool listen_ = false;    // the backend half of a listen section (HAProxy says "proxy")
   mode mode_ = mode::tcp;
   const case_map* case_adjust_ = nullptr;  // option h1-case-adjust-bogus-server
   bool buffer_request_ = false;            // option http-buffer-request
@@ -293,6 +298,7 @@ struct listen_address {
   bool transparent_ = false;
   bool v6only_ = false;
   bool accept_proxy_ = false;  // a PROXY protocol header comes first and names the client
+  std::shared_ptr<const tls::server_context> tls_;  // `ssl`: TLS is terminated here
 };
 
 struct frontend {

@@ -1,9 +1,11 @@
 // See service.hpp.
 #include "runtime/proxy/service.hpp"
 
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,6 +18,10 @@
 
 namespace tandem::runtime::proxy {
 
+std::string listener_key(const listen_address& a) {
+  return runtime::address_key(a.address_, a.interface_, a.v6only_, a.transparent_, {});
+}
+
 struct service::impl {
   proxy_set& proxies_;
   event_loop& loop_;
@@ -26,10 +32,14 @@ struct service::impl {
     const listen_address* listener_;
     unsigned thread_;
     std::unique_ptr<tcp::acceptor> acceptor_;
+    std::string key_;  // listener_key() of its address
+    int fd_ = -1;      // its descriptor, read without touching the acceptor from other threads
+    int backlog_ = SOMAXCONN;
   };
   std::vector<acceptor_slot> acceptors_;
   std::atomic<int> active_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> paused_{false};
   std::vector<std::unique_ptr<checks::server_check>> checks_;
   // Each thread's idle server connections; destroyed with the service, before the loop.
   std::vector<std::unique_ptr<idle_pool>> pools_;
@@ -39,8 +49,10 @@ struct service::impl {
   // A check's result: a transition moves the server in or out of rotation and is logged as
   // HAProxy logs it, with the counts after the change.
   void on_check(backend& be, server& s, const checks::check_event& e) {
+    std::uint32_t health_before = 0;
     {
       std::lock_guard lock(s.check_mutex_);
+      health_before = s.check_state_.health_;
       s.check_state_.enabled_ = true;
       s.check_state_.status_ = checks::status_name(e.result_.status_);
       s.check_state_.code_ = e.result_.code_;
@@ -50,7 +62,9 @@ struct service::impl {
       s.check_state_.health_ = e.counter_;
       s.check_state_.last_check_ms_ = wall_milliseconds();
     }
-    if (checks::outcome_of(e.result_.status_) == checks::check_outcome::failed) {
+    // HAProxy counts a failed check (chkfail) only while the health can still drop.
+    if (checks::outcome_of(e.result_.status_) == checks::check_outcome::failed &&
+        health_before > 0) {
       s.history_.check_failures_.fetch_add(1, std::memory_order_relaxed);
     }
     if (!e.change_.transition_) return;
@@ -72,7 +86,7 @@ struct service::impl {
     const bool backend_down = counts.active_servers_ == 0 && counts.backup_servers_ == 0;
     if (!usable && backend_down) {
       be.history_.went_down();
-      log_("ALERT", checks::no_server_alert("backend", be.name_));
+      log_("ALERT", checks::no_server_alert(be.listen_ ? "proxy" : "backend", be.name_));
     } else if (usable && be.history_.down_since_.load() != 0) {
       be.history_.went_up();
     }
@@ -115,7 +129,32 @@ struct service::impl {
               ec.message() + ") for [" + a.text_ + "]";
       return false;
     }
-    acceptors_.push_back({&fe, &a, thread, std::move(acc)});
+    const int fd = acc->native_handle();
+    acceptors_.push_back({&fe, &a, thread, std::move(acc), listener_key(a), fd,
+                          a.backlog_ > 0 ? a.backlog_ : SOMAXCONN});
+    return true;
+  }
+
+  // A listening socket handed over by the previous process, served on `thread`.
+  bool adopt_one(frontend& fe, const listen_address& a, unsigned thread, int fd,
+                 std::string& error) {
+    auto acc = std::make_unique<tcp::acceptor>(loop_.context(thread));
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    error_code ec;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
+      ec = error_code(errno, asio::error::get_system_category());
+    } else {
+      acc->assign(bound.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+    }
+    if (ec) {
+      error = "Binding [" + a.origin_ + "] for frontend " + fe.name_ +
+              ": cannot take over the socket of the previous process (" + ec.message() +
+              ") for [" + a.text_ + "]";
+      return false;
+    }
+    acceptors_.push_back({&fe, &a, thread, std::move(acc), listener_key(a), fd,
+                          a.backlog_ > 0 ? a.backlog_ : SOMAXCONN});
     return true;
   }
 
@@ -143,7 +182,8 @@ struct service::impl {
                     active_,
                     pools_[slot.thread_].get(),
                     idle_clients_[slot.thread_].get(),
-                    &stopping_};
+                    &stopping_,
+                    slot.listener_->tls_.get()};
     auto on_end = [this, &fe](std::exception_ptr) {
       proxies_.current_.fetch_sub(1, std::memory_order_relaxed);
       fe.current_.fetch_sub(1, std::memory_order_relaxed);
@@ -163,6 +203,12 @@ struct service::impl {
   awaitable<void> accept_loop(acceptor_slot& slot) {
     frontend& fe = *slot.frontend_;
     for (;;) {
+      // SIGTTOU: the socket has left the listening table until SIGTTIN.
+      while (paused_) {
+        asio::steady_timer pause(slot.acceptor_->get_executor(), milliseconds(20));
+        co_await pause.async_wait(use_tuple);
+        if (stopping_) co_return;
+      }
       // maxconn: stop accepting while full, as HAProxy pauses its listeners; the kernel's
       // backlog holds the waiting connections.
       while (full(fe)) {
@@ -201,17 +247,77 @@ service::service(proxy_set& proxies, event_loop& loop, log_sink log)
 
 service::~service() = default;
 
-bool service::open_listeners(std::string& error) {
+bool service::open_listeners(std::string& error, std::vector<listening_socket>* inherited) {
+  const unsigned threads = impl_->loop_.size();
   for (auto& fe : impl_->proxies_.frontends_) {
     for (const listen_address& a : fe->listeners_) {
-      for (unsigned t = 0; t < impl_->loop_.size(); ++t) {
-        if (!impl_->open_one(*fe, a, t, error)) {
+      // Every inherited socket of this address is kept, even when this process runs fewer
+      // threads: closing one would reset the connections waiting in its queue.
+      std::vector<int> taken;
+      if (inherited != nullptr) {
+        const std::string key = listener_key(a);
+        for (listening_socket& s : *inherited) {
+          if (s.fd_ >= 0 && s.key_ == key) {
+            taken.push_back(s.fd_);
+            s.fd_ = -1;
+          }
+        }
+      }
+      const std::size_t count = std::max<std::size_t>(threads, taken.size());
+      for (std::size_t i = 0; i < count; ++i) {
+        const unsigned t = static_cast<unsigned>(i % threads);
+        const bool ok = i < taken.size() ? impl_->adopt_one(*fe, a, t, taken[i], error)
+                                         : impl_->open_one(*fe, a, t, error);
+        if (!ok) {
+          for (std::size_t j = i + 1; j < taken.size(); ++j) ::close(taken[j]);
           return false;
         }
       }
     }
   }
   return true;
+}
+
+std::vector<listening_socket> service::listening_sockets() const {
+  std::vector<listening_socket> out;
+  if (impl_->stopping_) return out;
+  for (const auto& slot : impl_->acceptors_) {
+    out.push_back({slot.key_, slot.fd_});
+  }
+  return out;
+}
+
+void service::pause_listeners() {
+  if (impl_->paused_.exchange(true)) return;
+  for (auto& slot : impl_->acceptors_) {
+    tcp::acceptor* acc = slot.acceptor_.get();
+    asio::post(acc->get_executor(), [acc] {
+      // As HAProxy on Linux: connect() to AF_UNSPEC takes a listening socket out of the
+      // listening table while it stays bound; listen() puts it back.
+      sockaddr addr{};
+      addr.sa_family = AF_UNSPEC;
+      // The accept waiting on it stays as it is: the accept loop sees paused_ on its next turn.
+      if (acc->is_open()) ::connect(acc->native_handle(), &addr, sizeof addr);
+    });
+  }
+  for (const auto& fe : impl_->proxies_.frontends_) {
+    if (!fe->listeners_.empty()) impl_->log_("WARNING", "Paused frontend " + fe->name_ + ".");
+  }
+}
+
+void service::resume_listeners() {
+  if (!impl_->paused_.load()) return;
+  for (auto& slot : impl_->acceptors_) {
+    tcp::acceptor* acc = slot.acceptor_.get();
+    const int backlog = slot.backlog_;
+    asio::post(acc->get_executor(), [acc, backlog] {
+      if (acc->is_open()) ::listen(acc->native_handle(), backlog);
+    });
+  }
+  impl_->paused_ = false;
+  for (const auto& fe : impl_->proxies_.frontends_) {
+    if (!fe->listeners_.empty()) impl_->log_("WARNING", "Resumed frontend " + fe->name_ + ".");
+  }
 }
 
 void service::add_check(backend& be, server& s, checks::check_spec spec) {

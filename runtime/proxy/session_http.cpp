@@ -136,7 +136,7 @@ class http_session {
     local_ = client_.local_endpoint(ec);
     source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
     keys_.source_address_ = address_key(peer_, address_bytes_);
-    io_.count_bytes_of(&client_);
+    io_.count_bytes_of(&client_.socket_);
     accepted_at_ = idle_since_ = clock::now();
     accepted_wall_ = std::chrono::system_clock::now();
     std::memcpy(&record_.client_, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof record_.client_));
@@ -163,6 +163,22 @@ class http_session {
       error_code ignored;
       client_.close(ignored);
       co_return;
+    }
+    if (env_.tls_ != nullptr) {
+      // `bind … ssl`: the handshake within timeout client (HAProxy's Th, in the first
+      // request's log line); then the requests are read from the clear text.
+      const error_code hs = co_await accept_tls(client_, *env_.tls_, io_, fe_.timeouts_.client_);
+      const clock::time_point done = clock::now();
+      if (hs) {
+        error_code ignored;
+        client_.close(ignored);
+        co_return;  // HAProxy logs a failed handshake apart ("SSL handshake failure")
+      }
+      source_.ssl_ = client_.tls()->native();
+      record_.tls_ = true;
+      record_.handshake_ =
+          static_cast<long>(std::chrono::duration_cast<milliseconds>(done - accepted_at_).count());
+      idle_since_ = done;
     }
     bool first = true;
     for (;;) {
@@ -286,7 +302,7 @@ class http_session {
         !upstream_server_->send_proxy_ && !upstream_server_->send_proxy_v2_ && out_.empty()) {
       end_served();
       env_.pool_->park(upstream_server_, std::move(upstream_));
-      upstream_ = tcp::socket(client_.get_executor());
+      upstream_ = connection(client_.get_executor());
       upstream_server_ = nullptr;
       upstream_backend_ = nullptr;
       upstream_idle_ = false;
@@ -314,7 +330,13 @@ class http_session {
     sockaddr_storage to{};
     std::memcpy(&from, peer_.data(), std::min<std::size_t>(peer_.size(), sizeof from));
     std::memcpy(&to, local_.data(), std::min<std::size_t>(local_.size(), sizeof to));
-    if (!co_await read_proxy_header(client_, io_, in_, fe_.timeouts_.client_, from, to)) {
+    // Before TLS, only the header's bytes are taken: the ClientHello stays for OpenSSL.
+    const bool header = env_.tls_ != nullptr
+                            ? co_await read_proxy_header_before_tls(client_.socket_,
+                                                                    fe_.timeouts_.client_, from, to)
+                            : co_await read_proxy_header(client_.socket_, io_, in_,
+                                                         fe_.timeouts_.client_, from, to);
+    if (!header) {
       fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
       co_return false;
     }
@@ -333,7 +355,8 @@ class http_session {
 
   // What goes first on a server connection: the PROXY header for a new one (send-proxy).
   std::string_view with_proxy_header(const std::string& head, bool reused) {
-    if (reused || upstream_server_ == nullptr) return head;
+    // (over TLS, connect_server sent it before the handshake)
+    if (reused || upstream_server_ == nullptr || upstream_server_->tls_ != nullptr) return head;
     proxied_head_ = proxy_header_for(*upstream_server_, peer_, local_);
     if (proxied_head_.empty()) return head;
     proxied_head_ += head;
@@ -360,7 +383,7 @@ class http_session {
   }
 
   // A body transfer failed on `side`: the client or the server, a timeout (lower case) or not.
-  void note_failure(const tcp::socket& side, io_status status) {
+  void note_failure(const connection& side, io_status status) {
     failed_on_ = &side;
     failed_status_ = status;
   }
@@ -480,6 +503,7 @@ class http_session {
     record_.backend_ = backend_;
     const std::uint32_t now = backend_->current_.fetch_add(1, std::memory_order_relaxed) + 1;
     backend_->counters_.session_started(now);
+    backend_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // A rule or an applet answered instead of a server.
@@ -572,6 +596,7 @@ class http_session {
     record_.frontend_address_ = local;
     record_.frontend_ = &fe_;
     record_.http_ = true;
+    record_.tls_ = client_.tls() != nullptr;
     idle_since_ = now;
     request_seen_ = false;
     from_server_ = false;
@@ -590,6 +615,7 @@ class http_session {
     record_.redispatched_ = c.redispatched_;
     if (c.server_ != nullptr) {
       record_.server_ = served_by_ = c.server_;
+      c.server_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
       record_.connect_ = static_cast<long>(c.connect_time_.count());
       if (c.server_->address_length_ != 0) {
         std::memcpy(&record_.server_address_, &c.server_->address_, c.server_->address_length_);
@@ -628,6 +654,13 @@ class http_session {
     request_body_done_ = true;
     fe_.counters_.intercepted_.fetch_add(1, std::memory_order_relaxed);
     terminate('L', 'R');
+    // The page's own 401 and 403 end the connection, as HAProxy's stats applet does (without
+    // a "connection" header); its pages keep it.
+    if (response.starts_with("HTTP/1.1 401") || response.starts_with("HTTP/1.1 403")) {
+      note_own_status(response);
+      co_await io_.write_all(client_, response, fe_.timeouts_.client_);
+      co_return false;
+    }
     co_return co_await send_own(std::move(response), client_close);
   }
 
@@ -637,13 +670,28 @@ class http_session {
         first ? first_of(fe_.timeouts_.http_request_, fe_.timeouts_.client_)
               : first_of(fe_.timeouts_.http_keep_alive_, fe_.timeouts_.http_request_,
                          fe_.timeouts_.client_);
-    const clock::time_point deadline =
+    clock::time_point deadline =
         wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
     const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
-    if (!in_.empty() || first) mark_request_start();
+    // A soft stop (a reload) gives an idle connection a moment for the request its client may
+    // already have sent, then closes it: closing at once would drop that request.
+    constexpr milliseconds stop_grace{200};
+    bool graced = false;
+    const clock::time_point usual_deadline = deadline;
+    // The request starts with its first byte (Ti ends, TR begins); a connection's first
+    // request is logged even when no byte ever comes.
+    bool started = !in_.empty();
+    if (started) {
+      mark_request_start();
+    } else if (first) {
+      mark_request_start();  // provisional: moved to the first byte when it comes
+    }
     for (;;) {
       if (!in_.empty()) {
-        if (!request_seen_) mark_request_start();
+        if (!started) {
+          started = true;
+          mark_request_start();
+        }
         // The parser clears the head and reuses its strings and vector.
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
         if (parsed_.state_ == http::parse_state::done) co_return true;
@@ -656,13 +704,16 @@ class http_session {
       }
       // Between requests the connection is idle: a soft stop may end it.
       const bool idle = !first && in_.empty() && env_.idle_clients_ != nullptr;
-      if (idle) {
-        if (env_.stopping_->load()) co_return false;
-        env_.idle_clients_->insert(&client_);
+      if (idle && env_.stopping_->load() && !graced) {
+        graced = true;
+        deadline = std::min(deadline, clock::now() + stop_grace);
       }
+      if (idle && !graced) env_.idle_clients_->insert(&client_.socket_);
       const io_result r = co_await io_.read_some(client_, in_, max_bytes + 1, remaining(deadline));
-      if (idle) {
-        env_.idle_clients_->erase(&client_);
+      if (idle && !graced) env_.idle_clients_->erase(&client_.socket_);
+      if (graced && !in_.empty()) deadline = usual_deadline;  // a request has begun: its time
+      if (idle && r.status_ == io_status::error && !graced && env_.stopping_->load()) {
+        continue;  // the soft stop cancelled the wait: the grace above follows
       }
       if (r.status_ == io_status::timeout) {
         // An idle keep-alive connection ends silently; a request that does not arrive in time
@@ -742,7 +793,7 @@ class http_session {
   // in `pending` (anything after the body stays there: the next pipelined message).
   // `head` (may be empty) goes out with the body's first bytes in one write: most small
   // messages then cost one send, as in HAProxy. It is cleared once written.
-  awaitable<bool> forward_body(tcp::socket& from, tcp::socket& to, std::string& pending,
+  awaitable<bool> forward_body(connection& from, connection& to, std::string& pending,
                                const http::framing& f, milliseconds read_limit,
                                milliseconds write_limit, std::string& head) {
     auto send = [&](std::string_view bytes) -> awaitable<bool> {
@@ -1114,6 +1165,7 @@ class http_session {
         note_stream(*backend_, *upstream_server_, serving);
         upstream_counted_ = true;
         record_.server_ = served_by_ = upstream_server_;
+        upstream_server_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
         record_.queue_ = 0;
         record_.connect_ = 0;
       } else {
@@ -1135,7 +1187,8 @@ class http_session {
                               ? nullptr
                               : env_.pool_;
         const connect_result c =
-            co_await connect_server(upstream_, io_, *backend_, persistent, keys_, local_, pool);
+            co_await connect_server(upstream_, io_, *backend_, persistent, keys_, local_, pool,
+                                    &source_);
         note_connect(c);
         if (c.server_ == nullptr) {
           co_return co_await send_error(503, client_close);
@@ -1185,7 +1238,8 @@ class http_session {
         // The idle connection was closed under us before any response byte: retry once on a
         // new connection, as HAProxy does for a reused connection.
         drop_upstream();
-        const connect_result c = co_await connect_server(upstream_, io_, *backend_, chosen, keys_, local_);
+        const connect_result c = co_await connect_server(upstream_, io_, *backend_, chosen, keys_,
+                                                         local_, nullptr, &source_);
         note_connect(c);
         if (c.server_ == nullptr) co_return co_await send_error(503, client_close);
         chosen = upstream_server_ = c.server_;
@@ -1265,7 +1319,10 @@ class http_session {
     const bool tunnel = response.status_ == 101 ||
                         (request_.method_ == "CONNECT" && response.status_ / 100 == 2);
     // The server's own "connection: close" ends its connection, not the client's.
-    bool keep_client = !client_close && mode != http_connection_mode::close &&
+    // Stopping (a reload): the response says so, and the client's next request goes to the
+    // new process.
+    bool keep_client = !client_close && !(env_.stopping_ && env_.stopping_->load()) &&
+                       mode != http_connection_mode::close &&
                        response_framing.kind_ != http::body_kind::until_close && body_sent;
     if (tunnel) keep_client = true;
     if (tunnel) {
@@ -1325,8 +1382,8 @@ class http_session {
     drop_upstream();
   }
 
-  tcp::socket client_;
-  tcp::socket upstream_;
+  connection client_;
+  connection upstream_;
   timed_io io_;
   session_env env_;
   frontend& fe_;
@@ -1365,7 +1422,7 @@ class http_session {
   bool from_server_ = false;       // the status sent is the server's
   std::uint64_t in_mark_ = 0;      // io_.bytes_in_/out_ when the request started
   std::uint64_t out_mark_ = 0;
-  const tcp::socket* failed_on_ = nullptr;  // the side a body transfer failed on
+  const connection* failed_on_ = nullptr;  // the side a body transfer failed on
   io_status failed_status_ = io_status::ok;
 
   backend* backend_ = nullptr;

@@ -26,6 +26,22 @@ class session_source final : public acl::sample_source {
   }
   std::string_view frontend_name() const override { return frontend_.name_; }
   std::string_view tcp_payload() const override { return payload_; }
+  bool ssl() const override { return ssl_ != nullptr; }
+  std::string_view ssl_sni() const override {
+    return ssl_ == nullptr ? std::string_view() : tls::session_sni(ssl_);
+  }
+  std::string_view ssl_protocol() const override {
+    return ssl_ == nullptr ? std::string_view() : tls::session_protocol(ssl_);
+  }
+  std::string_view ssl_cipher() const override {
+    return ssl_ == nullptr ? std::string_view() : tls::session_cipher(ssl_);
+  }
+  std::string_view ssl_alpn() const override {
+    return ssl_ == nullptr ? std::string_view() : tls::session_alpn(ssl_);
+  }
+  bool ssl_client_certificate() const override {
+    return ssl_ != nullptr && tls::session_has_peer_certificate(ssl_);
+  }
   std::optional<std::string> variable(std::string_view name) const override {
     for (const auto& [n, v] : variables_) {
       if (n == name) return v;
@@ -62,6 +78,7 @@ class session_source final : public acl::sample_source {
   const http::response_head* response_ = nullptr;
   const backend* backend_ = nullptr;
   std::string_view payload_;
+  const SSL* ssl_ = nullptr;  // the client connection's TLS session (nullptr: plain)
   // A 1.x `reqallow` matched this request: the later reqallow/reqdeny/reqtarpit lines, of the
   // backend too, are skipped (1.8's TX_CLALLOW). run_request_rules() clears it when it runs a
   // frontend's rules, which is when backend_ is still unset.

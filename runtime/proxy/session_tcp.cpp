@@ -85,7 +85,8 @@ struct tcp_log {
 
 }  // namespace
 
-awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
+awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
+  connection client(std::move(socket));
   frontend& fe = env.frontend_;
   session_source source(env.proxies_, fe);
   error_code ec;
@@ -106,7 +107,12 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     // The PROXY header's addresses replace the connection's after the connection rules.
     sockaddr_storage from = log.record_.client_;
     sockaddr_storage to = log.record_.frontend_address_;
-    if (!co_await read_proxy_header(client, io, early, fe.timeouts_.client_, from, to)) {
+    const bool header = env.tls_ != nullptr
+                            ? co_await read_proxy_header_before_tls(client.socket_,
+                                                                    fe.timeouts_.client_, from, to)
+                            : co_await read_proxy_header(client.socket_, io, early,
+                                                         fe.timeouts_.client_, from, to);
+    if (!header) {
       fe.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
       log.logged_ = false;
       co_return;
@@ -116,6 +122,21 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
     source.set_addresses(peer.data(), peer.size(), local.data(), local.size());
     log.record_.client_ = from;
     log.record_.frontend_address_ = to;
+  }
+  if (env.tls_ != nullptr) {
+    // `bind … ssl`: the handshake after the tcp-request connection rules and the PROXY header
+    // (as HAProxy), within timeout client; what follows reads and writes the clear text.
+    const auto started = std::chrono::steady_clock::now();
+    const error_code hs = co_await accept_tls(client, *env.tls_, io, fe.timeouts_.client_);
+    log.record_.tls_ = true;
+    log.record_.handshake_ = static_cast<long>(
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started)
+            .count());
+    if (hs) {
+      log.logged_ = false;  // HAProxy logs a failed handshake apart ("SSL handshake failure")
+      co_return;
+    }
+    source.ssl_ = client.tls()->native();
   }
 
   // tcp-request content rules may read the first bytes: with inspect-delay they wait for them
@@ -158,9 +179,9 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   balance::request_keys keys;
   keys.source_address_ = address_key(peer, address_bytes);
 
-  tcp::socket upstream(client.get_executor());
-  const connect_result c =
-      co_await connect_server(upstream, io, *be, forced_server(*be, source), keys, local);
+  connection upstream(client.get_executor());
+  const connect_result c = co_await connect_server(upstream, io, *be, forced_server(*be, source),
+                                                   keys, local, nullptr, &source);
   log.record_.queue_ = static_cast<long>(c.queue_time_.count());
   log.record_.retries_ = c.retries_;
   log.record_.redispatched_ = c.redispatched_;
@@ -174,7 +195,8 @@ awaitable<void> run_tcp_session(tcp::socket client, session_env env) {
   log.record_.connect_ = static_cast<long>(c.connect_time_.count());
   std::memcpy(&log.record_.server_address_, &c.server_->address_, c.server_->address_length_);
   const std::size_t from_client = early.size();
-  early.insert(0, proxy_header_for(*c.server_, peer, local));
+  // (over TLS, connect_server sent it before the handshake)
+  if (c.server_->tls_ == nullptr) early.insert(0, proxy_header_for(*c.server_, peer, local));
   if (!early.empty()) {
     const io_result w = co_await io.write_all(upstream, early, be->timeouts_.server_);
     if (w.status_ != io_status::ok) {

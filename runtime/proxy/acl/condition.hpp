@@ -33,6 +33,10 @@ class sample_source {
   virtual const sockaddr_storage& destination() const = 0;  // dst, dst_port
   virtual bool ssl() const { return false; }                 // ssl_fc
   virtual std::string_view ssl_sni() const { return {}; }    // ssl_fc_sni
+  virtual std::string_view ssl_protocol() const { return {}; }  // ssl_fc_protocol
+  virtual std::string_view ssl_cipher() const { return {}; }    // ssl_fc_cipher
+  virtual std::string_view ssl_alpn() const { return {}; }      // ssl_fc_alpn
+  virtual bool ssl_client_certificate() const { return false; }  // ssl_c_used
   // Usable servers of a backend (nbsrv), -1 when there is no such backend.
   virtual int usable_servers(std::string_view backend) const = 0;
   // The current backend's name (be_name) and the frontend's (fe_name).

@@ -600,6 +600,27 @@ void fetch_ssl_fc_sni(const fetch_step&, const sample_source& s, bool, sample_si
   k.take(v);
 }
 
+// A string of the TLS session; nothing over a plain connection or when it is empty.
+void give_ssl_text(const sample_source& s, std::string_view value, sample_sink& k) {
+  if (!s.ssl() || value.empty()) return;
+  sample v = sample::view(value);
+  k.take(v);
+}
+void fetch_ssl_fc_protocol(const fetch_step&, const sample_source& s, bool, sample_sink& k) {
+  give_ssl_text(s, s.ssl_protocol(), k);
+}
+void fetch_ssl_fc_cipher(const fetch_step&, const sample_source& s, bool, sample_sink& k) {
+  give_ssl_text(s, s.ssl_cipher(), k);
+}
+void fetch_ssl_fc_alpn(const fetch_step&, const sample_source& s, bool, sample_sink& k) {
+  give_ssl_text(s, s.ssl_alpn(), k);
+}
+void fetch_ssl_c_used(const fetch_step&, const sample_source& s, bool, sample_sink& k) {
+  if (!s.ssl()) return;
+  sample v = sample::boolean(s.ssl_client_certificate());
+  k.take(v);
+}
+
 // Proxy state.
 void fetch_nbsrv(const fetch_step& f, const sample_source& s, bool, sample_sink& k) {
   const std::string_view b =
@@ -1162,6 +1183,10 @@ constexpr fetch_entry fetches[] = {
     {"ssl_fc", fetch_ssl_fc},
     {"ssl_fc_sni", fetch_ssl_fc_sni},
     {"ssl_fc_has_sni", fetch_ssl_fc_has_sni},
+    {"ssl_fc_protocol", fetch_ssl_fc_protocol},
+    {"ssl_fc_cipher", fetch_ssl_fc_cipher},
+    {"ssl_fc_alpn", fetch_ssl_fc_alpn},
+    {"ssl_c_used", fetch_ssl_c_used},
     // Proxy state.
     {"nbsrv", fetch_nbsrv},
     {"be_name", fetch_be_name},

@@ -17,7 +17,7 @@ namespace tandem::runtime::proxy::stats {
 // HAProxy's typed-output tags (FO_*, FN_*, FS_*): origin, nature, scope, and the value's type.
 enum class origin : std::uint8_t { metric, status, key, config, product };   // M S K C P
 enum class nature : std::uint8_t { age, avg, counter, duration, gauge, limit, max, output,
-                                   rate, time };                                // a A c d g l m o r t
+                                   rate, time, name };  // typed: A a C D G L M O R T N
 enum class scope : std::uint8_t { process, service, system, cluster };          // P S s C
 
 struct field {
@@ -40,8 +40,12 @@ struct row {
   std::vector<field> fields_;    // in column order; as many as column_names()
 };
 
-// show stat's columns in HAProxy 2.6's order ("pxname", "svname", "qcur", …).
+// show stat's columns in HAProxy 2.6's order ("pxname", "svname", "qcur", …): the 103 stats
+// fields then the 24 of the ssl, h2 and h1 modules (127; a row's fields_ are these). The CSV
+// puts a "-" column between the two groups, as HAProxy; render_csv writes it.
 const std::vector<std::string_view>& column_names();
+// How many of column_names() are HAProxy's own stats fields (ST_F_TOTAL_FIELDS): 103.
+inline constexpr std::size_t stats_field_count = 103;
 
 // Which rows: every proxy, or those `scope` names (stats scope; empty: all); one proxy id
 // and/or one row type as "show stat [IID] [TYPE] [SID]" asks (-1: any).
@@ -50,6 +54,12 @@ struct selection {
   int proxy_id_ = -1;
   int type_mask_ = -1;  // HAProxy's 1 frontends, 2 backends, 4 servers
   int server_id_ = -1;
+  // HAProxy's STAT_SHLGNDS: the addr, cookie and algo columns are filled only with it (a
+  // socket at level operator or admin; the page with `stats show-legends`).
+  bool show_legends_ = false;
+  // show stat's "up" and "no-maint": only servers UP, or not in maintenance.
+  bool only_up_ = false;
+  bool no_maint_ = false;
 };
 
 // The rows in HAProxy's order: per proxy (configuration order), FRONTEND, then its servers,
@@ -67,9 +77,20 @@ std::string render_json(const std::vector<row>& rows);
 struct info_field {
   std::string_view name_;
   field value_;
+  std::size_t position_ = 0;  // HAProxy's INF_* index (typed and JSON print it)
 };
-std::vector<info_field> collect_info(const proxy_set& proxies);
+// What the stats socket adds to show info (HAProxy counts its CLI like any frontend): its
+// listening sockets (Listeners), its sessions now (Jobs) and accepted so far (CumConns).
+struct info_context {
+  std::uint32_t cli_listeners_ = 0;
+  std::uint32_t cli_sessions_ = 0;
+  std::uint64_t cli_connections_ = 0;
+};
+std::vector<info_field> collect_info(const proxy_set& proxies, const info_context& extra = {});
 std::string render_info(const std::vector<info_field>& info);  // "Name: HAProxy\n…"
+// show info typed ("0.Name.1:POS:str:HAProxy" …) and show info json.
+std::string render_info_typed(const std::vector<info_field>& info);
+std::string render_info_json(const std::vector<info_field>& info);
 
 // A server's status as the stats show it: "UP", "DOWN", "MAINT", "DRAIN", "no check",
 // "UP 1/3", "DOWN 1/2", "NOLB" …

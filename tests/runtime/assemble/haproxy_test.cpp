@@ -137,6 +137,55 @@ TEST_F(assemble_test, what_the_runtime_cannot_run_is_an_error_at_its_line) {
   EXPECT_EQ(lines, (std::vector<std::uint32_t>{7, 11}));
 }
 
+// haproxy_tls.cpp: `server … ssl` lines become client contexts with HAProxy's defaults
+// (verify required unless ssl-server-verify none), default-server's options first.
+TEST_F(assemble_test, server_ssl_lines_become_client_contexts) {
+  const haproxy_result r = assemble(std::string(defaults) +
+                                    "frontend f\n"
+                                    "  bind :8080\n"
+                                    "  default_backend b\n"
+                                    "backend b\n"
+                                    "  default-server ssl verify none\n"
+                                    "  server tls 127.0.0.1:443 sni req.hdr(host)\n"
+                                    "  server plain 127.0.0.1:80 no-ssl\n");
+  ASSERT_TRUE(r.ok());
+  const proxy::backend& be = *r.proxies_->backends_[0];
+  EXPECT_NE(be.servers_[0]->tls_, nullptr);
+  EXPECT_NE(be.servers_[0]->tls_sni_, nullptr);
+  EXPECT_EQ(be.servers_[1]->tls_, nullptr);
+}
+
+TEST_F(assemble_test, tls_problems_are_errors_at_their_lines) {
+  const haproxy_result r = assemble("global\n"
+                                    "  ssl-default-bind-options no-sslv3 bogus\n" +
+                                    std::string(defaults) +
+                                    "frontend f\n"
+                                    "  bind :8443 ssl crt /nonexistent.pem ssl-min-ver TLSv9\n"
+                                    "  default_backend b\n"
+                                    "backend b\n"
+                                    "  server s 127.0.0.1:443 ssl\n");
+  EXPECT_FALSE(r.ok());
+  std::vector<std::pair<std::uint32_t, std::string>> got;
+  for (const problem& p : r.problems_) got.emplace_back(p.position_.line_, p.message_);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], (std::pair<std::uint32_t, std::string>{
+                        2, "'ssl-default-bind-options' : unknown option 'bogus'"}));
+  EXPECT_EQ(got[1].first, 9u);
+  EXPECT_EQ(got[1].second, "'bind :8443' in section 'frontend' : 'ssl-min-ver' : unknown "
+                           "ssl/tls version string 'TLSv9'");
+  EXPECT_EQ(got[2].first, 12u);
+  EXPECT_TRUE(got[2].second.starts_with(
+      "'server b/s' : verify is enabled by default but no CA file specified."))
+      << got[2].second;
+  // ssl-server-verify none: the same server line needs no CA file.
+  const haproxy_result lenient = assemble("global\n"
+                                          "  ssl-server-verify none\n" +
+                                          std::string(defaults) +
+                                          "backend b\n"
+                                          "  server s 127.0.0.1:443 ssl\n");
+  EXPECT_TRUE(lenient.ok());
+}
+
 TEST_F(assemble_test, tune_bufsize_sets_the_head_limits) {
   const haproxy_result r = assemble(std::string("global\n  tune.bufsize 32768\n") + defaults +
                                     "frontend f\n"
@@ -171,8 +220,9 @@ TEST_F(assemble_test, what_is_not_run_yet_is_a_warning_at_its_line) {
     EXPECT_FALSE(p.error_);
     lines.push_back(p.position_.line_);
   }
-  EXPECT_EQ(lines, (std::vector<std::uint32_t>{2, 8}));
-  EXPECT_NE(r.problems_[1].message_.find("/haproxy?stats"), std::string::npos);
+  EXPECT_EQ(lines, (std::vector<std::uint32_t>{2}));
+  // The stats page is served (haproxy_stats_page_test.cpp).
+  EXPECT_NE(r.proxies_->frontends_[0]->stats_, nullptr);
 }
 
 }  // namespace
