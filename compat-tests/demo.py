@@ -105,10 +105,9 @@ def main(argv=None) -> int:
         say(f"  [{'yes' if ok else ('NOT YET' if a.impl == 'tandem' and not reference else 'no')}] {what}")
     if a.impl == "tandem" and not all(ok for what, ok in results if not what.startswith("(")):
         say("\nTandem reads and checks both of the post's files (where Debian's own programs reject\n"
-            "them) and runs the proxy, but not this whole setup yet: its VRRP runtime (issue 7)\n"
-            "is still to come, and without it no machine holds the shared address. Each step above\n"
-            "that says NOT YET turns into 'yes' as it lands; `./run demo --impl debian` shows how\n"
-            "far Debian's own HAProxy 2.6 and keepalived 2.2.7 get with the same files.")
+            "them), but not this whole setup yet: each step above that says NOT YET is a gap\n"
+            "listed in docs/compat.md; `./run demo --impl debian` shows how far Debian's own\n"
+            "HAProxy 2.6 and keepalived 2.2.7 get with the same files.")
     return 0
 
 

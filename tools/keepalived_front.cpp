@@ -2,7 +2,20 @@
 // (see keepalived_front.hpp and front_ends.hpp).
 #include "tools/keepalived_front.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
+
+#include <ctime>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,6 +33,9 @@
 #include "parsers/keepalived/codes.hpp"
 #include "parsers/keepalived/migrate.hpp"
 #include "parsers/keepalived/reader.hpp"
+#include "runtime/assemble/keepalived.hpp"
+#include "runtime/core/process_name.hpp"
+#include "runtime/vrrp/io/daemon.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
 #include "tools/keepalived_cli.hpp"
@@ -65,6 +81,188 @@ void print_keepalived_style(const diagnostics& diags, const source_registry& sou
     if (d.hint_) line += " (" + *d.hint_ + ")";
     if (printed.insert(line).second) err << line << '\n';
   }
+}
+
+// ---- the daemon (issue 7) ------------------------------------------------------------
+
+// Where log lines go: the console (-l), as keepalived prints them ("Sat Nov 21 07:48:43 2026:
+// message"), and syslog unless -G, as Keepalived_vrrp.
+struct log_sink {
+  bool console_ = false;
+  bool syslog_ = true;
+  void operator()(std::string_view line) const {
+    if (console_) {
+      const std::time_t t = std::time(nullptr);
+      char when[64];
+      std::tm tm{};
+      ::localtime_r(&t, &tm);
+      std::strftime(when, sizeof when, "%a %b %e %H:%M:%S %Y", &tm);
+      std::string out = std::string(when) + ": " + std::string(line) + "\n";
+      (void)!::write(STDOUT_FILENO, out.data(), out.size());  // unbuffered, one write per line
+    }
+    if (syslog_) ::syslog(LOG_INFO, "%.*s", static_cast<int>(line.size()), line.data());
+  }
+};
+
+int facility_of(const std::optional<std::string>& f) {
+  if (!f) return LOG_DAEMON;
+  static const int locals[] = {LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+                               LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
+  const std::string& v = *f;
+  if (v.size() == 1 && v[0] >= '0' && v[0] <= '7') return locals[v[0] - '0'];
+  if (v.size() == 6 && v.rfind("local", 0) == 0 && v[5] >= '0' && v[5] <= '7') return locals[v[5] - '0'];
+  if (v == "user") return LOG_USER;
+  return LOG_DAEMON;
+}
+
+// Reads, analyses and assembles the configuration; problems are printed keepalived-style.
+std::optional<runtime::vrrp::io::daemon_spec> load_spec(const keepalived_options& o,
+                                                        const log_sink& log) {
+  source_registry sources;
+  diagnostics diags;
+  std::ostringstream report;
+  if (!load_files({o.config_file_}, sources, diags, report)) {
+    log("Unable to read the configuration file " + o.config_file_);
+    return std::nullopt;
+  }
+  const ka::analysis a = ka::analyse_file(
+      parsers::file_id{0}, sources, options_for_this_machine(o.config_id_.value_or(""), true), diags);
+  std::ostringstream msgs;
+  print_keepalived_style(diags, sources, msgs);
+  const runtime::assemble::keepalived_result r = runtime::assemble::assemble_keepalived(a.model_);
+  for (const auto& p : r.problems_) {
+    if (p.position_.has_file() && sources.contains(p.position_.file_)) {
+      msgs << "(" << sources.file(p.position_.file_).name() << ": Line " << p.position_.line_ << ") ";
+    }
+    msgs << p.message_ << '\n';
+  }
+  std::istringstream lines(msgs.str());
+  for (std::string line; std::getline(lines, line);) log(line);
+  if (diags.has_errors() || !r.ok()) return std::nullopt;
+  return r.spec_;
+}
+
+void write_pid_file(const std::string& path) {
+  std::ofstream pf(path, std::ios::trunc);
+  pf << ::getpid() << '\n';
+}
+
+int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
+                    const source_registry& sources, const ka::analysis& a, diagnostics& diags,
+                    std::ostream& err) {
+  if (o.network_namespace_) {
+    return not_implemented(program, "running in another network namespace (-s/--namespace)", err);
+  }
+  if (o.checker_only_) {
+    return not_implemented(program, "the checker process (-C: virtual_server health checks) is the LVS runtime (issue 8)", err);
+  }
+  log_sink log;
+  log.console_ = o.log_console_;
+  log.syslog_ = !o.no_syslog_;
+  // keepalived's own name for its VRRP process in syslog.
+  if (log.syslog_) ::openlog("Keepalived_vrrp", LOG_PID, facility_of(o.log_facility_));
+  if (!o.config_file_given_ && !std::ifstream(o.config_file_)) {
+    log("Unable to read the configuration file " + o.config_file_);
+  }
+  std::string warnings;  // logged once logging runs, as keepalived logs its config warnings
+  {
+    std::ostringstream msgs;
+    print_keepalived_style(diags, sources, msgs);
+    const runtime::assemble::keepalived_result r = runtime::assemble::assemble_keepalived(a.model_);
+    for (const auto& p : r.problems_) {
+      if (p.position_.has_file() && sources.contains(p.position_.file_)) {
+        msgs << "(" << sources.file(p.position_.file_).name() << ": Line " << p.position_.line_ << ") ";
+      }
+      msgs << p.message_ << '\n';
+    }
+    const bool failed = diags.has_errors() || !r.ok();
+    if (failed) {
+      err << msgs.str();
+      err << program << ": the configuration cannot run; nothing started\n";
+      return exit_failure;
+    }
+    warnings = msgs.str();
+  }
+  (void)runtime::set_process_name("keepalived");
+  if (!o.dont_fork_) {
+    // keepalived daemonises unless -n: the parent returns at once, the child carries on.
+    const pid_t child = ::fork();
+    if (child < 0) {
+      err << program << ": cannot fork: " << std::strerror(errno) << '\n';
+      return exit_failure;
+    }
+    if (child > 0) return exit_ok;
+    ::setsid();
+    (void)!::chdir("/");
+    const int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      ::dup2(null, STDIN_FILENO);
+      if (!log.console_) {
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+      }
+      if (null > STDERR_FILENO) ::close(null);
+    }
+  }
+  ::umask(o.umask_.value_or(0177) & 0777);
+  log("Starting Keepalived (Tandem " + std::string(tandem_version()) + ", VRRP)");
+  log("Opening file '" + o.config_file_ + "'.");
+  log("Configuration file " + o.config_file_);
+  {
+    std::istringstream lines(warnings);
+    for (std::string line; std::getline(lines, line);) log(line);
+  }
+  // The file analysed above, not read again: it may be a FIFO or have changed meanwhile.
+  std::optional<runtime::vrrp::io::daemon_spec> spec =
+      runtime::assemble::assemble_keepalived(a.model_).spec_;
+  // keepalived's pidfiles: the main process's and the VRRP child's; we are both.
+  const std::string pid_file = o.pid_file_.value_or("/run/keepalived.pid");
+  const std::string vrrp_pid_file = o.vrrp_pid_file_.value_or("/run/vrrp.pid");
+  write_pid_file(pid_file);
+  write_pid_file(vrrp_pid_file);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  boost::asio::io_context io;
+  runtime::vrrp::io::daemon_options opts;
+  opts.log_ = log;
+  opts.log_detail_ = o.log_detail_;
+  runtime::vrrp::io::daemon d(io, std::move(*spec), opts);
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  signals.add(SIGUSR1);
+  signals.add(SIGUSR2);
+  int rc = exit_ok;
+  if (!d.start()) {
+    d.stop();
+    rc = exit_failure;
+  } else {
+    std::function<void()> wait;
+    wait = [&] {
+      signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        if (sig == SIGTERM || sig == SIGINT) {
+          d.stop();
+          signals.cancel();
+          return;
+        }
+        if (sig == SIGHUP) {
+          log("Reloading ...");
+          if (auto next = load_spec(o, log)) d.reload(std::move(*next));
+          else log("Reload failed: the configuration cannot run; keeping the running one");
+        } else if (sig == SIGUSR1) {
+          d.dump_data();
+        } else if (sig == SIGUSR2) {
+          d.dump_stats();
+        }
+        wait();
+      });
+    };
+    wait();
+    io.run();
+  }
+  ::unlink(pid_file.c_str());
+  ::unlink(vrrp_pid_file.c_str());
+  log(rc == exit_ok ? "Stopped" : "Stopped - could not start");
+  return rc;
 }
 
 }  // namespace
@@ -139,11 +337,7 @@ int run_keepalived(std::string_view program, std::span<const std::string_view> a
     if (a.script_security_violation_) return exit_script_security;
     return exit_ok;
   }
-  report_loaded(program, sources, err);
-  return not_implemented(program,
-                         "running a configuration needs the VRRP runtime (issue 7) and the "
-                         "LVS runtime (issue 8)",
-                         err);
+  return run_vrrp_daemon(program, o, sources, a, diags, err);
 }
 
 void lint_keepalived(parsers::source_registry& sources, parsers::file_id file,

@@ -61,8 +61,8 @@ std::string keepalived_version_text() {
   return "Tandem " + std::string(tandem_version()) +
          " (keepalived front-end; targets the configuration language of keepalived 1.x to "
          "2.x)\n"
-         "Command line of keepalived 2.2.7. Early development: -t checks a configuration; the "
-         "VRRP runtime (issue 7) is not implemented yet.\n";
+         "Command line of keepalived 2.2.7. -t checks a configuration; VRRP instances run "
+         "(issue 7); virtual_server (LVS, issue 8) does not run yet.\n";
 }
 
 }  // namespace tandem::tools

@@ -60,6 +60,11 @@ rx_result check_message(const rx_config& cfg, std::span<const std::uint8_t> mess
                         const ip_address& source, const ip_address& destination, rx_stats& stats,
                         ah_check&& ah_ok) {
   assert(message.size() >= vrrp_header_size);
+  // The version first: keepalived 2.2.7 logs "wrong version" for a v3 advert reaching a v2
+  // instance (measured in the lab), not the auth type its interval byte would look like.
+  if ((message[0] >> 4) != cfg.version_) {
+    return reject(stats, rx_status::bad_version);
+  }
   if (cfg.version_ == 2) {
     const auto type = message[4];
     if (type > static_cast<std::uint8_t>(auth_type::ah)) {

@@ -54,6 +54,7 @@ received_advert to_received(const advert& a, const ip_address& source) {
 instance::instance(instance_config config)
     : config_(std::move(config)),
       tracker_status_(config_.trackers_.size()),
+      tracker_value_(config_.trackers_.size(), 0),
       base_priority_(config_.priority_),
       effective_priority_(config_.priority_),
       master_adver_int_(config_.advert_interval_) {
@@ -91,6 +92,12 @@ bool instance::own_fault() const {
   }
   for (std::size_t i = 0; i < tracker_status_.size(); ++i) {
     const auto& t = config_.trackers_[i];
+    if (t.valued_) {
+      if (tracker_value_[i] < -253) {
+        return true;
+      }
+      continue;
+    }
     if (t.weight_ != 0) {
       continue;
     }
@@ -112,7 +119,10 @@ bool instance::any_real_fault() const {
   }
   for (std::size_t i = 0; i < tracker_status_.size(); ++i) {
     const auto& t = config_.trackers_[i];
-    if (t.weight_ == 0 && tracker_status_[i] != tracker_status::unknown &&
+    if (t.valued_ && tracker_value_[i] < -253) {
+      return true;
+    }
+    if (!t.valued_ && t.weight_ == 0 && tracker_status_[i] != tracker_status::unknown &&
         (tracker_status_[i] == tracker_status::ok) == t.reverse_) {
       return true;
     }
@@ -135,9 +145,15 @@ void instance::recompute_priority(time_point now) {
   if (base_priority_ == priority_owner) {
     return;
   }
-  int total = base_priority_;
+  long long total = base_priority_;
   for (std::size_t i = 0; i < tracker_status_.size(); ++i) {
     const auto& t = config_.trackers_[i];
+    if (t.valued_) {
+      if (tracker_value_[i] >= -253 && tracker_value_[i] <= 253) {
+        total += tracker_value_[i];
+      }
+      continue;
+    }
     if (t.weight_ == 0 || tracker_status_[i] == tracker_status::unknown) {
       continue;
     }
@@ -149,7 +165,7 @@ void instance::recompute_priority(time_point now) {
       total += t.weight_ * multiplier;
     }
   }
-  const auto next = static_cast<std::uint8_t>(std::clamp(total, 1, priority_owner - 1));
+  const auto next = static_cast<std::uint8_t>(std::clamp<long long>(total, 1, priority_owner - 1));
   if (next == effective_priority_) {
     return;
   }
@@ -329,6 +345,20 @@ void instance::on_tracker(time_point now, std::size_t index, bool ok) {
   }
 }
 
+void instance::on_tracker_value(time_point now, std::size_t index, long value) {
+  assert(index < tracker_status_.size());
+  const auto& t = config_.trackers_[index];
+  assert(t.valued_);
+  const long long v = static_cast<long long>(value) * t.weight_ * (t.reverse_ ? -1 : 1);
+  if (tracker_status_[index] != tracker_status::unknown && tracker_value_[index] == v) {
+    return;
+  }
+  tracker_status_[index] = tracker_status::ok;
+  tracker_value_[index] = v;
+  recompute_priority(now);
+  update_fault(now);
+}
+
 bool instance::on_tracker(time_point now, std::string_view name, bool ok) {
   for (std::size_t i = 0; i < config_.trackers_.size(); ++i) {
     if (config_.trackers_[i].name_ == name) {
@@ -494,6 +524,7 @@ sync_group::sync_group(std::string name, std::vector<instance*> members, bool tr
     if (!tracking_weight) {
       for (auto& t : m->config_.trackers_) {
         t.weight_ = 0;
+        t.valued_ = false;  // a track_file's number then means FAULT when non-zero
       }
     }
   }

@@ -41,6 +41,10 @@ struct tracker_config {
   int weight_ = 0;
   bool reverse_ = false;
   tracker_status initial_ = tracker_status::unknown;
+  // A track_file with a non-zero weight reports a number (on_tracker_value), not up/down:
+  // value * weight (negated with reverse) is added to the priority, and below -253 it means
+  // FAULT (keepalived.conf(5), "Track files").
+  bool valued_ = false;
 };
 
 // keepalived's gratuitous ARP / unsolicited NA schedule, per instance.
@@ -145,6 +149,8 @@ class instance {
   void on_timer(time_point now);
   void on_tracker(time_point now, std::size_t index, bool ok);
   bool on_tracker(time_point now, std::string_view name, bool ok);  // false: no such tracker
+  // A valued tracker's number (see tracker_config::valued_).
+  void on_tracker_value(time_point now, std::size_t index, long value);
   void on_interface(time_point now, bool up);
   // keepalived's stop: a master sends priority 0 and releases its VIPs; notify_stop runs.
   void shutdown(time_point now);
@@ -185,6 +191,7 @@ class instance {
   state state_ = state::init;
   sync_group* group_ = nullptr;
   std::vector<tracker_status> tracker_status_;
+  std::vector<long long> tracker_value_;  // valued trackers: value * weight (reverse applied)
   bool interface_up_ = true;
   bool want_master_ = false;
   bool vips_set_ = false;

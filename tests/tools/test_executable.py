@@ -286,11 +286,11 @@ class loading(temp_dir_case):
             self.assertIn('outside range [1, 255]', f.read())
 
     def test_keepalived_modes(self):
+        # An instance that cannot run: nothing starts (nothing touches this host's network).
         conf = self.write('keepalived.conf', 'vrrp_instance VI_1 {\n}\n')
         status, _, err = run('tandem', 'keepalived', '-n', '-l', '-D', '--use-file=' + conf)
-        self.assertEqual(status, 2)
-        self.assertIn('tandem keepalived: not implemented yet: running a configuration needs the '
-                      'VRRP runtime (issue 7) and the LVS runtime (issue 8)\n', err)
+        self.assertEqual(status, 1, err)
+        self.assertIn('tandem keepalived: the configuration cannot run; nothing started\n', err)
 
     def test_check_and_migrate_need_a_known_language(self):
         conf = self.write('notes.cfg', 'hello world\n')
@@ -305,7 +305,7 @@ class fifo_process_name(temp_dir_case):
     """The loader blocks on a FIFO config; meanwhile the process must already be named."""
 
     def blocked_process(self, argv, expected_name, expected_message, extra=(), loaded=True,
-                        status=2):
+                        status=2, runs=False):
         fifo = os.path.join(self.dir, 'config.fifo')
         os.mkfifo(fifo)
         flag = '-f'
@@ -335,6 +335,19 @@ class fifo_process_name(temp_dir_case):
             os.write(fd, b'# written through a FIFO\n')
         finally:
             os.close(fd)
+        if runs:
+            # keepalived with no instance runs (as keepalived does) until SIGTERM, still named
+            # keepalived; with no instance it opens nothing on this host's interfaces.
+            time.sleep(1)
+            self.assertIsNone(proc.poll(), 'must keep running')
+            with open(f'/proc/{proc.pid}/comm', encoding='utf-8') as f:
+                self.assertEqual(f.read().strip(), expected_name)
+            proc.terminate()
+            out, err = proc.communicate(timeout=20)
+            self.assertEqual(proc.returncode, 0, err)
+            self.assertIn('Startup complete', out)
+            self.assertIn('Stopping', out)
+            return
         out, err = proc.communicate(timeout=20)
         if expected_message is None:
             # keepalived -t on a file holding only a comment: nothing to say, exit 0.
@@ -360,11 +373,17 @@ class fifo_process_name(temp_dir_case):
                              'Configuration file has no error but will not start (no listener)',
                              loaded=False)
 
+    def daemon_flags(self):
+        # Pidfiles in the test's folder, not this host's /run.
+        return ('-n', '-l', '-G', '-p', os.path.join(self.dir, 'k.pid'),
+                '-r', os.path.join(self.dir, 'v.pid'))
+
     def test_keepalived_link(self):
-        self.blocked_process(['keepalived'], 'keepalived', 'the VRRP runtime (issue 7)', ('-n',))
+        self.blocked_process(['keepalived'], 'keepalived', None, self.daemon_flags(), runs=True)
 
     def test_tandem_keepalived(self):
-        self.blocked_process(['tandem', 'keepalived'], 'keepalived', 'the VRRP runtime (issue 7)')
+        self.blocked_process(['tandem', 'keepalived'], 'keepalived', None, self.daemon_flags(),
+                             runs=True)
 
     def test_tandem_keepalived_config_test(self):
         self.blocked_process(['tandem', 'keepalived', '-t'], 'keepalived', None)

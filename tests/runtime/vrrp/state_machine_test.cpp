@@ -428,6 +428,33 @@ TEST(vrrp_tracker_test, ReverseTurnsTheDirectionRound) {
   EXPECT_EQ(neg.inst_.effective_priority(), 120);  // added while failing
 }
 
+// track_file with a weight: the file's number times the weight moves the priority; below
+// -253 it means FAULT (keepalived.conf(5), "Track files").
+TEST(vrrp_tracker_test, ValuedTrackFileMovesThePriorityAndFaultsBelowMinus253) {
+  auto c = with_tracker(100, 5, false, tracker_status::unknown);
+  c.trackers_[0].valued_ = true;
+  clocked r(std::move(c));
+  r.start();
+  EXPECT_EQ(r.inst_.current_state(), state::backup);  // no number yet: no change, no FAULT
+  r.inst_.on_tracker_value(r.now_, 0, 3);
+  EXPECT_EQ(r.inst_.effective_priority(), 115);
+  r.inst_.on_tracker_value(r.now_, 0, -4);
+  EXPECT_EQ(r.inst_.effective_priority(), 80);
+  r.drain();
+  r.take();
+  r.inst_.on_tracker_value(r.now_, 0, -51);  // -255
+  EXPECT_EQ(r.inst_.current_state(), state::fault);
+  r.inst_.on_tracker_value(r.now_, 0, 0);
+  EXPECT_EQ(r.inst_.current_state(), state::backup);
+  EXPECT_EQ(r.inst_.effective_priority(), 100);
+  auto rev = with_tracker(100, 5, true, tracker_status::unknown);
+  rev.trackers_[0].valued_ = true;
+  clocked q(std::move(rev));
+  q.start();
+  q.inst_.on_tracker_value(q.now_, 0, 2);
+  EXPECT_EQ(q.inst_.effective_priority(), 90);  // reverse: subtracted
+}
+
 TEST(vrrp_tracker_test, ClampedToOneAndTwoFiftyFourOwnerUntouched) {
   clocked low(with_tracker(10, -50, false, tracker_status::failing));
   low.start();
