@@ -607,6 +607,7 @@ void h_delay_loop(const node& n, builder& b, diagnostics& d) {
   auto v = decimal(n, 1, 0.000001, 4294.967295, d);
   if (!v) return;
   if (b.current_ == c::virtual_server && b.virtual_server_) b.virtual_server_->delay_loop_ = *v;
+  else if (b.current_ == c::real_server && b.real_server_) b.real_server_->delay_loop_ = *v;
   else if (b.checker_) b.checker_->delay_loop_ = *v;
 }
 void h_lvs_sched(const node& n, builder& b, diagnostics& d) {
@@ -618,7 +619,10 @@ void h_lvs_sched(const node& n, builder& b, diagnostics& d) {
           "unknown scheduler '" + s + "': the kernel will refuse it unless a module provides it",
           "one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos");
   }
-  if (b.virtual_server_) b.virtual_server_->lvs_sched_ = s;
+  if (b.virtual_server_) {
+    b.virtual_server_->lvs_sched_ = s;
+    b.virtual_server_->sched_position_ = n.position_;
+  }
 }
 std::optional<std::string> lvs_method(const node& n, std::size_t i, diagnostics& d) {
   const std::string m = arg(n, i);
@@ -636,10 +640,12 @@ void h_lvs_method(const node& n, builder& b, diagnostics& d) {
   } else if (b.virtual_server_) {
     b.virtual_server_->lvs_method_ = *m;
     b.virtual_server_->lvs_method_given_ = true;
+    b.virtual_server_->method_position_ = n.position_;
   }
 }
 void h_persistence_timeout(const node& n, builder& b, diagnostics& d) {
   if (!b.virtual_server_) return;
+  b.virtual_server_->persistence_position_ = n.position_;
   if (n.words_.size() < 2) {
     b.virtual_server_->persistence_timeout_ = 360;  // keepalived's default when no value
     return;
@@ -666,7 +672,32 @@ void h_virtualhost(const node& n, builder& b, diagnostics&) {
   if (b.current_ == c::url && b.url_) b.url_->virtualhost_ = arg(n, 1);
   else if (b.current_ == c::virtual_server && b.virtual_server_) b.virtual_server_->virtualhost_ = arg(n, 1);
 }
-void h_alpha(const node&, builder& b, diagnostics&) { if (b.current_ == c::virtual_server && b.virtual_server_) b.virtual_server_->alpha_ = true; }
+void h_alpha(const node&, builder& b, diagnostics&) {
+  if (b.current_ == c::virtual_server && b.virtual_server_) b.virtual_server_->alpha_ = true;
+  else if (b.current_ == c::real_server && b.real_server_) b.real_server_->alpha_ = true;
+  else if (b.checker_) b.checker_->alpha_ = true;
+}
+// The scheduler flags, as keywords of their own in a virtual_server (keepalived 2.x).
+template <bool virtual_server::*Flag>
+void h_sched_flag(const node&, builder& b, diagnostics&) {
+  if (b.virtual_server_) b.virtual_server_->*Flag = true;
+}
+void h_quorum_up(const node& n, builder& b, diagnostics&) { if (b.virtual_server_) b.virtual_server_->quorum_up_ = rest_of_line(n, 1); }
+void h_quorum_down(const node& n, builder& b, diagnostics&) { if (b.virtual_server_) b.virtual_server_->quorum_down_ = rest_of_line(n, 1); }
+void h_log_all_failures(const node&, builder& b, diagnostics&) { if (b.checker_) b.checker_->log_all_failures_ = true; }
+void h_regex_no_match(const node&, builder& b, diagnostics&) { if (b.url_) b.url_->regex_no_match_ = true; }
+void h_http_protocol(const node& n, builder& b, diagnostics& d) {
+  const std::string v = arg(n, 1);
+  if (v != "1.0" && v != "1.0C" && v != "1.0c" && v != "1.1" && !unresolved(n, 1)) {
+    d.add(severity::error, codes::invalid_value, where(n, 1), "unknown http_protocol '" + v + "'",
+          "one of 1.0, 1.0C (1.0 with Connection: close), 1.1");
+    return;
+  }
+  if (b.current_ == c::http_check && b.checker_) b.checker_->http_protocol_ = v;
+}
+void h_enable_sni(const node& n, builder& b, diagnostics&) {
+  if (b.checker_) b.checker_->enable_sni_ = n.words_.size() < 2 || arg(n, 1) != "false";
+}
 void h_omega(const node&, builder& b, diagnostics&) { if (b.virtual_server_) b.virtual_server_->omega_ = true; }
 void h_quorum_vs(const node& n, builder& b, diagnostics& d) {
   if (auto v = number(n, 1, 1, 4294967295L, d); v && b.virtual_server_) b.virtual_server_->quorum_ = static_cast<unsigned>(*v);
@@ -727,16 +758,24 @@ void h_bind_port(const node& n, builder& b, diagnostics& d) {
   if (auto v = number(n, 1, 0, 65535, d); v && b.checker_) b.checker_->bind_port_ = static_cast<unsigned>(*v);
 }
 void h_connect_timeout(const node& n, builder& b, diagnostics& d) {
-  if (auto v = decimal(n, 1, 0.000001, 4294.967295, d); v && b.checker_ && b.current_ != c::virtual_server && b.current_ != c::real_server) b.checker_->connect_timeout_ = *v;
+  if (auto v = decimal(n, 1, 0.000001, 4294.967295, d); v && b.current_ == c::virtual_server && b.virtual_server_) b.virtual_server_->connect_timeout_ = *v;
+  else if (v && b.current_ == c::real_server && b.real_server_) b.real_server_->connect_timeout_ = *v;
+  else if (v && b.checker_) b.checker_->connect_timeout_ = *v;
 }
 void h_retry(const node& n, builder& b, diagnostics& d) {
-  if (auto v = number(n, 1, 0, 4294967295L, d); v && b.checker_ && b.current_ != c::virtual_server && b.current_ != c::real_server) b.checker_->retry_ = static_cast<unsigned>(*v);
+  if (auto v = number(n, 1, 0, 4294967295L, d); v && b.current_ == c::virtual_server && b.virtual_server_) b.virtual_server_->retry_ = static_cast<unsigned>(*v);
+  else if (v && b.current_ == c::real_server && b.real_server_) b.real_server_->retry_ = static_cast<unsigned>(*v);
+  else if (v && b.checker_) b.checker_->retry_ = static_cast<unsigned>(*v);
 }
 void h_delay_before_retry(const node& n, builder& b, diagnostics& d) {
-  if (auto v = decimal(n, 1, 0, 4294.967295, d); v && b.checker_ && b.current_ != c::virtual_server && b.current_ != c::real_server) b.checker_->delay_before_retry_ = *v;
+  if (auto v = decimal(n, 1, 0, 4294.967295, d); v && b.current_ == c::virtual_server && b.virtual_server_) b.virtual_server_->delay_before_retry_ = *v;
+  else if (v && b.current_ == c::real_server && b.real_server_) b.real_server_->delay_before_retry_ = *v;
+  else if (v && b.checker_) b.checker_->delay_before_retry_ = *v;
 }
 void h_warmup(const node& n, builder& b, diagnostics& d) {
-  if (auto v = decimal(n, 1, 0, 4294.967295, d); v && b.checker_ && b.current_ != c::virtual_server && b.current_ != c::real_server) b.checker_->warmup_ = *v;
+  if (auto v = decimal(n, 1, 0, 4294.967295, d); v && b.current_ == c::virtual_server && b.virtual_server_) b.virtual_server_->warmup_ = *v;
+  else if (v && b.current_ == c::real_server && b.real_server_) b.real_server_->warmup_ = *v;
+  else if (v && b.checker_) b.checker_->warmup_ = *v;
 }
 void h_url(const node& n, builder& b, diagnostics&) {
   if (!b.checker_) return;
@@ -797,7 +836,11 @@ void h_dns_type(const node& n, builder& b, diagnostics& d) {
   if (b.checker_) b.checker_->dns_type_ = arg(n, 1);
 }
 void h_payload(const node& n, builder& b, diagnostics&) { if (b.checker_) b.checker_->payload_ = arg(n, 1); }
-void h_require_reply(const node&, builder& b, diagnostics&) { if (b.checker_) b.checker_->require_reply_ = true; }
+void h_require_reply(const node& n, builder& b, diagnostics&) {
+  if (!b.checker_) return;
+  b.checker_->require_reply_ = true;
+  if (n.words_.size() > 1) b.checker_->require_reply_hex_ = rest_of_line(n, 1);
+}
 void h_checker_track_file(const node& n, builder& b, diagnostics&) { if (b.checker_) b.checker_->track_file_ = arg(n, 1); }
 void h_bfd_name(const node& n, builder& b, diagnostics&) {
   if (b.checker_ && b.current_ == c::bfd_check) b.checker_->bfd_name_ = arg(n, 1);
@@ -1233,12 +1276,21 @@ constexpr keyword table[] = {
     kw("persistence_engine", VS, 1, 1),
     kw("protocol", VS, 1, 1, h_protocol),
     kw("ha_suspend", VS, 0, 0, h_ha_suspend),
-    kw("ops", VS, 0, 0),
+    kw("ops", VS, 0, 0, h_sched_flag<&virtual_server::ops_>),
+    kw("sh-port", VS, 0, 0, h_sched_flag<&virtual_server::sh_port_>),
+    kw("sh-fallback", VS, 0, 0, h_sched_flag<&virtual_server::sh_fallback_>),
+    kw("mh-port", VS, 0, 0, h_sched_flag<&virtual_server::mh_port_>),
+    kw("mh-fallback", VS, 0, 0, h_sched_flag<&virtual_server::mh_fallback_>),
+    // flag-1/flag-2 are the sh/mh "port" and "fallback" bits (IP_VS_SVC_F_SCHED1/2); flag-3 is
+    // unused by every scheduler.
+    kw("flag-1", VS, 0, 0, h_sched_flag<&virtual_server::sh_fallback_>),
+    kw("flag-2", VS, 0, 0, h_sched_flag<&virtual_server::sh_port_>),
+    kw("flag-3", VS, 0, 0),
     kw("virtualhost", VS | RS | in(c::http_check, c::url), 1, 1, h_virtualhost),
     kw("alpha", VS | RS | CK, 0, 0, h_alpha),
     kw("omega", VS, 0, 0, h_omega),
     kw("quorum", VS, 1, 1, h_quorum_vs),
-    kw("quorum_up", VS, 1, N), kw("quorum_down", VS, 1, N),
+    kw("quorum_up", VS, 1, N, h_quorum_up), kw("quorum_down", VS, 1, N, h_quorum_down),
     kw("hysteresis", VS, 1, 1, h_hysteresis),
     kw("sorry_server", VS, 1, 2, h_sorry_server),
     kw("sorry_server_inhibit", VS, 0, 0, h_sorry_server_inhibit),
@@ -1259,7 +1311,7 @@ constexpr keyword table[] = {
     kw("notify_down", RS, 1, N, h_notify_down),
     kw("uthreshold", RS, 1, 1), kw("lthreshold", RS, 1, 1),
     kw("fast_recovery", VS | RS, 0, 0),
-    kw("http_protocol", VS | RS | in(c::http_check), 1, 1),
+    kw("http_protocol", VS | RS | in(c::http_check), 1, 1, h_http_protocol),
     blk("TCP_CHECK", RS, 0, 0, c::tcp_check, h_checker<checker_kind::tcp>),
     blk("HTTP_GET", RS, 0, 0, c::http_check, h_checker<checker_kind::http_get>),
     blk("SSL_GET", RS, 0, 0, c::http_check, h_checker<checker_kind::ssl_get>),
@@ -1278,14 +1330,14 @@ constexpr keyword table[] = {
     kw("bind_port", CONN, 1, 1, h_bind_port),
     kw("bind_if", CONN, 1, 1),
     kw("fwmark", CONN, 1, 1, h_checker_fwmark),
-    kw("log_all_failures", CK, 0, 1),
+    kw("log_all_failures", CK, 0, 1, h_log_all_failures),
     old(kw("nb_get_retry", CK, 1, 1, h_retry), "retry", "1.3.0", old_name::deprecated),
     blk("url", in(c::http_check), 0, 0, c::url, h_url),
-    kw("enable_sni", in(c::http_check), 0, 1), kw("fast_recovery", CK, 0, 0),
+    kw("enable_sni", in(c::http_check), 0, 1, h_enable_sni), kw("fast_recovery", CK, 0, 0),
     kw("path", in(c::url), 1, 1, h_path),
     kw("digest", in(c::url), 1, 1, h_digest),
     kw("status_code", in(c::url), 1, N, h_status_code),
-    kw("regex", in(c::url), 1, 1, h_regex), kw("regex_no_match", in(c::url), 0, 0),
+    kw("regex", in(c::url), 1, 1, h_regex), kw("regex_no_match", in(c::url), 0, 0, h_regex_no_match),
     kw("regex_options", in(c::url), 1, N), kw("regex_stack", in(c::url), 1, 2),
     kw("regex_min_offset", in(c::url), 1, 1), kw("regex_max_offset", in(c::url), 1, 1),
     kw("misc_path", in(c::misc_check), 1, N, h_misc_path),

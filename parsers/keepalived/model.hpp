@@ -161,6 +161,7 @@ struct url_check {
   std::vector<std::string> status_codes_;  // "200", "200-299"
   std::string virtualhost_;
   std::string regex_;
+  bool regex_no_match_ = false;
   source_position position_;
 };
 
@@ -189,6 +190,11 @@ struct checker {
   bool require_reply_ = false;
   std::string track_file_;             // FILE_CHECK
   std::string bfd_name_;               // BFD_CHECK
+  std::optional<bool> alpha_;          // the checker's own alpha
+  bool log_all_failures_ = false;
+  std::string require_reply_hex_;      // UDP_CHECK require_reply HEX_STR
+  std::string http_protocol_;          // HTTP_GET/SSL_GET: "1.0", "1.0C", "1.1" ("" = 1.0)
+  bool enable_sni_ = false;            // SSL_GET
   source_position position_;
 };
 
@@ -201,6 +207,10 @@ struct real_server {
   std::string notify_up_, notify_down_;
   std::optional<unsigned> uthreshold_, lthreshold_;
   std::vector<checker> checkers_;
+  // Checker settings written at the real_server level, the defaults of its checkers.
+  std::optional<double> connect_timeout_, delay_before_retry_, warmup_, delay_loop_;
+  std::optional<unsigned> retry_;
+  std::optional<bool> alpha_;
   source_position position_;
 };
 
@@ -228,7 +238,14 @@ struct virtual_server {
   bool sorry_server_inhibit_ = false;
   std::optional<bool> smtp_alert_;
   std::vector<real_server> real_servers_;
+  // Checker settings written at the virtual_server level, the defaults of its checkers.
+  std::optional<double> connect_timeout_, delay_before_retry_, warmup_;
+  std::optional<unsigned> retry_;
+  // Scheduler flags (ipvsadm -b): sh-port, sh-fallback, mh-port, mh-fallback (flag-1/2/3 are
+  // the same bits by position); ops: one-packet scheduling for UDP.
+  bool sh_port_ = false, sh_fallback_ = false, mh_port_ = false, mh_fallback_ = false, ops_ = false;
   source_position position_;
+  source_position sched_position_, method_position_, persistence_position_;
 };
 
 struct virtual_server_group {
