@@ -269,3 +269,18 @@ def test_server_maxconn_spills_to_the_next_server(proxy, http_server, port):
     finally:
         t.join(3)
     assert held == ["a"]
+
+
+def test_bind_tuning_options_are_taken(proxy, http_server, port):
+    """name, id, defer-accept, tfo, mss and tcp-ut on a bind line: the listener works with
+    them on both implementations (Tandem sets the same socket options)."""
+    web = http_server("web")
+    fp = port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{fp} name main id 7 defer-accept tfo mss 1400 tcp-ut 30s
+            default_backend be
+        backend be
+            server s {web.addr}
+    """))
+    assert get(fp).status == 200
