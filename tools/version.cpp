@@ -14,8 +14,8 @@ std::string tandem_version_text() {
          "Runs HAProxy and keepalived configurations unchanged.\n"
          "Front-ends: haproxy (command line of HAProxy 2.6), keepalived (command line of "
          "keepalived 2.2.7), check, migrate.\n"
-         "Early development: configurations are read, checked and migrated; the proxy runtime "
-         "(issue 5) and the VRRP runtime (issue 7) are not implemented yet.\n";
+         "Runs haproxy.cfg (HTTP/1.1 and TCP proxy, TLS, stats, logs, reloads) and keepalived.conf "
+         "(VRRP); keepalived's virtual_server data path (issue 8) is not implemented yet.\n";
 }
 
 std::string tandem_help_text() {
@@ -37,16 +37,16 @@ std::string tandem_help_text() {
          "  --version           show the version\n"
          "\n"
          "Invoked through a link named 'haproxy' or 'keepalived', tandem behaves as that command.\n"
-         "Early development: running a configuration (the proxy and VRRP runtimes) is not\n"
-         "implemented yet: those commands load the files, say so and exit 2.\n";
+         "What is not built yet (keepalived's virtual_server data path) is said at start;\n"
+         "docs/compat.md lists where Tandem differs from HAProxy and keepalived.\n";
 }
 
 std::string haproxy_version_text(bool build_options) {
   std::string text = "Tandem " + std::string(tandem_version()) +
                      " (haproxy front-end; targets the configuration language of HAProxy 1.4 to "
                      "3.x)\n"
-                     "Command line of HAProxy 2.6. Early development: -c checks a configuration; "
-                     "the proxy runtime (issue 5) is not implemented yet.\n";
+                     "Command line of HAProxy 2.6; runs HTTP/1.1 and TCP proxies (no HTTP/2, "
+                     "no QUIC).\n";
   if (build_options) {
     text += "Build options :\n";
     text += "  COMPILER   = g++ " __VERSION__ "\n";
