@@ -284,3 +284,22 @@ def test_bind_tuning_options_are_taken(proxy, http_server, port):
             server s {web.addr}
     """))
     assert get(fp).status == 200
+
+
+def test_source_address_of_server_connections(proxy, http_server, port):
+    """`source` on the proxy and on a server: where connections to the servers come from."""
+    a = http_server("a")
+    b = http_server("b")
+    fp = port()
+    proxy.start(config(f"""
+        listen app
+            bind 127.0.0.1:{fp}
+            balance roundrobin
+            source 127.0.0.2
+            server a {a.addr} source 127.0.0.3
+            server b {b.addr}
+    """))
+    for _ in range(2):
+        assert get(fp).status == 200
+    assert [r.peer[0] for r in a.requests] == ["127.0.0.3"]
+    assert [r.peer[0] for r in b.requests] == ["127.0.0.2"]

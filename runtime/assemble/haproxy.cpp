@@ -688,6 +688,32 @@ std::map<unsigned, std::string> error_pages_of(const model::proxy& p, context& c
   return pages;
 }
 
+// `source ADDR[:PORT]` (a server option, or a proxy line for all its servers): where
+// connections to servers leave from. False with `error` set.
+bool source_of(std::string_view text, sockaddr_storage& out, socklen_t& length,
+               std::string& error) {
+  std::string host(text);
+  std::uint16_t port = 0;
+  if (host.starts_with("ipv4@")) host.erase(0, 5);
+  if (host.starts_with("ipv6@")) host.erase(0, 5);
+  if (host.starts_with('[')) {
+    const std::size_t close = host.find(']');
+    if (close == std::string::npos) {
+      error = "invalid source address '" + std::string(text) + "'";
+      return false;
+    }
+    if (close + 1 < host.size() && host[close + 1] == ':') {
+      port = static_cast<std::uint16_t>(number(host.substr(close + 2)));
+    }
+    host = host.substr(1, close - 1);
+  } else if (std::count(host.begin(), host.end(), ':') == 1) {
+    const std::size_t colon = host.find(':');
+    port = static_cast<std::uint16_t>(number(host.substr(colon + 1)));
+    host.resize(colon);
+  }
+  return resolve(host, port, false, false, out, length, error);
+}
+
 // default-server options, then the server's own (later ones win).
 std::vector<std::pair<std::string, std::string>> server_options(const model::proxy& p,
                                                                  const model::server& s) {
@@ -725,6 +751,16 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
       else if (name == "disabled") disabled = true;
       else if (name == "id") puid = number(value);
       else if (name == "enabled") disabled = false;
+      else if (name == "source") {
+        std::string error;
+        if (!source_of(value, s->source_, s->source_length_, error)) {
+          c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": " + error);
+        }
+      } else if (name == "usesrc" || name == "interface") {
+        c.error(ms.position_, "server " + p.name_ + "/" + ms.name_ + ": 'source … " + name +
+                                  "' is not supported by Tandem's proxy yet (plain 'source "
+                                  "ADDR[:PORT]' is)");
+      }
       else if (name == "send-proxy") s->send_proxy_ = true;
       else if (name == "send-proxy-v2") s->send_proxy_v2_ = true;
       else if (name == "no-send-proxy") s->send_proxy_ = false;
@@ -777,6 +813,29 @@ std::unique_ptr<backend> backend_of(const model::proxy& p, context& c) {
   be->balancer_ = balance::make_balancer(bs, entries, [engine] { return (*engine)(); }, error);
   be->algorithm_ = p.balance_.empty() ? "roundrobin" : p.balance_[0];
   be->description_ = p.description_;
+  // A proxy's `source` line: its servers' connections leave from there unless they say else.
+  for (const model::words_at& w : p.other_) {
+    if (w.words_.empty() || w.words_[0] != "source") continue;
+    if (w.words_.size() != 2) {
+      c.error(w.position_, "'source " + (w.words_.size() > 2 ? w.words_[2] : std::string()) +
+                               "' is not supported by Tandem's proxy yet (plain 'source "
+                               "ADDR[:PORT]' is)");
+      continue;
+    }
+    sockaddr_storage from{};
+    socklen_t length = 0;
+    std::string error;
+    if (!source_of(w.words_[1], from, length, error)) {
+      c.error(w.position_, "'source': " + error);
+      continue;
+    }
+    for (const auto& srv : be->servers_) {
+      if (srv->source_length_ == 0) {
+        srv->source_ = from;
+        srv->source_length_ = length;
+      }
+    }
+  }
   // Server ids as HAProxy numbers them: `id` where given, else the next free one in order.
   {
     std::set<std::uint32_t> taken;

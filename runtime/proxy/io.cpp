@@ -122,12 +122,23 @@ awaitable<io_result> timed_io::read_some(tcp::socket& s, std::string& buffer,
 }
 
 awaitable<error_code> timed_io::connect(tcp::socket& s, const tcp::endpoint& to,
-                                        milliseconds limit) {
+                                        milliseconds limit, const sockaddr_storage* from,
+                                        socklen_t from_length) {
   error_code ignored;
   if (s.is_open()) {
     s.close(ignored);
   }
   s.open(to.protocol(), ignored);
+  if (from != nullptr && from_length != 0) {
+    // source ADDR[:PORT]: the connection leaves from that address (any free port unless one
+    // is given; several connections may share a fixed one towards different servers).
+    const int one = 1;
+    ::setsockopt(s.native_handle(), SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(s.native_handle(), reinterpret_cast<const sockaddr*>(from), from_length) != 0) {
+      co_return error_code(errno, boost::system::system_category());
+    }
+  }
   arm(s, limit);
   auto [ec] = co_await s.async_connect(to, use_tuple);
   if (disarm()) {
@@ -198,9 +209,10 @@ awaitable<io_result> timed_io::write_all(connection& c, std::string_view data,
 }
 
 awaitable<error_code> timed_io::connect(connection& c, const tcp::endpoint& to,
-                                        milliseconds limit) {
+                                        milliseconds limit, const sockaddr_storage* from,
+                                        socklen_t from_length) {
   c.tls_.reset();  // no operation is in progress on a connection being connected
-  return connect(c.socket_, to, limit);
+  return connect(c.socket_, to, limit, from, from_length);
 }
 
 awaitable<error_code> timed_io::handshake(connection& c, milliseconds limit) {
@@ -392,7 +404,9 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
     be.counters_.connects_.fetch_add(1, std::memory_order_relaxed);
     const auto attempt_started = std::chrono::steady_clock::now();
     error_code ec =
-        co_await io.connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_);
+        co_await io.connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_,
+                            target->source_length_ != 0 ? &target->source_ : nullptr,
+                            target->source_length_);
     if (!ec && target->tls_ != nullptr) {
       // `ssl`: the handshake is part of connecting, within what is left of timeout connect.
       std::string sni;

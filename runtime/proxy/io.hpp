@@ -108,12 +108,15 @@ class timed_io {
   // Writes all of `data`.
   awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit);
   // Opens `s` anew and connects it to `to` (timed_out when `limit` passes first).
-  awaitable<error_code> connect(tcp::socket& s, const tcp::endpoint& to, milliseconds limit);
+  // `from` (length `from_length`, 0: none): the local address to bind first (`source`).
+  awaitable<error_code> connect(tcp::socket& s, const tcp::endpoint& to, milliseconds limit,
+                                const sockaddr_storage* from = nullptr, socklen_t from_length = 0);
   // The same on a connection, plain or TLS (a TLS connection connects plain; see handshake).
   awaitable<io_result> read_some(connection& c, std::string& buffer, std::size_t max_bytes,
                                  milliseconds limit);
   awaitable<io_result> write_all(connection& c, std::string_view data, milliseconds limit);
-  awaitable<error_code> connect(connection& c, const tcp::endpoint& to, milliseconds limit);
+  awaitable<error_code> connect(connection& c, const tcp::endpoint& to, milliseconds limit,
+                                const sockaddr_storage* from = nullptr, socklen_t from_length = 0);
   // The TLS handshake of a connection that started TLS (timed_out when `limit` passes first).
   awaitable<error_code> handshake(connection& c, milliseconds limit);
 

@@ -208,6 +208,8 @@ struct server {
   bool send_proxy_v2_ = false;  // send-proxy-v2: the binary header
   std::string cookie_;  // the value persistence cookies carry
   std::string address_text_;  // "127.0.0.1:8080" as the stats' addr column shows it
+  sockaddr_storage source_{};    // `source ADDR[:PORT]` (server's, else its backend's)
+  socklen_t source_length_ = 0;  // 0: the kernel chooses
   // `ssl`: TLS to this server (nullptr: plain), sending the SNI of `sni EXPR` (nullptr: none).
   std::shared_ptr<const tls::client_context> tls_;
   std::shared_ptr<const acl::sample_expression> tls_sni_;
