@@ -303,3 +303,69 @@ def test_source_address_of_server_connections(proxy, http_server, port):
         assert get(fp).status == 200
     assert [r.peer[0] for r in a.requests] == ["127.0.0.3"]
     assert [r.peer[0] for r in b.requests] == ["127.0.0.2"]
+
+
+def test_half_closed_timeouts_client_fin_and_server_fin(proxy, port):
+    """Once the relay has passed a FIN to one side, reads from that side wait its half-closed
+    timeout (client-fin, server-fin) instead of timeout client/server."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    closed_after: list[float] = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            first = conn.recv(10)
+            if first == b"fin-me":  # the server closes its side at once, then waits
+                conn.shutdown(socket.SHUT_WR)
+                start = time.monotonic()
+                try:
+                    while conn.recv(100):
+                        pass
+                except OSError:
+                    pass
+                closed_after.append(time.monotonic() - start)
+            else:  # reads to the client's FIN, then stays silent with its side open
+                try:
+                    while conn.recv(100):
+                        pass
+                except OSError:
+                    pass
+                time.sleep(5)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        fp = port()
+        proxy.start(config(f"""
+            listen relay
+                bind 127.0.0.1:{fp}
+                timeout client 8s
+                timeout server 8s
+                timeout client-fin 1s
+                timeout server-fin 1s
+                server s 127.0.0.1:{listener.getsockname()[1]}
+        """, mode="tcp"))
+        # client-fin: the server's FIN reaches the client, which stays silent: the proxy
+        # gives up on it after 1 s (and closes the server side too).
+        with Client(fp, timeout=10) as c:
+            c.send(b"fin-me")
+            assert c.sock.recv(10) == b""
+            assert wait_until(lambda: len(closed_after) == 1, 6.0)
+        assert 0.7 <= closed_after[0] <= 4.0, closed_after
+        # server-fin: the client's FIN reaches the server, which stays silent: the client
+        # sees the end after 1 s, not 8 s.
+        with Client(fp, timeout=10) as c:
+            c.send(b"quiet")
+            c.sock.shutdown(socket.SHUT_WR)
+            start = time.monotonic()
+            assert c.rest() == b""
+            assert 0.7 <= time.monotonic() - start <= 4.0
+    finally:
+        listener.close()

@@ -486,16 +486,38 @@ void release_server(backend& be, server* s) {
 }
 
 awaitable<std::uint64_t> relay_one_way(connection& from, connection& to, milliseconds idle) {
+  relay_side a{from};
+  relay_side b{to};
+  co_return co_await relay_one_way(a, b, idle);
+}
+
+awaitable<std::uint64_t> relay_one_way(relay_side& from_side, relay_side& to_side,
+                                       milliseconds idle) {
+  connection& from = from_side.connection_;
+  connection& to = to_side.connection_;
+  auto limit = [&] {
+    if (!from_side.shut_ || from_side.fin_.count() == 0) return idle;
+    return idle.count() == 0 ? from_side.fin_ : std::min(idle, from_side.fin_);
+  };
+  bool was_shut = from_side.shut_;
   timed_io io(from.get_executor());
   std::string buffer;
   std::uint64_t copied = 0;
   for (;;) {
     buffer.clear();
-    const io_result r = co_await io.read_some(from, buffer, scratch_size, idle);
+    const io_result r = co_await io.read_some(from, buffer, scratch_size, limit());
     error_code ignored;
     if (r.status_ != io_status::ok) {
+      if (r.error_ == asio::error::operation_aborted && from_side.shut_ && !was_shut) {
+        // The other direction has just shut `from`'s sending side and woken this read: wait
+        // again, now with `from`'s half-closed timeout.
+        was_shut = true;
+        continue;
+      }
       if (r.error_ == asio::error::eof) {
         to.shutdown(tcp::socket::shutdown_send, ignored);
+        to_side.shut_ = true;
+        if (to_side.fin_.count() != 0) to.cancel(ignored);  // the other direction's wait
       } else {
         from.close(ignored);
         to.close(ignored);

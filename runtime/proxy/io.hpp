@@ -208,6 +208,18 @@ void note_stream(backend& be, server& s, std::uint32_t serving);
 // Returns the bytes it copied.
 awaitable<std::uint64_t> relay_one_way(connection& from, connection& to, milliseconds idle);
 
+// One side of a relay and its half-closed timeout (timeout client-fin / server-fin, zero:
+// none): once the relay has passed it a FIN, reads from that side wait that long at most, as
+// HAProxy's half-closed timeout.
+struct relay_side {
+  connection& connection_;
+  milliseconds fin_{0};
+  bool shut_ = false;  // the relay has shut its sending side
+};
+// The relay of `from`'s bytes to `to`, with the sides' half-closed timeouts. A tunnel or an L4
+// relay is two of these joined with `&&`, over the same two relay_side objects.
+awaitable<std::uint64_t> relay_one_way(relay_side& from, relay_side& to, milliseconds idle);
+
 // The backend a connection or request goes to: the first use_backend whose condition holds
 // (and whose name, fixed or %[…], names a backend), else default_backend (may be nullptr).
 backend* choose_backend(const frontend& fe, const proxy_set& proxies,

@@ -1401,8 +1401,10 @@ class http_session {
       co_await io_.write_all(client_, out_, idle);
       out_.clear();
     }
-    const auto [up, down] = co_await (relay_one_way(client_, upstream_, idle) &&
-                                      relay_one_way(upstream_, client_, idle));
+    relay_side client_side{client_, fe_.timeouts_.client_fin_};
+    relay_side server_side{upstream_, backend_->timeouts_.server_fin_};
+    const auto [up, down] = co_await (relay_one_way(client_side, server_side, idle) &&
+                                      relay_one_way(server_side, client_side, idle));
     io_.bytes_in_ += up;
     io_.bytes_out_ += down;
     drop_upstream();

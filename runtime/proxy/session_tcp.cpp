@@ -223,8 +223,10 @@ awaitable<void> run_tcp_session(tcp::socket socket, session_env env) {
     }
   }
   const milliseconds idle = relay_timeout(fe, *be);
-  const auto [up, down] = co_await (relay_one_way(client, upstream, idle) &&
-                                    relay_one_way(upstream, client, idle));
+  relay_side client_side{client, fe.timeouts_.client_fin_};
+  relay_side server_side{upstream, be->timeouts_.server_fin_};
+  const auto [up, down] = co_await (relay_one_way(client_side, server_side, idle) &&
+                                    relay_one_way(server_side, client_side, idle));
   log.record_.bytes_uploaded_ = up + from_client;
   log.record_.bytes_read_ = down;
   source.trackers_.bytes(up + from_client, down);
