@@ -77,6 +77,33 @@ def test_soft_stop_with_nothing_in_flight_exits_at_once(proxy, http_server, port
     assert time.monotonic() - t0 < 1.5
 
 
+def test_soft_stop_says_each_proxy_stopped(proxy, http_server, port):
+    """HAProxy's "Proxy X stopped (cumulated conns: FE: n, BE: m)." for every proxy: those with
+    listeners first, then the backends, then its internal HTTP client."""
+    web = http_server("web")
+    f1, f2 = port(), port()
+    proxy.start(config(f"""
+        frontend fe
+            bind 127.0.0.1:{f1}
+            default_backend be
+        backend be
+            server s {web.addr}
+        listen both
+            bind 127.0.0.1:{f2}
+            server s {web.addr}
+    """))
+    get(f1)
+    get(f2)
+    get(f2)
+    proxy.process_.send_signal(signal.SIGUSR1)
+    proxy.process_.wait(3)
+    lines = [ln.split(" : ", 1)[1] for ln in proxy.stderr.splitlines() if "stopped" in ln]
+    assert lines == ["Proxy fe stopped (cumulated conns: FE: 1, BE: 0).",
+                     "Proxy both stopped (cumulated conns: FE: 2, BE: 2).",
+                     "Proxy be stopped (cumulated conns: FE: 0, BE: 1).",
+                     "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0)."]
+
+
 def test_hard_stop_ends_requests_in_flight(proxy, http_server, port):
     fp, s = front(proxy, http_server, port)
     outcome = []

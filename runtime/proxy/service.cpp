@@ -363,7 +363,27 @@ void service::start() {
 }
 
 void service::soft_stop() {
-  impl_->stopping_ = true;
+  if (!impl_->stopping_.exchange(true)) {
+    // HAProxy's lines as each proxy stops: those with listeners first, then the backends, then
+    // its internal HTTP client proxy; FE counts connections, BE streams.
+    const proxy_set& proxies = impl_->proxies_;
+    auto line = [&](std::string_view name, std::uint64_t fe, std::uint64_t be) {
+      impl_->log_("WARNING", "Proxy " + std::string(name) + " stopped (cumulated conns: FE: " +
+                                 std::to_string(fe) + ", BE: " + std::to_string(be) + ").");
+    };
+    for (const auto& fe : proxies.frontends_) {
+      const backend* same = nullptr;
+      for (const auto& be : proxies.backends_) {
+        if (be->listen_ && be->uid_ == fe->uid_) same = be.get();
+      }
+      line(fe->name_, fe->counters_.connections_total_.load(),
+           same != nullptr ? same->counters_.sessions_total_.load() : 0);
+    }
+    for (const auto& be : proxies.backends_) {
+      if (!be->listen_) line(be->name_, 0, be->counters_.sessions_total_.load());
+    }
+    line("<HTTPCLIENT>", 0, 0);
+  }
   for (auto& check : impl_->checks_) {
     check->stop();
   }
