@@ -269,6 +269,7 @@ class http_session {
     stick_client_error_ = status / 100 == 4 && status != 408;  // a timeout is not the client's
     record_.status_ = static_cast<int>(status);
     record_.bad_request_ = true;
+    count_stick_status();
     fe_.counters_.request_errors_.fetch_add(1, std::memory_order_relaxed);
     terminate(status == 408 ? 'c' : 'P', 'R');
     co_await io_.write_all(client_,
@@ -438,6 +439,7 @@ class http_session {
       std::from_chars(response.data() + 9, response.data() + 12, status);
       record_.status_ = status;
     }
+    count_stick_status();
   }
 
   std::chrono::system_clock::time_point wall(clock::time_point t) const {
@@ -508,6 +510,16 @@ class http_session {
     const std::uint32_t now = backend_->current_.fetch_add(1, std::memory_order_relaxed) + 1;
     backend_->counters_.session_started(now);
     backend_->counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // The tracked entries count the request's status (http_err/http_fail) as soon as it is
+  // known, before the answer goes out, as HAProxy does: the client's next request already
+  // sees it.
+  void count_stick_status() {
+    if (stick_status_counted_) return;
+    stick_status_counted_ = true;
+    source_.trackers_.http_status(record_.status_ > 0 ? static_cast<unsigned>(record_.status_) : 0,
+                                  from_server_, stick_client_error_);
   }
 
   // A rule or an applet answered instead of a server.
@@ -582,9 +594,9 @@ class http_session {
       if (record_.response_ >= 0) c.response_time_.add(static_cast<std::uint32_t>(record_.response_));
       c.total_time_.add(static_cast<std::uint32_t>(record_.total_));
     }
-    source_.trackers_.http_status(record_.status_ > 0 ? static_cast<unsigned>(record_.status_) : 0,
-                                  from_server_, stick_client_error_);
+    count_stick_status();
     stick_client_error_ = false;
+    stick_status_counted_ = false;
     source_.trackers_.bytes(record_.bytes_uploaded_, record_.bytes_read_);
     source_.trackers_.end_stream();
     if (fe_.logger_) {
@@ -1361,6 +1373,7 @@ class http_session {
     adjust_case(response.headers_, fe_.case_adjust_);
     record_.status_ = static_cast<int>(response.status_);
     from_server_ = true;
+    count_stick_status();
     response_bytes_.clear();
     http::write_response_head(response, response_bytes_);
     if (tunnel) {
@@ -1457,6 +1470,7 @@ class http_session {
   server* cookie_server_ = nullptr;
   pending_stores stick_stores_;  // stick store-request/on keys, stored with the response
   bool stick_client_error_ = false;  // denied, auth, unreadable: http_err_* counts it
+  bool stick_status_counted_ = false;  // the trackers have this request's status
   // The open server connection kept between requests (keep-alive), and whose it is.
   server* upstream_server_ = nullptr;
   bool upstream_counted_ = false;  // upstream_server_'s slot is held (see end_served)
