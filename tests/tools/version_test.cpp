@@ -21,7 +21,7 @@ TEST(Version, HaproxyFrontEnd) {
   EXPECT_EQ(first_line(haproxy_version_text(false)),
             "Tandem " + v +
                 " (haproxy front-end; targets the configuration language of HAProxy 1.4 to 3.x)");
-  EXPECT_NE(haproxy_version_text(false).find("Command line of HAProxy 2.6."), std::string::npos);
+  EXPECT_NE(haproxy_version_text(false).find("Command line of HAProxy 2.6;"), std::string::npos);
   EXPECT_EQ(haproxy_version_text(false).find("Build options"), std::string::npos);
   const std::string vv = haproxy_version_text(true);
   EXPECT_EQ(vv.rfind(haproxy_version_text(false), 0), 0U) << "-vv starts with -v's text";
