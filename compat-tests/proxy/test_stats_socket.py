@@ -380,13 +380,21 @@ def test_stats_timeout_closes_idle_sessions(proxy, http_server, port, tmp_path):
             s.settimeout(6)
             s.connect(str(tmp_path / "a.sock"))
             s.sendall(b"prompt\n" + extra + b"show cli level\n")
-            start = time.monotonic()
             got = b""
-            while True:
-                chunk = s.recv(100)
-                if not chunk:
-                    break
-                got += chunk
+            start = time.monotonic()
+            try:
+                while True:
+                    chunk = s.recv(100)
+                    if not chunk:
+                        break
+                    got += chunk
+            except TimeoutError:
+                if proxy.impl_ == "haproxy":
+                    # Measured: about one run in three, 2.6.12 leaves the interactive session
+                    # open well past `stats timeout`; Tandem's side is held to the rule.
+                    pytest.skip("HAProxy 2.6 left the idle CLI session open past its timeout "
+                                "this time")
+                raise
             waited = time.monotonic() - start
         assert got.startswith(b"\n> "), got
         assert least <= waited <= most, (extra, waited)
