@@ -1,18 +1,21 @@
 // global `stats socket PATH [options]` and `stats timeout` become the stats sockets' specs
 // (runtime/proxy/cli/socket_server.hpp), with HAProxy 2.6's errors for the options it refuses
 // (src/cli.c, cli_parse_global, and the bind keywords a stats socket takes).
-#include <grp.h>
-#include <pwd.h>
 
 #include <cstdlib>
 
 #include "runtime/assemble/haproxy.hpp"
+#include "runtime/core/process_privileges.hpp"
 
 namespace tandem::runtime::assemble {
 
 namespace model = parsers::haproxy;
 
 namespace {
+
+bool is_number(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+}
 
 bool number(const std::string& text, int base, long& value) {
   if (text.empty()) return false;
@@ -79,21 +82,25 @@ void stats_sockets_of(const model::config_model& m, haproxy_result& result) {
         else spec.gid_ = static_cast<gid_t>(n);
         ++i;
       } else if (kw == "user") {
-        const passwd* pw = has_value ? ::getpwnam(value.c_str()) : nullptr;
-        if (pw == nullptr) {
+        // A name only (HAProxy's getpwnam), read from /etc/passwd as the global `user` is:
+        // the static executable cannot load NSS modules safely.
+        runtime::identity id;
+        std::string ignored;
+        if (!has_value || is_number(value) || !runtime::resolve_identity(value, "", id, ignored)) {
           error("''user' : unknown user name '" + value + "''");
           ok = false;
         } else {
-          spec.uid_ = pw->pw_uid;
+          spec.uid_ = *id.uid_;
         }
         ++i;
       } else if (kw == "group") {
-        const group* gr = has_value ? ::getgrnam(value.c_str()) : nullptr;
-        if (gr == nullptr) {
+        runtime::identity id;
+        std::string ignored;
+        if (!has_value || is_number(value) || !runtime::resolve_identity("", value, id, ignored)) {
           error("''group' : unknown group name '" + value + "''");
           ok = false;
         } else {
-          spec.gid_ = gr->gr_gid;
+          spec.gid_ = *id.gid_;
         }
         ++i;
       } else if (kw == "expose-fd" || kw == "severity-output" || kw == "maxconn" ||

@@ -140,6 +140,19 @@ struct traffic_counters {
     raise_to(sessions_max_, current);
     last_session_.store(now_ms / 1000, relaxed);
   }
+  void add_bytes(std::uint64_t in, std::uint64_t out) {
+    bytes_in_.fetch_add(in, relaxed);
+    bytes_out_.fetch_add(out, relaxed);
+  }
+  // One ended stream's timers in milliseconds (-1: that stage was not reached), for the
+  // qtime/ctime/rtime/ttime averages.
+  void add_timings(long queue, long connect, long response, long total) {
+    timed_samples_.fetch_add(1, relaxed);
+    if (queue >= 0) queue_time_.add(static_cast<std::uint32_t>(queue));
+    if (connect >= 0) connect_time_.add(static_cast<std::uint32_t>(connect));
+    if (response >= 0) response_time_.add(static_cast<std::uint32_t>(response));
+    if (total >= 0) total_time_.add(static_cast<std::uint32_t>(total));
+  }
   void response_status(int status) {
     const int cls = status / 100;
     responses_[(cls >= 1 && cls <= 5) ? cls - 1 : 5].fetch_add(1, relaxed);

@@ -565,34 +565,23 @@ class http_session {
     }
     // The counters: the frontend's, the backend's and the server's bin/bout and statuses.
     constexpr auto relaxed = std::memory_order_relaxed;
-    fe_.counters_.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
-    fe_.counters_.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+    fe_.counters_.add_bytes(record_.bytes_uploaded_, record_.bytes_read_);
     if (record_.status_ > 0) fe_.counters_.response_status(record_.status_);
     server* srv = served_by_;
     if (backend_counted_) {
       traffic_counters& b = backend_->counters_;
-      b.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
-      b.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+      b.add_bytes(record_.bytes_uploaded_, record_.bytes_read_);
       if (record_.status_ > 0) b.response_status(record_.status_);
       // HAProxy's beconn at log time no longer counts this stream.
       record_.backend_connections_ = backend_->current_.load(relaxed) - 1;
-      b.timed_samples_.fetch_add(1, relaxed);
-      if (record_.queue_ >= 0) b.queue_time_.add(static_cast<std::uint32_t>(record_.queue_));
-      if (record_.connect_ >= 0) b.connect_time_.add(static_cast<std::uint32_t>(record_.connect_));
-      if (record_.response_ >= 0) b.response_time_.add(static_cast<std::uint32_t>(record_.response_));
-      b.total_time_.add(static_cast<std::uint32_t>(record_.total_));
+      b.add_timings(record_.queue_, record_.connect_, record_.response_, record_.total_);
     }
     if (srv != nullptr) {
       traffic_counters& c = srv->counters_;
-      c.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
-      c.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+      c.add_bytes(record_.bytes_uploaded_, record_.bytes_read_);
       if (from_server_ && record_.status_ > 0) c.response_status(record_.status_);
       record_.server_connections_ = srv->current_.load(relaxed);
-      c.timed_samples_.fetch_add(1, relaxed);
-      if (record_.queue_ >= 0) c.queue_time_.add(static_cast<std::uint32_t>(record_.queue_));
-      if (record_.connect_ >= 0) c.connect_time_.add(static_cast<std::uint32_t>(record_.connect_));
-      if (record_.response_ >= 0) c.response_time_.add(static_cast<std::uint32_t>(record_.response_));
-      c.total_time_.add(static_cast<std::uint32_t>(record_.total_));
+      c.add_timings(record_.queue_, record_.connect_, record_.response_, record_.total_);
     }
     count_stick_status();
     stick_client_error_ = false;

@@ -57,17 +57,12 @@ struct tcp_log {
                                            std::chrono::steady_clock::now() - accepted_)
                                            .count());
     record_.active_ = record_.total_;
-    fe_.counters_.bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
-    fe_.counters_.bytes_out_.fetch_add(record_.bytes_read_, relaxed);
+    fe_.counters_.add_bytes(record_.bytes_uploaded_, record_.bytes_read_);
     for (traffic_counters* c : {backend_ ? &backend_->counters_ : nullptr,
                                 server_ ? &server_->counters_ : nullptr}) {
       if (c == nullptr) continue;
-      c->bytes_in_.fetch_add(record_.bytes_uploaded_, relaxed);
-      c->bytes_out_.fetch_add(record_.bytes_read_, relaxed);
-      c->timed_samples_.fetch_add(1, relaxed);
-      if (record_.queue_ >= 0) c->queue_time_.add(static_cast<std::uint32_t>(record_.queue_));
-      if (record_.connect_ >= 0) c->connect_time_.add(static_cast<std::uint32_t>(record_.connect_));
-      c->total_time_.add(static_cast<std::uint32_t>(record_.total_));
+      c->add_bytes(record_.bytes_uploaded_, record_.bytes_read_);
+      c->add_timings(record_.queue_, record_.connect_, -1, record_.total_);
     }
     if (logged_ && fe_.logger_) {
       record_.active_connections_ = proxies_.current_.load(relaxed);
