@@ -186,6 +186,37 @@ TEST_F(assemble_test, tls_problems_are_errors_at_their_lines) {
   EXPECT_TRUE(lenient.ok());
 }
 
+TEST_F(assemble_test, every_bind_option_is_applied_accepted_or_reported) {
+  const haproxy_result r = assemble(std::string(defaults) +
+                                    "frontend f\n"
+                                    "  bind :8080 name web id 3 defer-accept tfo mss 1400 tcp-ut 5s\n"
+                                    "  bind :8081 maxconn 10\n"
+                                    "  bind :8082 proto h2\n"
+                                    "  default_backend b\n"
+                                    "backend b\n"
+                                    "  server s 127.0.0.1:80\n");
+  std::vector<std::pair<std::uint32_t, bool>> seen;  // line, error
+  for (const problem& p : r.problems_) seen.emplace_back(p.position_.line_, p.error_);
+  // maxconn on one listener is a warning (line 8), proto h2 an error (line 9).
+  EXPECT_EQ(seen, (std::vector<std::pair<std::uint32_t, bool>>{{8, false}, {9, true}}));
+  ASSERT_FALSE(r.ok());
+}
+
+TEST_F(assemble_test, bind_tuning_reaches_the_listener) {
+  const haproxy_result r = assemble(std::string(defaults) +
+                                    "frontend f\n"
+                                    "  bind :8080 defer-accept tfo mss 1400 tcp-ut 5s\n"
+                                    "  default_backend b\n"
+                                    "backend b\n"
+                                    "  server s 127.0.0.1:80\n");
+  ASSERT_TRUE(r.ok());
+  const auto& l = r.proxies_->frontends_[0]->listeners_.at(0);
+  EXPECT_EQ(l.defer_accept_, 1);
+  EXPECT_EQ(l.fast_open_, 256);
+  EXPECT_EQ(l.mss_, 1400);
+  EXPECT_EQ(l.user_timeout_, 5000u);
+}
+
 TEST_F(assemble_test, tune_bufsize_sets_the_head_limits) {
   const haproxy_result r = assemble(std::string("global\n  tune.bufsize 32768\n") + defaults +
                                     "frontend f\n"
