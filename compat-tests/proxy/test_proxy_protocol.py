@@ -22,17 +22,23 @@ def relay(proxy, port, server_addr: str, server_options: str, mode: str = "tcp")
     return fp
 
 
+def echo_back(c: Client, data: bytes) -> None:
+    """Sends `data` through the relay and reads until the echo of it has come back (the proxy
+    may pass its header and the data in separate segments)."""
+    c.send(data)
+    echoed = b""
+    while not echoed.endswith(data):
+        more = c.sock.recv(100)
+        assert more, echoed
+        echoed += more
+
+
 def test_send_proxy_v1_line_before_the_client_bytes(proxy, tcp_echo, port):
     echo = tcp_echo("echo")
     fp = relay(proxy, port, echo.addr, "send-proxy")
     with Client(fp) as c:
         cport = c.sock.getsockname()[1]
-        c.send(b"hello")
-        echoed = b""
-        while not echoed.endswith(b"hello"):
-            more = c.sock.recv(100)
-            assert more, echoed
-            echoed += more
+        echo_back(c, b"hello")
     expected = f"PROXY TCP4 127.0.0.1 127.0.0.1 {cport} {fp}\r\n".encode() + b"hello"
     assert wait_until(lambda: echo.received.get(1) == expected), echo.received
 
@@ -42,12 +48,7 @@ def test_send_proxy_v2_header(proxy, tcp_echo, port):
     fp = relay(proxy, port, echo.addr, "send-proxy-v2")
     with Client(fp) as c:
         cport = c.sock.getsockname()[1]
-        c.send(b"hi")
-        echoed = b""
-        while not echoed.endswith(b"hi"):
-            more = c.sock.recv(100)
-            assert more, echoed
-            echoed += more
+        echo_back(c, b"hi")
     addresses = socket.inet_aton("127.0.0.1") * 2 + struct.pack("!HH", cport, fp)
     expected = V2_SIGNATURE + bytes([0x21, 0x11]) + struct.pack("!H", 12) + addresses + b"hi"
     assert wait_until(lambda: echo.received.get(1) == expected), echo.received
