@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
+#include <set>
 
 #include "runtime/lvs/dataplane/conntrack.hpp"
 #include "runtime/lvs/dataplane/data_plane.hpp"
@@ -360,19 +361,31 @@ class dr_plane final : public nftables_plane {
       return;
     }
     applied_macs_ = svc_.pool_macs_;
-    // Active connections: the flow map's live entries by real server MAC (a netdev hook has no
-    // TCP state, so every live flow counts as active).
+    // The flow map's live entries by real server MAC: active unless the client closed them
+    // (the closing set); UDP flows are inactive, as IPVS counts them.
     const nft_result l = run_nft_args({"list", "map", "netdev", svc_.table_, svc_.prefix_ + "_flows"});
     if (!l.ok_) return;
-    std::map<std::string, std::uint32_t> by_mac;
-    for (const auto& e : parse_map_listing(l.output_)) ++by_mac[e.data_];
+    std::set<std::string> closing;
+    if (svc_.spec_.protocol_ == protocol::tcp) {
+      const nft_result c =
+          run_nft_args({"list", "set", "netdev", svc_.table_, svc_.prefix_ + "_closing"});
+      if (c.ok_)
+        for (auto& e : parse_map_listing(c.output_)) closing.insert(std::move(e.key_));
+    }
+    std::map<std::string, std::pair<std::uint32_t, std::uint32_t>> by_mac;
+    for (const auto& e : parse_map_listing(l.output_)) {
+      const bool inactive = svc_.spec_.protocol_ != protocol::tcp || closing.count(e.key_);
+      ++(inactive ? by_mac[e.data_].second : by_mac[e.data_].first);
+    }
     auto pool = ctx_.service_->pool();
     std::vector<destination> now(pool.begin(), pool.end());
     for (std::size_t i = 0; i < now.size(); ++i) {
       auto m = macs_.find(now[i].address_);
-      const std::uint32_t n = m == macs_.end() ? 0 : by_mac[format_mac(m->second)];
-      if (n != now[i].active_)
-        ctx_.service_->connection_counts(target{now[i].address_, now[i].port_, std::nullopt}, n, 0);
+      const auto n = m == macs_.end() ? std::pair<std::uint32_t, std::uint32_t>{}
+                                      : by_mac[format_mac(m->second)];
+      if (n.first != now[i].active_ || n.second != now[i].inactive_)
+        ctx_.service_->connection_counts(target{now[i].address_, now[i].port_, std::nullopt},
+                                         n.first, n.second);
     }
     pool_changed();
   }

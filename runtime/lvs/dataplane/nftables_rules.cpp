@@ -15,6 +15,8 @@ constexpr std::size_t hash_buckets = 256;
 constexpr std::size_t max_slots = 4096;
 // Dynamic maps' capacity (nft's default, 65535, is small for a busy director).
 constexpr unsigned map_size = 262144;
+// IPVS's TCP timeouts once the client closed (ip_vs_proto_tcp.c: FIN_WAIT / TIME_WAIT, CLOSE).
+constexpr unsigned fin_timeout = 120, close_timeout = 10;
 
 bool usable(const destination& d) { return d.weight_ > 0 && !d.overloaded_; }
 
@@ -323,6 +325,10 @@ std::string dr_install(const nft_service& s) {
        " . inet_service : ether_addr; flags dynamic,timeout; timeout " +
        std::to_string(s.flow_timeout_) + "s; size " + std::to_string(map_size) + "; }\n";
   if (s.spec_.persistence_timeout_) t += persistence_map(s, "netdev", "ether_addr");
+  if (s.spec_.protocol_ == protocol::tcp)
+    t += "add set " + obj(s, "netdev", "closing") + " { type " + addr_type(s) +
+         " . inet_service; flags dynamic,timeout; timeout " + std::to_string(fin_timeout) +
+         "s; size " + std::to_string(map_size) + "; }\n";
   t += "add chain " + obj(s, "netdev", "dispatch") + "\n";
   t += "add chain " + obj(s, "netdev", "in") + " { type filter hook ingress device \"" +
        s.device_ + "\" priority -100; policy accept; }\n";
@@ -339,11 +345,12 @@ std::string dr_refill(const nft_service& s) {
   // After the destination MAC is chosen: the director's MAC as source (a switch must not learn
   // the client's MAC on the director's port), the flow (and persistence) entries refreshed,
   // out of the interface it came in on.
-  std::string then = " ether saddr set " + format_mac(s.device_mac_) + " update @" + s.prefix_ +
-                     "_flows { " + flow_key + " : ether daddr }";
+  const std::string saddr = " ether saddr set " + format_mac(s.device_mac_);
+  const std::string out = " fwd to \"" + s.device_ + "\"\n";
+  std::string then = saddr + " update @" + s.prefix_ + "_flows { " + flow_key + " : ether daddr }";
   if (s.spec_.persistence_timeout_)
     then += " update @" + s.prefix_ + "_persist { " + client_key(s) + " : ether daddr }";
-  then += " fwd to \"" + s.device_ + "\"\n";
+  then += out;
   std::string t = "flush map " + obj(s, "netdev", "slots") + "\n";
   if (!slots.slots_.empty())
     t += "add element " + obj(s, "netdev", "slots") + " { " +
@@ -351,6 +358,26 @@ std::string dr_refill(const nft_service& s) {
          " }\n";
   t += "flush chain " + obj(s, "netdev", "dispatch") + "\n";
   const std::string rule = "add rule " + obj(s, "netdev", "dispatch") + " ether daddr set ";
+  if (s.spec_.protocol_ == protocol::tcp) {
+    // IPVS's TCP states as far as the client's side shows them: a FIN or RST moves the flow
+    // to a short timeout (IPVS's fin_wait/time_wait 120 s, close 10 s) and into the closing
+    // set, whose flows are forwarded without refreshing it and count as inactive; a new SYN
+    // on the same ports (the port reused) makes the flow live again, on the same server.
+    const std::string closing = "@" + s.prefix_ + "_closing";
+    const std::string lookup = flow_key + " map @" + s.prefix_ + "_flows" + saddr;
+    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & (syn | ack) == syn delete " +
+         closing + " { " + flow_key + " }\n";
+    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & rst == rst ether daddr set " +
+         lookup + " update @" + s.prefix_ + "_flows { " + flow_key + " timeout " +
+         std::to_string(close_timeout) + "s : ether daddr } update " + closing + " { " + flow_key +
+         " timeout " + std::to_string(close_timeout) + "s }" + out;
+    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & fin == fin ether daddr set " +
+         lookup + " update @" + s.prefix_ + "_flows { " + flow_key + " timeout " +
+         std::to_string(fin_timeout) + "s : ether daddr } update " + closing + " { " + flow_key +
+         " }" + out;
+    t += "add rule " + obj(s, "netdev", "dispatch") + " " + flow_key + " " + closing +
+         " ether daddr set " + lookup + out;
+  }
   t += rule + flow_key + " map @" + s.prefix_ + "_flows" + then;
   if (s.spec_.persistence_timeout_)
     t += rule + client_key(s) + " map @" + s.prefix_ + "_persist" + then;
@@ -366,6 +393,7 @@ std::string dr_remove(const nft_service& s) {
   t += "delete map " + obj(s, "netdev", "slots") + "\n";
   t += "delete map " + obj(s, "netdev", "flows") + "\n";
   if (s.spec_.persistence_timeout_) t += "delete map " + obj(s, "netdev", "persist") + "\n";
+  if (s.spec_.protocol_ == protocol::tcp) t += "delete set " + obj(s, "netdev", "closing") + "\n";
   return t;
 }
 
@@ -429,15 +457,17 @@ std::vector<map_element> parse_map_listing(std::string_view text) {
     const auto comma = body.find(',');
     std::string_view item = trim(body.substr(0, comma));
     body = comma == std::string_view::npos ? std::string_view{} : body.substr(comma + 1);
+    if (item.empty()) continue;
     const auto colon = item.find(" : ");
-    if (colon == std::string_view::npos) continue;
     std::string_view key = item.substr(0, colon);
     // "KEY timeout 1h expires 59m59s" -> KEY
     for (std::string_view word : {" timeout ", " expires "}) {
       const auto w = key.find(word);
       if (w != std::string_view::npos) key = key.substr(0, w);
     }
-    out.push_back({std::string(trim(key)), std::string(trim(item.substr(colon + 3)))});
+    out.push_back({std::string(trim(key)), colon == std::string_view::npos
+                                               ? std::string()
+                                               : std::string(trim(item.substr(colon + 3)))});
   }
   return out;
 }

@@ -95,7 +95,8 @@ std::string table_remove(std::string_view family, std::string_view table);
 std::string probe_nat(bool v6, std::string_view table);
 std::string probe_dr(std::string_view table);
 
-// One element of `nft list map` output: its key and data as nft prints them.
+// One element of `nft list map|set` output: its key and data as nft prints them (a set's
+// elements have no data).
 struct map_element {
   std::string key_, data_;
 };

@@ -212,6 +212,18 @@ TEST(DrRules, IngressRewritesTheMacFromFlowsPersistenceThenSlots) {
   ASSERT_NE(slots, std::string::npos);
   EXPECT_LT(flows, persist);
   EXPECT_LT(persist, slots);
+  // The client's FIN or RST shortens its flow and marks it closing; a new SYN revives it.
+  EXPECT_TRUE(has_line(t, "add rule netdev tandem_keepalived vs1_dispatch tcp flags & (syn | ack) "
+                          "== syn delete @vs1_closing { ip saddr . tcp sport }"));
+  EXPECT_NE(t.find("tcp flags & fin == fin ether daddr set ip saddr . tcp sport map @vs1_flows "
+                   "ether saddr set 02:00:00:00:00:01 update @vs1_flows { ip saddr . tcp sport "
+                   "timeout 120s : ether daddr } update @vs1_closing { ip saddr . tcp sport } fwd "
+                   "to \"eth0\""),
+            std::string::npos);
+  EXPECT_NE(t.find("tcp flags & rst == rst"), std::string::npos);
+  const auto closing = t.find("vs1_dispatch ip saddr . tcp sport @vs1_closing ether daddr set");
+  ASSERT_NE(closing, std::string::npos);
+  EXPECT_LT(closing, flows);
   EXPECT_TRUE(has_line(t, "add map netdev tandem_keepalived vs1_flows { type ipv4_addr . "
                           "inet_service : ether_addr; flags dynamic,timeout; timeout 900s; size "
                           "262144; }"));
@@ -247,6 +259,11 @@ TEST(MapListing, KeysAndDataAsNftPrintsThem) {
             "delete element inet tandem_keepalived vs1_persist { 10.0.9.0, 10.0.7.0 }\n");
   EXPECT_EQ(persistence_purge(s, "inet", e, {"172.16.0.99 . 80"}), "");
   EXPECT_TRUE(parse_map_listing("table inet t {\n map m {\n }\n}\n").empty());
+  const auto set = parse_map_listing("set s {\n elements = { 10.0.0.1 . 5 expires 1m, 10.0.0.2 . 6 } }");
+  ASSERT_EQ(set.size(), 2u);
+  EXPECT_EQ(set[0].key_, "10.0.0.1 . 5");
+  EXPECT_EQ(set[1].key_, "10.0.0.2 . 6");
+  EXPECT_EQ(set[1].data_, "");
 }
 
 TEST(Choice, WhatNftablesCannotDoIsSaid) {
