@@ -149,6 +149,8 @@ class udp_echo:
                 data, peer = self.sock.recvfrom(2048)
             except OSError:
                 return
+            if peer is None:  # shut down
+                return
             self.sock.sendto(self.name + b":" + data, peer)
 
     def stop(self):
