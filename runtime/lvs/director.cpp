@@ -101,6 +101,7 @@ dataplane::plane_spec plane_spec_of(const assemble::lvs_service_binding& b) {
   for (const std::string& m : b.real_server_methods_)
     spec.real_server_methods_.push_back(forwarding_of(m, spec.method_));
   spec.persistence_timeout_ = sc.persistence_timeout_;
+  spec.scheduler_ = sc.scheduler_;
   return spec;
 }
 

@@ -47,6 +47,10 @@ struct plane_spec {
   forwarding method_ = forwarding::nat;
   std::vector<forwarding> real_server_methods_;  // parallel to the service's real_servers_
   std::optional<std::chrono::seconds> persistence_timeout_;
+  // The service's lb_algo (service_config::scheduler_, "" = wlc). The chooser needs it: under
+  // NAT the connection-count schedulers go to user space (runtime/lvs/README.md says why).
+  // nullopt: not known here, the nftables planes read it from the service at start().
+  std::optional<std::string> scheduler_;
   // Where the nftables planes name their objects: one table per keepalived process, so two
   // directors in one namespace (and a reload's old and new generation) never collide.
   std::string table_name_ = "tandem_keepalived";
