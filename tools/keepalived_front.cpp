@@ -8,6 +8,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <iostream>
@@ -35,6 +37,7 @@
 #include "parsers/keepalived/reader.hpp"
 #include "runtime/assemble/keepalived.hpp"
 #include "runtime/core/process_name.hpp"
+#include "runtime/lvs/director.hpp"
 #include "runtime/vrrp/io/daemon.hpp"
 #include "tools/front_end_support.hpp"
 #include "tools/front_ends.hpp"
@@ -116,7 +119,7 @@ int facility_of(const std::optional<std::string>& f) {
 }
 
 // Reads, analyses and assembles the configuration; problems are printed keepalived-style.
-std::optional<runtime::vrrp::io::daemon_spec> load_spec(const keepalived_options& o,
+std::optional<runtime::assemble::keepalived_result> load_spec(const keepalived_options& o,
                                                         const log_sink& log) {
   source_registry sources;
   diagnostics diags;
@@ -139,7 +142,27 @@ std::optional<runtime::vrrp::io::daemon_spec> load_spec(const keepalived_options
   std::istringstream lines(msgs.str());
   for (std::string line; std::getline(lines, line);) log(line);
   if (diags.has_errors() || !r.ok()) return std::nullopt;
-  return r.spec_;
+  return r;
+}
+
+// "(FILE: Line N) " as keepalived prefixes a configuration message.
+std::string where_in(const source_registry& sources, const parsers::source_position& p) {
+  if (!p.has_file() || !sources.contains(p.file_)) return "";
+  return "(" + sources.file(p.file_).name() + ": Line " + std::to_string(p.line_) + ") ";
+}
+
+// The LVS director's options from the command line's log sink and the environment:
+// TANDEM_LVS_PLANE forces a data plane, TANDEM_LVS_UDP_TIMEOUT (seconds) shortens IPVS's
+// 300 s UDP timeout (tests).
+runtime::lvs::director_options director_options_for(const log_sink& log) {
+  runtime::lvs::director_options d;
+  d.log_ = log;
+  if (const char* plane = std::getenv("TANDEM_LVS_PLANE")) d.forced_plane_ = plane;
+  if (const char* udp = std::getenv("TANDEM_LVS_UDP_TIMEOUT")) {
+    const long s = std::strtol(udp, nullptr, 10);
+    if (s > 0) d.udp_timeout_ = std::chrono::seconds(s);
+  }
+  return d;
 }
 
 void write_pid_file(const std::string& path) {
@@ -152,9 +175,6 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
                     std::ostream& err) {
   if (o.network_namespace_) {
     return not_implemented(program, "running in another network namespace (-s/--namespace)", err);
-  }
-  if (o.checker_only_) {
-    return not_implemented(program, "the checker process (-C: virtual_server health checks) is the LVS runtime (issue 8)", err);
   }
   log_sink log;
   log.console_ = o.log_console_;
@@ -205,34 +225,65 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
     }
   }
   ::umask(o.umask_.value_or(0177) & 0777);
-  log("Starting Keepalived (Tandem " + std::string(tandem_version()) + ", VRRP)");
+  // The file analysed above, not read again: it may be a FIFO or have changed meanwhile.
+  runtime::assemble::keepalived_result assembled = runtime::assemble::assemble_keepalived(a.model_);
+  // keepalived's processes: VRRP when there are vrrp_instances (or nothing else to run), the
+  // checker when there are virtual_servers; -P runs only VRRP, -C only the checker.
+  const bool has_vs = !assembled.lvs_.services_.empty();
+  const bool run_checker = has_vs && !o.vrrp_only_;
+  const bool run_vrrp = !o.checker_only_ && (!assembled.spec_.instances_.empty() || !has_vs);
+  log("Starting Keepalived (Tandem " + std::string(tandem_version()) + ", " +
+      (run_vrrp && run_checker ? "VRRP and checker" : run_checker ? "checker" : "VRRP") + ")");
   log("Opening file '" + o.config_file_ + "'.");
   log("Configuration file " + o.config_file_);
   {
     std::istringstream lines(warnings);
     for (std::string line; std::getline(lines, line);) log(line);
   }
-  // The file analysed above, not read again: it may be a FIFO or have changed meanwhile.
-  std::optional<runtime::vrrp::io::daemon_spec> spec =
-      runtime::assemble::assemble_keepalived(a.model_).spec_;
   // keepalived's pidfiles: the main process's and the VRRP child's; we are both.
   const std::string pid_file = o.pid_file_.value_or("/run/keepalived.pid");
   const std::string vrrp_pid_file = o.vrrp_pid_file_.value_or("/run/vrrp.pid");
+  const std::string checkers_pid_file = o.checkers_pid_file_.value_or("/run/checkers.pid");
   write_pid_file(pid_file);
-  write_pid_file(vrrp_pid_file);
+  if (run_vrrp) write_pid_file(vrrp_pid_file);
+  if (run_checker) write_pid_file(checkers_pid_file);
   ::signal(SIGPIPE, SIG_IGN);
 
   boost::asio::io_context io;
+  runtime::lvs::director_options dopts = director_options_for(log);
+  dopts.where_ = [&sources](const parsers::source_position& p) { return where_in(sources, p); };
+  runtime::lvs::director director(io.get_executor(), dopts);
   runtime::vrrp::io::daemon_options opts;
   opts.log_ = log;
   opts.log_detail_ = o.log_detail_;
-  runtime::vrrp::io::daemon d(io, std::move(*spec), opts);
+  if (run_checker) {
+    // ha_suspend: the checkers of a service follow the VRRP instance holding its VIP.
+    opts.on_state_change_ = [&director](const std::string& instance, std::string_view state,
+                                        const std::vector<std::string>& vips) {
+      std::vector<boost::asio::ip::address> addresses;
+      for (const std::string& v : vips) {
+        boost::system::error_code ec;
+        auto a = boost::asio::ip::make_address(v, ec);
+        if (!ec) addresses.push_back(a);
+      }
+      director.vrrp_state(instance, state == "MASTER", addresses);
+    };
+  }
+  runtime::vrrp::io::daemon d(io, run_vrrp ? std::move(assembled.spec_) : runtime::vrrp::io::daemon_spec{},
+                              opts);
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   signals.add(SIGUSR1);
   signals.add(SIGUSR2);
   int rc = exit_ok;
-  if (!d.start()) {
+  bool stopping = false;
+  if (run_vrrp && !d.start()) {
     d.stop();
+    rc = exit_failure;
+  } else if (run_checker && !director.start(std::move(assembled.lvs_))) {
+    // keepalived's fatal configuration error in its checker: nothing keeps running.
+    log("Stopping - a virtual_server cannot be served");
+    director.stop();
+    if (run_vrrp) d.stop();
     rc = exit_failure;
   } else {
     std::function<void()> wait;
@@ -240,14 +291,22 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
       signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         if (sig == SIGTERM || sig == SIGINT) {
-          d.stop();
+          // keepalived's order: the checkers and the data path, then VRRP.
+          if (run_checker) director.stop();
+          if (run_vrrp) d.stop();
           signals.cancel();
+          stopping = true;
           return;
         }
         if (sig == SIGHUP) {
           log("Reloading ...");
-          if (auto next = load_spec(o, log)) d.reload(std::move(*next));
-          else log("Reload failed: the configuration cannot run; keeping the running one");
+          if (auto next = load_spec(o, log)) {
+            if (run_vrrp) d.reload(std::move(next->spec_));
+            if (run_checker && !director.reload(std::move(next->lvs_)))
+              log("Reload failed: a virtual_server cannot be served; keeping the running ones");
+          } else {
+            log("Reload failed: the configuration cannot run; keeping the running one");
+          }
         } else if (sig == SIGUSR1) {
           d.dump_data();
         } else if (sig == SIGUSR2) {
@@ -257,10 +316,18 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
       });
     };
     wait();
-    io.run();
+    // After a stop, what is still in flight (a checker's connect, a script) is given two
+    // seconds, then abandoned: the process exits and the kernel closes the rest.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    while (!io.stopped()) {
+      io.run_for(std::chrono::milliseconds(100));
+      if (stopping && !deadline) deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      if (deadline && std::chrono::steady_clock::now() >= *deadline) break;
+    }
   }
   ::unlink(pid_file.c_str());
-  ::unlink(vrrp_pid_file.c_str());
+  if (run_vrrp) ::unlink(vrrp_pid_file.c_str());
+  if (run_checker) ::unlink(checkers_pid_file.c_str());
   log(rc == exit_ok ? "Stopped" : "Stopped - could not start");
   return rc;
 }

@@ -327,10 +327,12 @@ keepalived_result assemble_keepalived(const ka::config& model) {
     }
   }
 
-  for (const ka::virtual_server& v : model.virtual_servers_) {
-    c.warning(v.position_,
-              "virtual_server is not run by Tandem yet (the LVS runtime is issue 8); the VRRP "
-              "instances run without it");
+  // virtual_server: the LVS director runs what assemble_lvs builds; its problems are this
+  // file's problems, at their lines.
+  out.lvs_ = assemble_lvs(model);
+  for (const lvs_problem& p : out.lvs_.problems_) {
+    if (p.error_) c.error(p.position_, p.message_);
+    else c.warning(p.position_, p.message_);
   }
   for (const ka::ip_address& a : model.static_ipaddresses_) {
     c.error(a.position_, "static_ipaddress is not supported by Tandem's VRRP yet");

@@ -10,6 +10,7 @@
 
 #include "parsers/common/position.hpp"
 #include "parsers/keepalived/model.hpp"
+#include "runtime/assemble/keepalived_lvs.hpp"
 #include "runtime/vrrp/io/spec.hpp"
 
 namespace tandem::runtime::assemble {
@@ -22,6 +23,7 @@ struct keepalived_problem {
 
 struct keepalived_result {
   vrrp::io::daemon_spec spec_;
+  lvs_result lvs_;  // the virtual_servers, for the LVS director
   std::vector<keepalived_problem> problems_;
   bool ok() const {
     for (const keepalived_problem& p : problems_) {

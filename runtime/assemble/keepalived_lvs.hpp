@@ -39,6 +39,7 @@ struct lvs_group_entry {
   boost::asio::ip::address first_, last_;
   std::uint16_t port_ = 0;
   std::uint32_t fwmark_ = 0;
+  friend bool operator==(const lvs_group_entry&, const lvs_group_entry&) = default;
 };
 
 struct lvs_service_binding {

@@ -26,6 +26,7 @@ struct url_spec {
   std::string virtualhost_;                             // "" = the checker's
   std::string regex_;
   bool regex_no_match_ = false;
+  friend bool operator==(const url_spec&, const url_spec&) = default;
 };
 
 struct checker_spec {
@@ -78,6 +79,7 @@ struct checker_spec {
 
   // keepalived's FMT_CHK: "[127.0.0.1]:tcp:8080".
   std::string display() const;
+  friend bool operator==(const checker_spec&, const checker_spec&) = default;
 };
 
 }  // namespace tandem::runtime::lvs::checkers

@@ -54,6 +54,8 @@ struct plane_spec {
   // Where the nftables planes name their objects: one table per keepalived process, so two
   // directors in one namespace (and a reload's old and new generation) never collide.
   std::string table_name_ = "tandem_keepalived";
+  // How long an idle UDP flow lives (IPVS's udp timeout, `ipvsadm --set`'s third value).
+  std::chrono::seconds udp_timeout_{300};
 };
 
 struct plane_context {

@@ -24,6 +24,15 @@ plane_choice choose_plane(const plane_spec& spec) {
       c.error_ = "lb_kind DR needs nftables' netdev ingress here: " + *why;
       return c;
     }
+    // The user-space plane listens on addresses and ports: a firewall mark or every port of
+    // an address (port 0) is beyond it.
+    for (const vip_entry& e : spec.vips_) {
+      if (e.fwmark_ || e.port_ == 0) {
+        c.error_ = std::string(e.fwmark_ ? "a fwmark service" : "a port-less (port 0) service") +
+                   " needs nftables here (user space cannot serve it): " + *why;
+        return c;
+      }
+    }
     c.kind_ = "user-space";
     c.warnings_.push_back("served in user space (full NAT: real servers see the director's "
                           "address as the client): " + *why);

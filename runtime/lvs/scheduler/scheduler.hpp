@@ -60,6 +60,7 @@ struct schedule_context {
 struct scheduler_flags {
   bool sh_port_ = false, sh_fallback_ = false;
   bool mh_port_ = false, mh_fallback_ = false;
+  friend bool operator==(const scheduler_flags&, const scheduler_flags&) = default;
 };
 
 class scheduler {

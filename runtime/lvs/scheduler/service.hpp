@@ -35,6 +35,8 @@ struct real_server_config {
   // without checkers is up for good.
   std::vector<bool> checkers_start_down_;
   std::optional<std::uint32_t> u_threshold_, l_threshold_;
+  // A reload keeps a service whose configuration compares equal (runtime/lvs/director).
+  friend bool operator==(const real_server_config&, const real_server_config&) = default;
 };
 
 struct service_config {
@@ -59,6 +61,7 @@ struct service_config {
 
   // keepalived's FMT_VS: "[10.0.0.1]:tcp:80", "FWM 1", "[group]:80".
   std::string display() const;
+  friend bool operator==(const service_config&, const service_config&) = default;
 };
 
 // keepalived's FMT_RS / inet_sockaddrtotrio: "[192.168.0.1]:tcp:8080".

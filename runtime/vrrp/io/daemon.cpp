@@ -828,6 +828,11 @@ struct daemon::impl {
       if (c->to_ != state::init) {  // keepalived says nothing when an instance stops
         log(who + "Entering " + state_word(c->to_) + " STATE" + (c->from_ == state::init ? " (init)" : ""));
       }
+      if (opt_.on_state_change_) {
+        std::vector<std::string> vips;
+        for (const address_spec& v : in.spec_.vips_) vips.push_back(v.address_.to_string());
+        opt_.on_state_change_(in.spec_.config_.name_, c->to_ == state::init ? "STOP" : state_word(c->to_), vips);
+      }
     } else if (const auto* p = std::get_if<actions::priority_changed>(&a)) {
       log(who + "Changing effective priority from " + std::to_string(p->from_) + " to " + std::to_string(p->to_));
     }

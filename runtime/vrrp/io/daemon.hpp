@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -22,6 +23,12 @@ struct daemon_options {
   bool log_detail_ = false;  // -D: the per-message GARP lines
   std::string data_file_ = "/tmp/keepalived.data";
   std::string stats_file_ = "/tmp/keepalived.stats";
+  // Every state change of an instance, after its "Entering ... STATE" line: the instance's
+  // name, its new state ("MASTER", "BACKUP", "FAULT"; "STOP" when it stops) and its
+  // virtual_ipaddress addresses. The LVS director's ha_suspend follows MASTER here.
+  std::function<void(const std::string& instance, std::string_view state,
+                     const std::vector<std::string>& vips)>
+      on_state_change_;
 };
 
 class daemon {
