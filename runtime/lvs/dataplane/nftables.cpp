@@ -298,7 +298,9 @@ class dr_plane final : public nftables_plane {
     svc_.device_ = dev->name_;
     svc_.device_mac_ = dev->mac_;
     ifindex_ = dev->index_;
-    svc_.flow_timeout_ = svc_.spec_.protocol_ == protocol::udp ? 300 : 900;
+    svc_.flow_timeout_ = svc_.spec_.protocol_ == protocol::udp
+                             ? static_cast<unsigned>(svc_.spec_.udp_timeout_.count())
+                             : 900;
     for (const auto& rs : ctx_.service_->config().real_servers_) {
       const interface_info* i = interface_for(ifs, rs.address_);
       if (!i || i->index_ != ifindex_) {

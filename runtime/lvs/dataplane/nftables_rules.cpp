@@ -332,9 +332,11 @@ std::string dr_install(const nft_service& s) {
   t += "add chain " + obj(s, "netdev", "dispatch") + "\n";
   t += "add chain " + obj(s, "netdev", "in") + " { type filter hook ingress device \"" +
        s.device_ + "\" priority -100; policy accept; }\n";
+  // Only frames sent to this director: a backup director on the same segment sees the
+  // master's frames when a switch floods them, and must not forward them a second time.
   for (const auto& v : s.spec_.vips_)
-    t += "add rule " + obj(s, "netdev", "in") + " " + vip_match(s, v) + " jump " + s.prefix_ +
-         "_dispatch\n";
+    t += "add rule " + obj(s, "netdev", "in") + " meta pkttype host " + vip_match(s, v) +
+         " jump " + s.prefix_ + "_dispatch\n";
   return t + dr_refill(s);
 }
 

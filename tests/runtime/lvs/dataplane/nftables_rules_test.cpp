@@ -199,6 +199,8 @@ TEST(DrRules, IngressRewritesTheMacFromFlowsPersistenceThenSlots) {
   const auto t = dr_install(s);
   EXPECT_TRUE(has_line(t, "add chain netdev tandem_keepalived vs1_in { type filter hook ingress "
                           "device \"eth0\" priority -100; policy accept; }"));
+  EXPECT_TRUE(has_line(t, "add rule netdev tandem_keepalived vs1_in meta pkttype host ip daddr "
+                          "172.16.0.125 meta l4proto tcp tcp dport 80 jump vs1_dispatch"));
   EXPECT_TRUE(has_line(t, "add element netdev tandem_keepalived vs1_slots { 0 : "
                           "02:00:00:00:00:12, 1 : 02:00:00:00:00:11 }"));
   const std::string then =
