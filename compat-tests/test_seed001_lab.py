@@ -43,6 +43,7 @@ def start_lab(topology, tandem_bin):
 def dr(blog_configs, tandem_bin):
     with start_lab(seed_dir(blog_configs, "001") / "lab.toml", tandem_bin) as lab:
         wait_master(lab, VIP)
+        wait_pools(lab, VIP)
         yield lab
 
 
@@ -50,7 +51,21 @@ def dr(blog_configs, tandem_bin):
 def nat(tandem_bin):
     with start_lab(HERE / "topologies" / "s001-nat" / "lab.toml", tandem_bin) as lab:
         wait_master(lab, NAT_VIP)
+        wait_pools(lab, NAT_VIP)
         yield lab
+
+
+def in_pool(lab, machine, address, vip):
+    """keepalived's log on `machine` last said `address` is in the VS (or never removed it):
+    the lab starts the web servers after the load balancers, so a first check may fail."""
+    events = re.findall(rf"(Adding|Removing) service \[{re.escape(address)}\]:tcp:80 (?:to|from) "
+                        rf"VS \[{re.escape(vip)}\]:tcp:80", keepalived_log(lab, machine))
+    return not events or events[-1] == "Adding"
+
+
+def wait_pools(lab, vip):
+    Lab.wait_for(lambda: all(in_pool(lab, m, a, vip) for m in ("lb01", "lb02")
+                             for _, a in WEB.values()), 25, "both web servers in both pools")
 
 
 def vip_on(lab, machine, vip):
@@ -160,7 +175,7 @@ def test_nat_rr_over_clients_and_persistence(nat):
 def test_nat_web_servers_see_the_client_and_answer_through_the_floating_gateway(nat):
     name = fetch(nat, NAT_VIP, NAT_CLIENTS[0])
     machine, _ = WEB[name]
-    assert re.search(r"^10\.0\.0\.44 .*GET / ", nat.log(machine, "httpd"), re.M), \
+    assert re.search(r"^(::ffff:)?10\.0\.0\.44 .*GET / ", nat.log(machine, "httpd"), re.M), \
         "the web server did not see the client's own address"
     route = nat.exec(machine, "ip route get 10.0.0.44").stdout
     assert f"via {VIP}" in route, route
