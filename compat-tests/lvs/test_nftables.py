@@ -29,6 +29,8 @@ CLIENTS = ["172.16.0.44", "172.16.0.45", "172.16.0.46", "172.16.0.47"]
 CONFIG = """
 global_defs {
     router_id DIRECTOR
+    enable_script_security
+    script_user root
 }
 
 virtual_server 172.16.0.126 80 {
@@ -140,6 +142,12 @@ def fetch(lab, vip, port=80, source=CLIENTS[0], max_time=5):
                            f"http://{vip}:{port}/")
     m = re.search(r"<h1>(web\d)</h1>", r.stdout)
     return m.group(1) if m else None
+
+
+def test_debian_keepalived_accepts_the_config(lab):
+    # keepalived's own check of the file the planes serve (it cannot run it: no IPVS here)
+    r = lab.exec("director", "/usr/sbin/keepalived -t -l -n -f /etc/keepalived/lvs.conf")
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_each_service_gets_the_plane_of_its_lb_kind(lab):
