@@ -194,13 +194,7 @@ s = socket.create_connection(("%s", 80), timeout=20)
 s.sendall(b"GET / HTTP/1.1\\r\\nHost: vip\\r\\n")
 time.sleep(%f)
 s.sendall(b"Connection: close\\r\\n\\r\\n")
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-sys.stdout.write(data.decode(errors="replace"))
+sys.stdout.write(s.makefile("rb").read().decode(errors="replace"))
 """
 
 
