@@ -68,6 +68,16 @@ class nftables_plane : public data_plane {
     svc_.flags_ = cfg.flags_;
     svc_.pool_.assign(ctx_.service_->pool().begin(), ctx_.service_->pool().end());
     svc_.granularity_ = is_v6(svc_) ? cfg.granularity_v6_ : cfg.granularity_v4_;
+    if (family_ == "inet" && is_v6(svc_) && svc_.spec_.persistence_timeout_) {
+      for (const auto& rs : cfg.real_servers_)
+        for (const auto& v : svc_.spec_.vips_)
+          if (v.fwmark_ || (rs.port_ && rs.port_ != v.port_)) {
+            why = "nft 1.0.6 cannot build IPv6 persistence with port translation (real server "
+                  "port " + std::to_string(rs.port_) + "); give the real servers the virtual "
+                  "port or use TANDEM_LVS_PLANE=user-space";
+            return false;
+          }
+    }
     if (!prepare(why)) return false;
     std::string text = install_text();
     // The first service of this process in the table: what a killed earlier run left under
