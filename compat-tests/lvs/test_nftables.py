@@ -7,6 +7,7 @@ virtual_servers through the planes (until `tandem keepalived` carries them):
   172.16.0.126:8080 lb_kind NAT, rr, persistence_timeout 60, to the servers' port 80
   [fd00::126]:80    lb_kind NAT over IPv6, wrr 2:1
   [fd00::127]:80    lb_kind NAT over IPv6, rr, persistence_timeout 60
+  [fd00::125]:80    lb_kind DR over IPv6: refused (nft 1.0.6 cannot build its flow map)
   172.16.0.125:80   lb_kind DR, rr, persistence_timeout 9600 (seed 001's service): netdev
                     ingress rewriting the MAC; the web servers hold the VIP on lo
 
@@ -82,6 +83,17 @@ virtual_server fd00::127 80 {
     lb_algo rr
     lb_kind NAT
     persistence_timeout 60
+    protocol TCP
+    real_server fd00::101 80 {
+    }
+    real_server fd00::102 80 {
+    }
+}
+
+virtual_server fd00::125 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind DR
     protocol TCP
     real_server fd00::101 80 {
     }
@@ -189,6 +201,13 @@ def test_each_service_gets_the_plane_of_its_lb_kind(lab):
     tables = lab.exec("director", "nft list tables").stdout
     assert "table inet tandem_keepalived" in tables
     assert "table netdev tandem_keepalived" in tables
+
+
+def test_dr_over_ipv6_is_refused_with_the_reason(lab):
+    # nft 1.0.6 aborts building an IPv6 flow-map update; DR has no user-space fallback
+    assert re.search(r"^ERROR \[fd00::125\]:tcp:80: lb_kind DR needs nftables' netdev ingress "
+                     r"here: nftables here \(the kernel or nft\) cannot build what the netdev "
+                     r"ingress \(DR\) plane needs for IPv6: ", log(lab), re.M), log(lab)
 
 
 def test_nat_spreads_new_connections_round_robin(lab):

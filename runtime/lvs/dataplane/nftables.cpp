@@ -434,13 +434,16 @@ std::optional<std::string> probe(const std::string& which) {
     reason = "nftables' nft command (/usr/sbin/nft) is not installed";
   } else {
     const std::string table = "tandem_probe_" + std::to_string(::getpid());
-    const std::string text = which == "dr" ? probe_dr(table) : probe_nat(which == "nat6", table);
+    const bool v6 = which == "nat6" || which == "dr6";
+    const std::string text = which.starts_with("dr") ? probe_dr(v6, table) : probe_nat(v6, table);
     const nft_result r = run_nft(text, true);
     if (!r.ok_) {
       std::string e = r.errors_;
       if (auto nl = e.find('\n'); nl != std::string::npos) e.resize(nl);
-      reason = "this kernel's nftables lacks what the " +
-               std::string(which == "dr" ? "netdev ingress (DR)" : "NAT") + " plane needs: " + e;
+      // nft 1.0.6 itself aborts on some rules (IPv6 flow keys in DR): its message says so.
+      reason = "nftables here (the kernel or nft) cannot build what the " +
+               std::string(which.starts_with("dr") ? "netdev ingress (DR)" : "NAT") +
+               " plane needs" + (v6 ? " for IPv6" : "") + ": " + e;
     }
   }
   cache[which] = reason;
@@ -477,7 +480,7 @@ std::optional<std::string> nftables_unsuitable(const plane_spec& spec) {
       needs_connection_counts(*spec.scheduler_))
     return "scheduler " + (spec.scheduler_->empty() ? std::string("wlc") : *spec.scheduler_) +
            " weighs live connection counts, which nftables cannot do per packet";
-  return probe(spec.method_ == forwarding::dr ? "dr" : v6 ? "nat6" : "nat");
+  return probe(std::string(spec.method_ == forwarding::dr ? "dr" : "nat") + (v6 ? "6" : ""));
 }
 
 }  // namespace tandem::runtime::lvs::dataplane

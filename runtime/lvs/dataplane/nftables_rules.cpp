@@ -434,16 +434,19 @@ std::string probe_nat(bool v6, std::string_view table) {
          "add rule " + T + " post " + f + " saddr " + rs + " masquerade\n";
 }
 
-std::string probe_dr(std::string_view table) {
+std::string probe_dr(bool v6, std::string_view table) {
   const std::string T = "netdev " + std::string(table);
+  const std::string f = v6 ? "ip6" : "ip";
   return "add table " + T + "\n" +
-         "add map " + T + " f { type ipv4_addr . inet_service : ether_addr; flags "
-         "dynamic,timeout; timeout 60s; }\n" +
+         "add map " + T + " f { type " + (v6 ? "ipv6_addr" : "ipv4_addr") +
+         " . inet_service : ether_addr; flags dynamic,timeout; timeout 60s; }\n" +
          "add chain " + T + " in { type filter hook ingress device \"lo\" priority -100; "
          "policy accept; }\n" +
-         "add rule " + T + " in ip daddr 192.0.2.1 tcp dport 80 ether daddr set numgen inc mod "
-         "1 map { 0 : 02:00:00:00:00:01 } ether saddr set 02:00:00:00:00:02 update @f { ip saddr "
-         ". tcp sport : ether daddr } fwd to \"lo\"\n";
+         "add rule " + T + " in meta pkttype host " + f + " daddr " +
+         (v6 ? "fd00::1" : "192.0.2.1") +
+         " tcp dport 80 ether daddr set numgen inc mod 1 map { 0 : 02:00:00:00:00:01 } ether "
+         "saddr set 02:00:00:00:00:02 update @f { " + f + " saddr . tcp sport : ether daddr } "
+         "fwd to \"lo\"\n";
 }
 
 // ---- map listings ----------------------------------------------------------------------------

@@ -93,7 +93,7 @@ std::string table_remove(std::string_view family, std::string_view table);
 
 // The probe of what this kernel offers (nft -c: checked by the kernel, never committed).
 std::string probe_nat(bool v6, std::string_view table);
-std::string probe_dr(std::string_view table);
+std::string probe_dr(bool v6, std::string_view table);
 
 // One element of `nft list map|set` output: its key and data as nft prints them (a set's
 // elements have no data).
