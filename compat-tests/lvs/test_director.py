@@ -56,11 +56,14 @@ def run(ns, tandem_bin, tmp_path):
     """Starts Tandem's keepalived on a config text; stops it after the test."""
     started = []
 
-    def start(text: str, env: dict[str, str] | None = None, binary: Path | None = None):
+    def start(text: str, env: dict[str, str] | None = None, binary: Path | None = None,
+              plane: str | None = "user-space"):
         conf = tmp_path / f"keepalived{len(started)}.conf"
         conf.write_text(text)
-        k = keepalived_run(ns, binary or tandem_bin / "keepalived", conf, tmp_path,
-                           {"TANDEM_LVS_PLANE": "user-space", **(env or {})})
+        env = dict(env or {})
+        if plane:
+            env["TANDEM_LVS_PLANE"] = plane
+        k = keepalived_run(ns, binary or tandem_bin / "keepalived", conf, tmp_path, env)
         started.append(k)
         return k
 
@@ -118,6 +121,20 @@ def test_debian_keepalived_accepts_but_cannot_run_on_this_kernel(ns, run, tmp_pa
     # The same file, Tandem: serves.
     t = run(text)
     assert serving(t, ns) in ("rs1", "rs2")
+
+
+def test_the_chooser_picks_a_plane_per_service(ns, servers, run):
+    # No TANDEM_LVS_PLANE: rr under NAT goes to nftables where the kernel has it; wlc (a
+    # connection-count scheduler) goes to user space with a warning at the service's line.
+    text = config("", sched="rr") + config("", sched="wlc").replace(f"{VIP} 80", f"{VIP} 81")
+    k = run(text, plane=None)
+    k.wait_log(f"VS [{VIP}]:tcp:81 served by the user-space data plane")
+    assert f"keepalived0.conf: Line 22) VS [{VIP}]:tcp:81: served in user space" in k.log(), k.log()
+    k.wait_log(f"VS [{VIP}]:tcp:80 served by the ")
+    rr = [get(ns, VIP, 80) for _ in range(4)]
+    assert set(rr) == {"rs1", "rs2"}, (rr, k.log())
+    wlc = [get(ns, VIP, 81) for _ in range(4)]
+    assert set(wlc) <= {"rs1", "rs2"} and wlc, wlc
 
 
 def test_rr_alternates(ns, servers, run):
@@ -302,3 +319,52 @@ def test_vrrp_only_option_runs_no_checker(ns, servers, tandem_bin, tmp_path):
         out = p.communicate(timeout=10)[0]
     assert "Starting Keepalived" in out and ", VRRP)" in out, out
     assert not (tmp_path / "c.pid").exists()
+
+
+def test_ha_suspend_follows_vrrp_and_the_vip_is_served_when_it_arrives(ns, servers, run):
+    # A VRRP instance (on a veth inside the namespace) holds a second VIP, absent at start:
+    # the service's checkers start deactivated, the VIP is not served; once the instance is
+    # MASTER and has added the VIP, the checkers are activated and the plane (bound with
+    # IP_FREEBIND beforehand) serves it.
+    vip2 = "10.77.0.2"
+    ns.ip("link", "add", "eth0", "type", "veth", "peer", "name", "eth1")
+    try:
+        ns.ip("addr", "add", "10.78.0.1/24", "dev", "eth0")
+        ns.ip("link", "set", "eth0", "up")
+        ns.ip("link", "set", "eth1", "up")
+        servers_text = "".join(f"""
+  real_server {a} 80 {{
+    TCP_CHECK {{
+      connect_timeout 1
+    }}
+  }}""" for a in RS[:2])
+        k = run(f"""vrrp_instance VI_1 {{
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  advert_int 1
+  virtual_ipaddress {{
+    {vip2}/32 dev lo
+  }}
+}}
+virtual_server {vip2} 80 {{
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  ha_suspend
+{servers_text}
+}}
+""")
+        k.wait_log(f"Deactivating healthchecker for service [{RS[0]}]:tcp:80 for VS [{vip2}]:tcp:80")
+        assert "Starting Keepalived (Tandem" in k.log() and "VRRP and checker)" in k.log()
+        with pytest.raises(OSError):
+            open_client(ns, vip2, 80, timeout=1)
+        k.wait_log("(VI_1) Entering MASTER STATE", timeout=10)
+        k.wait_log(f"Activating healthchecker for service [{RS[0]}]:tcp:80 for VS [{vip2}]:tcp:80")
+        assert wait_for(lambda: get(ns, vip2, 80), 5, "the VIP served") in ("rs1", "rs2")
+        k.stop()
+        assert f"Shutting down service [{RS[0]}]:tcp:80 from VS [{vip2}]:tcp:80" in k.log()
+    finally:
+        subprocess.run(["ip", "-n", ns.name, "link", "del", "eth0"], capture_output=True)

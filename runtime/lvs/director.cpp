@@ -200,6 +200,9 @@ bool director::start_service(running& r) {
     return false;
   }
   r.plane_->pool_changed();
+  // Not a keepalived line (IPVS has one data path): says which of Tandem's serves the VS.
+  log("VS " + r.binding_.service_.display() + " served by the " + std::string(r.plane_->kind()) +
+      " data plane");
   apply_suspension(r, true);
   return true;
 }
