@@ -353,6 +353,7 @@ class user_space_plane final : public data_plane {
   bool start(std::string& why) override {
     const plane_spec& spec = core_->context_.spec_;
     const auto& executor = core_->context_.executor_;
+    // Every entry is checked before anything is bound: a refusal binds nothing.
     for (const vip_entry& e : spec.vips_) {
       if (e.fwmark_) {
         why = "fwmark " + std::to_string(e.fwmark_) +
@@ -366,6 +367,8 @@ class user_space_plane final : public data_plane {
         stop();
         return false;
       }
+    }
+    for (const vip_entry& e : spec.vips_) {
       for (const address& a : addresses_of(e)) {
         error_code ec;
         if (spec.protocol_ == protocol::udp) {
