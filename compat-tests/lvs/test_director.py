@@ -251,6 +251,8 @@ def test_udp_flows_are_balanced(ns, run):
 
 
 def test_sighup_keeps_established_connections(ns, servers, run, tmp_path):
+    # keepalived+IPVS keeps connections across a reload; Tandem keeps an unchanged service as
+    # it was, and lets a rebuilt one's old plane finish its connections.
     text = config("")
     k = run(text)
     serving(k, ns)
@@ -271,6 +273,8 @@ def test_sighup_keeps_established_connections(ns, servers, run, tmp_path):
         k.signal(signal.SIGHUP)
         k.wait_log(f"Removing Virtual Server [{VIP}]:tcp:80")
         wait_for(lambda: "rs3" in {get(ns, VIP, 80) for _ in range(3)}, 5, "rs3 serving")
+        # The rebuilt service's old plane drains: the established connection goes on.
+        assert ask(held) == name
     finally:
         held.close()
 

@@ -94,6 +94,7 @@ struct counts {
 struct core {
   plane_context context_;
   bool stopped_ = false;
+  bool draining_ = false;  // the service is gone: established flows finish unreported
   std::map<target_key, counts> counts_;
   // Open sockets, closed by stop(); each coroutine removes its own when it ends.
   std::list<tcp::acceptor> acceptors_;
@@ -115,7 +116,7 @@ struct core {
   explicit core(plane_context c) : context_(std::move(c)) {}
 
   void count(const target& t, int active, int inactive) {
-    if (stopped_) return;
+    if (stopped_ || draining_) return;
     counts& c = counts_[{t.address_, t.port_}];
     c.active_ = static_cast<std::uint32_t>(static_cast<int>(c.active_) + active);
     c.inactive_ = static_cast<std::uint32_t>(static_cast<int>(c.inactive_) + inactive);
@@ -124,7 +125,7 @@ struct core {
   }
 
   std::optional<target> schedule(const connection& c) {
-    if (stopped_) return std::nullopt;
+    if (stopped_ || draining_) return std::nullopt;
     schedule_context ctx = context_.schedule_context_ ? context_.schedule_context_()
                                                       : schedule_context{clock::now(), {}};
     if (!ctx.random_below_) ctx.random_below_ = [](std::uint32_t) { return 0u; };
@@ -401,10 +402,27 @@ class user_space_plane final : public data_plane {
     // New connections follow the new pool by themselves (each asks schedule()). A destination
     // that (re)joined the pool starts at zero counts there: give it back what this plane
     // still carries to it.
-    if (core_->stopped_) return;
+    if (core_->stopped_ || core_->draining_) return;
     for (const auto& [key, n] : core_->counts_)
       core_->context_.service_->connection_counts(target{key.first, key.second, std::nullopt},
                                                   n.active_, n.inactive_);
+  }
+
+  void drain() override {
+    if (core_->stopped_ || core_->draining_) return;
+    core_->draining_ = true;
+    error_code ignored;
+    for (tcp::acceptor& acc : core_->acceptors_) acc.close(ignored);
+    // UDP has no connection to finish: its flows end with the service.
+    for (auto& l : core_->udp_listeners_) {
+      l->socket_.close(ignored);
+      for (auto& [who, f] : l->flows_) {
+        f->upstream_.close(ignored);
+        f->timer_.cancel();
+      }
+      l->flows_.clear();
+    }
+    core_->counts_.clear();
   }
 
   void stop() override {

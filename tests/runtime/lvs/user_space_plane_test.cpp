@@ -322,6 +322,28 @@ TEST(lvs_user_space_plane, binds_an_absent_vip_and_stop_leaves_nothing) {
   EXPECT_FALSE(ec) << ec.message();
 }
 
+TEST(lvs_user_space_plane, a_draining_plane_finishes_its_connections_and_takes_no_new_ones) {
+  fixture f;
+  tcp_server a(f.io_, "A"), b(f.io_, "B");
+  f.make(two_servers(free_port(f.io_), a.port(), b.port(), "rr"));
+  auto [held, who] = f.connect();
+  ASSERT_FALSE(who.empty());
+  f.plane_->drain();
+  // The service may go: a draining plane does not call it any more.
+  f.service_.reset();
+  EXPECT_TRUE(f.connect().second.empty());
+  asio::write(*held, asio::buffer(std::string("still\n")));
+  std::string echoed;
+  asio::co_spawn(f.io_, [&]() -> asio::awaitable<void> {
+    asio::streambuf buf;
+    auto [ec, n] = co_await asio::async_read_until(*held, buf, "still\n", asio::as_tuple(asio::use_awaitable));
+    if (!ec) echoed = "still";
+  }, asio::detached);
+  run_until(f.io_, [&] { return !echoed.empty(); });
+  EXPECT_EQ(echoed, "still");
+  f.plane_->stop();
+}
+
 TEST(lvs_user_space_plane, fwmark_and_port_zero_are_refused) {
   asio::io_context io;
   service_config sc = two_servers(80, 1, 2, "rr");
