@@ -52,7 +52,8 @@ def corpus(shared) -> Path:
 
 @pytest.fixture
 def sample(corpus, tandem_bin, tmp_path, request):
-    """start(name, addresses, plane, veth=False) -> (ns, keepalived_run); all cleaned up."""
+    """start(name, addresses, plane, veth=False) -> (ns, env, conf), then
+    run(ns, env, conf, *servers) -> keepalived_run; all stopped and removed at the end."""
     made = []
 
     def start(name: str, addresses: list[str], plane: str, veth: bool = False):
@@ -70,17 +71,19 @@ def sample(corpus, tandem_bin, tmp_path, request):
         env = {} if plane == "auto" else {"TANDEM_LVS_PLANE": plane}
         return ns, env, conf
 
-    def run(ns, env, conf):
+    def run(ns, env, conf, *servers):
+        """Starts keepalived; `servers` (already serving) are stopped with it."""
+        made.extend(servers)
         k = keepalived_run(ns, tandem_bin / "keepalived", conf, tmp_path, env)
         made.append(k)
         return k
 
     yield start, run
     for x in reversed(made):
-        if isinstance(x, keepalived_run):
-            x.stop()
-        else:
+        if isinstance(x, netns):
             x.close()
+        else:
+            x.stop()
 
 
 def served(ns, k, vip, port, timeout=10.0):
@@ -100,19 +103,14 @@ def test_quorum_sample(sample, plane):
     start, run = sample
     rs = [f"10.0.0.{i}" for i in range(1, 11)]
     ns, env, conf = start("samples_quorum.conf", ["10.0.1.1/32"] + [f"{a}/32" for a in rs], plane)
-    servers = [name_server(ns, a, p, a) for a in rs[:9] for p in (80, 8080)]
-    try:
-        k = run(ns, env, conf)
-        # alpha: every server starts down and joins on its first good check (warmup <= 6 s).
-        k.wait_log("Gained quorum 7+2=9 <= 9 for VS [10.0.1.1]:tcp:80", timeout=15)
-        first = served(ns, k, "10.0.1.1", 80)
-        assert first in rs[:9]
-        # persistence_timeout 900: the client stays on its server.
-        assert {get(ns, "10.0.1.1", 80) for _ in range(4)} == {first}
-        assert "Adding service [10.0.0.10]:tcp:8080" not in k.log()
-    finally:
-        for s in servers:
-            s.stop()
+    k = run(ns, env, conf, *[name_server(ns, a, p, a) for a in rs[:9] for p in (80, 8080)])
+    # alpha: every server starts down and joins on its first good check (warmup <= 6 s).
+    k.wait_log("Gained quorum 7+2=9 <= 9 for VS [10.0.1.1]:tcp:80", timeout=15)
+    first = served(ns, k, "10.0.1.1", 80)
+    assert first in rs[:9]
+    # persistence_timeout 900: the client stays on its server.
+    assert {get(ns, "10.0.1.1", 80) for _ in range(4)} == {first}
+    assert "Adding service [10.0.0.10]:tcp:8080" not in k.log()
 
 
 @pytest.mark.parametrize("plane", PLANES)
@@ -121,21 +119,16 @@ def test_sample_sorry_server_after_digest_failure(sample, plane):
     ns, env, conf = start("samples_sample.conf",
                           ["10.10.10.2/32", "192.168.200.2/32", "192.168.200.200/32"], plane,
                           veth=True)
-    servers = [name_server(ns, "192.168.200.2", 1358, "rs"),
-               name_server(ns, "192.168.200.200", 1358, "sorry")]
-    try:
-        k = run(ns, env, conf)
-        assert served(ns, k, "10.10.10.2", 1358) == "rs"
-        # HTTP_GET: the page's digest is not 640205b7…; 1 + retry 3 attempts,
-        # delay_before_retry 3, the first within delay_loop 6.
-        k.wait_log("Removing service [192.168.200.2]:tcp:1358 from VS [10.10.10.2]:tcp:1358",
-                   timeout=25)
-        k.wait_log("Adding sorry server [192.168.200.200]:tcp:1358 to VS [10.10.10.2]:tcp:1358")
-        assert get(ns, "10.10.10.2", 1358) == "sorry"
-        k.wait_log("(VI_1) Entering MASTER STATE", timeout=10)
-    finally:
-        for s in servers:
-            s.stop()
+    k = run(ns, env, conf, name_server(ns, "192.168.200.2", 1358, "rs"),
+            name_server(ns, "192.168.200.200", 1358, "sorry"))
+    assert served(ns, k, "10.10.10.2", 1358) == "rs"
+    # HTTP_GET: the page's digest is not 640205b7…; 1 + retry 3 attempts,
+    # delay_before_retry 3, the first within delay_loop 6.
+    k.wait_log("Removing service [192.168.200.2]:tcp:1358 from VS [10.10.10.2]:tcp:1358",
+               timeout=25)
+    k.wait_log("Adding sorry server [192.168.200.200]:tcp:1358 to VS [10.10.10.2]:tcp:1358")
+    assert get(ns, "10.10.10.2", 1358) == "sorry"
+    k.wait_log("(VI_1) Entering MASTER STATE", timeout=10)
 
 
 @pytest.mark.parametrize("plane", PLANES)
@@ -144,26 +137,21 @@ def test_virtual_server_group_sample(sample, plane):
     vips = ["10.0.0.1", "10.0.0.2", "192.168.200.1"] + [f"192.168.200.{i}" for i in range(3, 11)]
     ns, env, conf = start("samples_virtual_server_group.conf",
                           [f"{a}/32" for a in vips + ["192.168.200.2"]], plane)
-    servers = [name_server(ns, "192.168.200.1", 1358, "rs1"),
-               name_server(ns, "192.168.200.2", 1358, "rs2")]
-    try:
-        k = run(ns, env, conf)
-        if plane == "user-space":
-            # fwmark 1 and 2 are entries of the group: user space cannot serve them (checked
-            # before any address is bound: the sample also names 192.168.200.1:1358 as both a
-            # VIP entry and a real server, which our real server holds).
-            assert k.proc.wait(timeout=10) == 1
-            k.reader.join(timeout=5)
-            assert "fwmark 1: the user-space plane listens on addresses" in k.log(), k.log()
-            return
-        k.wait_log("VS [VSG_1]:0 served by the ")
-        names = {served(ns, k, a, p) for a, p in
-                 [("10.0.0.1", 8080), ("10.0.0.2", 80), ("192.168.200.1", 1358),
-                  ("192.168.200.3", 80), ("192.168.200.10", 80)]}
-        assert names <= {"rs1", "rs2"} and names, names
-    finally:
-        for s in servers:
-            s.stop()
+    k = run(ns, env, conf, name_server(ns, "192.168.200.1", 1358, "rs1"),
+            name_server(ns, "192.168.200.2", 1358, "rs2"))
+    if plane == "user-space":
+        # fwmark 1 and 2 are entries of the group: user space cannot serve them (checked
+        # before any address is bound: the sample also names 192.168.200.1:1358 as both a
+        # VIP entry and a real server, which our real server holds).
+        assert k.proc.wait(timeout=10) == 1
+        k.reader.join(timeout=5)
+        assert "fwmark 1: the user-space plane listens on addresses" in k.log(), k.log()
+        return
+    k.wait_log("VS [VSG_1]:0 served by the ")
+    names = {served(ns, k, a, p) for a, p in
+             [("10.0.0.1", 8080), ("10.0.0.2", 80), ("192.168.200.1", 1358),
+              ("192.168.200.3", 80), ("192.168.200.10", 80)]}
+    assert names <= {"rs1", "rs2"} and names, names
 
 
 @pytest.mark.parametrize("plane", PLANES)
@@ -171,32 +159,24 @@ def test_virtual_server_group_sample(sample, plane):
 def test_udp_samples(sample, plane, name):
     start, run = sample
     ns, env, conf = start(name, ["10.10.10.2/32", "192.168.200.6/32"], plane)
-    echo = udp_echo(ns, "192.168.200.6", 1358, "rs")
-    try:
-        k = run(ns, env, conf)
+    k = run(ns, env, conf, udp_echo(ns, "192.168.200.6", 1358, "rs"))
 
-        def once():
-            try:
-                return udp_ask(ns, "10.10.10.2", 1358, b"hello")
-            except OSError:
-                return None
-        got, sock = wait_for(once, 10, f"a UDP answer\n{k.log()}")
-        sock.close()
-        assert got == "rs:hello"
-        assert "Removing service" not in k.log()
-    finally:
-        echo.stop()
+    def once():
+        try:
+            return udp_ask(ns, "10.10.10.2", 1358, b"hello")
+        except OSError:
+            return None
+    got, sock = wait_for(once, 10, "a UDP answer")
+    sock.close()
+    assert got == "rs:hello"
+    assert "Removing service" not in k.log()
 
 
 @pytest.mark.parametrize("plane", PLANES)
 def test_misc_check_sample(sample, plane):
     start, run = sample
     ns, env, conf = start("samples_misc_check.conf", ["10.10.10.2/32", "192.168.200.6/32"], plane)
-    server = name_server(ns, "192.168.200.6", 1358, "rs")
-    try:
-        k = run(ns, env, conf)
-        assert served(ns, k, "10.10.10.2", 1358) == "rs"
-        time.sleep(1)
-        assert "Removing service" not in k.log()
-    finally:
-        server.stop()
+    k = run(ns, env, conf, name_server(ns, "192.168.200.6", 1358, "rs"))
+    assert served(ns, k, "10.10.10.2", 1358) == "rs"
+    time.sleep(1)
+    assert "Removing service" not in k.log()

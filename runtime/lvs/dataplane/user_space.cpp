@@ -411,26 +411,24 @@ class user_space_plane final : public data_plane {
   void drain() override {
     if (core_->stopped_ || core_->draining_) return;
     core_->draining_ = true;
-    error_code ignored;
-    for (tcp::acceptor& acc : core_->acceptors_) acc.close(ignored);
     // UDP has no connection to finish: its flows end with the service.
-    for (auto& l : core_->udp_listeners_) {
-      l->socket_.close(ignored);
-      for (auto& [who, f] : l->flows_) {
-        f->upstream_.close(ignored);
-        f->timer_.cancel();
-      }
-      l->flows_.clear();
-    }
+    close_listeners();
     core_->counts_.clear();
   }
 
   void stop() override {
     if (core_->stopped_) return;
     core_->stopped_ = true;
+    close_listeners();
+    for (const auto& s : core_->tcp_sockets_) reset(*s);
+    core_->counts_.clear();
+  }
+
+ private:
+  // The TCP listeners, the UDP sockets and every UDP flow.
+  void close_listeners() {
     error_code ignored;
     for (tcp::acceptor& acc : core_->acceptors_) acc.close(ignored);
-    for (const auto& s : core_->tcp_sockets_) reset(*s);
     for (auto& l : core_->udp_listeners_) {
       l->socket_.close(ignored);
       for (auto& [who, f] : l->flows_) {
@@ -439,10 +437,8 @@ class user_space_plane final : public data_plane {
       }
       l->flows_.clear();
     }
-    core_->counts_.clear();
   }
 
- private:
   bool fail(std::string& why, const address& a, std::uint16_t port, const error_code& ec) {
     why = "cannot listen on " + (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" +
           std::to_string(port) + ": " + ec.message();
