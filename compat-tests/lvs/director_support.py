@@ -222,7 +222,7 @@ class keepalived_run:
     """`keepalived -n -l -f CONF` inside `ns`, its console log collected."""
 
     def __init__(self, ns: netns, binary: Path, conf: Path, workdir: Path,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, extra_args: list[str] | None = None):
         self.ns, self.conf, self.workdir = ns, conf, workdir
         self.lines: list[str] = []
         self.pidfiles = [workdir / "keepalived.pid", workdir / "vrrp.pid", workdir / "checkers.pid"]
@@ -230,7 +230,7 @@ class keepalived_run:
         full_env.update(env or {})
         self.proc = ns.popen([str(binary), "-n", "-l", "-G", "-f", str(conf),
                               "-p", str(self.pidfiles[0]), "-r", str(self.pidfiles[1]),
-                              "-c", str(self.pidfiles[2])],
+                              "-c", str(self.pidfiles[2]), *(extra_args or [])],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              env=full_env)
         self.reader = threading.Thread(target=self._read, daemon=True)

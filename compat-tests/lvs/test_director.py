@@ -57,13 +57,14 @@ def run(ns, tandem_bin, tmp_path):
     started = []
 
     def start(text: str, env: dict[str, str] | None = None, binary: Path | None = None,
-              plane: str | None = "user-space"):
+              plane: str | None = "user-space", extra_args: list[str] | None = None):
         conf = tmp_path / f"keepalived{len(started)}.conf"
         conf.write_text(text)
         env = dict(env or {})
         if plane:
             env["TANDEM_LVS_PLANE"] = plane
-        k = keepalived_run(ns, binary or tandem_bin / "keepalived", conf, tmp_path, env)
+        k = keepalived_run(ns, binary or tandem_bin / "keepalived", conf, tmp_path, env,
+                           extra_args)
         started.append(k)
         return k
 
@@ -325,42 +326,67 @@ def test_vrrp_only_option_runs_no_checker(ns, servers, tandem_bin, tmp_path):
     assert not (tmp_path / "c.pid").exists()
 
 
-def test_ha_suspend_follows_vrrp_and_the_vip_is_served_when_it_arrives(ns, servers, run):
-    # A VRRP instance (on a veth inside the namespace) holds a second VIP, absent at start:
-    # the service's checkers start deactivated, the VIP is not served; once the instance is
-    # MASTER and has added the VIP, the checkers are activated and the plane (bound with
-    # IP_FREEBIND beforehand) serves it.
-    vip2 = "10.77.0.2"
+def with_veth(ns):
+    """eth0 (10.78.0.1/24, a veth whose peer eth1 is in the namespace too) for a vrrp_instance."""
     ns.ip("link", "add", "eth0", "type", "veth", "peer", "name", "eth1")
-    try:
-        ns.ip("addr", "add", "10.78.0.1/24", "dev", "eth0")
-        ns.ip("link", "set", "eth0", "up")
-        ns.ip("link", "set", "eth1", "up")
-        servers_text = "".join(f"""
+    ns.ip("addr", "add", "10.78.0.1/24", "dev", "eth0")
+    ns.ip("link", "set", "eth0", "up")
+    ns.ip("link", "set", "eth1", "up")
+
+
+def vrrp_and_vs(vip: str, ha_suspend: bool) -> str:
+    servers_text = "".join(f"""
   real_server {a} 80 {{
     TCP_CHECK {{
       connect_timeout 1
     }}
   }}""" for a in RS[:2])
-        k = run(f"""vrrp_instance VI_1 {{
+    return f"""vrrp_instance VI_1 {{
   state BACKUP
   interface eth0
   virtual_router_id 51
   priority 100
   advert_int 1
   virtual_ipaddress {{
-    {vip2}/32 dev lo
+    {vip}/32 dev lo
   }}
 }}
-virtual_server {vip2} 80 {{
+virtual_server {vip} 80 {{
   delay_loop 1
   lb_algo rr
   lb_kind NAT
   protocol TCP
-  ha_suspend
+{"  ha_suspend" if ha_suspend else ""}
 {servers_text}
 }}
-""")
+"""
+
+
+def test_check_only_option_runs_no_vrrp(ns, servers, run):
+    # -C: the checker alone, though the file has a vrrp_instance: the VIP is never added by
+    # VRRP, the VS is served on an address that is here.
+    with_veth(ns)
+    try:
+        k = run(vrrp_and_vs(VIP, False).replace("dev lo", "dev eth0"), extra_args=["-C"])
+        k.wait_log("Starting Keepalived (Tandem")
+        assert serving(k, ns) in ("rs1", "rs2")
+        assert ", checker)" in k.log(), k.log()
+        # VRRP logs its netlink channels at once when it runs (and the instance soon after).
+        time.sleep(0.5)
+        assert "Registering Kernel netlink" not in k.log() and "VI_1" not in k.log(), k.log()
+    finally:
+        subprocess.run(["ip", "-n", ns.name, "link", "del", "eth0"], capture_output=True)
+
+
+def test_ha_suspend_follows_vrrp_and_the_vip_is_served_when_it_arrives(ns, servers, run):
+    # A VRRP instance (on a veth inside the namespace) holds a second VIP, absent at start:
+    # the service's checkers start deactivated, the VIP is not served; once the instance is
+    # MASTER and has added the VIP, the checkers are activated and the plane (bound with
+    # IP_FREEBIND beforehand) serves it.
+    vip2 = "10.77.0.2"
+    with_veth(ns)
+    try:
+        k = run(vrrp_and_vs(vip2, True))
         k.wait_log(f"Deactivating healthchecker for service [{RS[0]}]:tcp:80 for VS [{vip2}]:tcp:80")
         assert "Starting Keepalived (Tandem" in k.log() and "VRRP and checker)" in k.log()
         with pytest.raises(OSError):
