@@ -202,6 +202,10 @@ std::unique_ptr<director::running> director::build(assemble::lvs_service_binding
             " data plane is not available in this build";
     return nullptr;
   }
+  if (r->binding_.ops_ && r->plane_->kind() == "user-space")
+    log(where + "VS " + r->binding_.service_.display() +
+        ": ops is not applied by the user-space plane: each client address and port is "
+        "scheduled once and keeps its server while its flow lives");
   r->runners_.resize(r->binding_.checkers_.size());
   r->active_.assign(r->binding_.checkers_.size(), true);
   for (std::size_t i = 0; i < r->binding_.checkers_.size(); ++i)
