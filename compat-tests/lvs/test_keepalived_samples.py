@@ -20,6 +20,8 @@ answer and what keepalived would decide with them:
   see marks), so that run checks the refusal instead.
 - samples_UDP_CHECK.conf and samples_PING_CHECK.conf: UDP services whose real server answers
   (UDP echo; ICMP to an address on lo): served.
+- samples_IPv6.conf: an IPv6 VS ([ae00::1]:80) over a real server's SMTP port, checked by
+  SMTP_CHECK with its helo_name: a client on the VIP reads the real server's greeting.
 - samples_misc_check.conf: MISC_CHECK's /usr/local/bin/script.sh does not exist here; a script
   that cannot start is no server failure (keepalived's rule), so the server serves.
 
@@ -34,8 +36,8 @@ from pathlib import Path
 
 import pytest
 
-from director_support import (get, keepalived_run, name_server, netns, udp_ask, udp_echo,
-                              wait_for)
+from director_support import (get, greeting, keepalived_run, name_server, netns,
+                              smtp_server_v6, udp_ask, udp_echo, wait_for)
 
 DEBIAN_KEEPALIVED = "/usr/sbin/keepalived"
 PREFIX = "acassen__keepalived__"
@@ -178,5 +180,23 @@ def test_misc_check_sample(sample, plane):
     ns, env, conf = start("samples_misc_check.conf", ["10.10.10.2/32", "192.168.200.6/32"], plane)
     k = run(ns, env, conf, name_server(ns, "192.168.200.6", 1358, "rs"))
     assert served(ns, k, "10.10.10.2", 1358) == "rs"
+    time.sleep(1)
+    assert "Removing service" not in k.log()
+
+
+@pytest.mark.parametrize("plane", PLANES)
+def test_ipv6_smtp_sample(sample, plane):
+    start, run = sample
+    ns, env, conf = start("samples_IPv6.conf", [], plane)
+    for a in ("ae00::1/128", "ae00::10/128"):
+        ns.ip("-6", "addr", "add", a, "dev", "lo", "nodad")
+    k = run(ns, env, conf, smtp_server_v6(ns, "ae00::10", 25, "rs6"))
+
+    def once():
+        try:
+            return greeting(ns, "ae00::1", 80)
+        except OSError:
+            return None
+    assert wait_for(once, 10, "the IPv6 VIP to answer") == "220 rs6 ESMTP", k.log()
     time.sleep(1)
     assert "Removing service" not in k.log()
