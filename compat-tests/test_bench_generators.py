@@ -69,3 +69,23 @@ def test_proxy_bench_configs_are_valid_for_haproxy(repo, tmp_path, config):
     # the bench, by either proxy): HAProxy says so, and nothing else.
     warnings = [l for l in (done.stdout + done.stderr).splitlines() if "WARNING" in l]
     assert all("log format ignored" in l for l in warnings), warnings
+
+
+def test_lvs_bench_configs_are_valid_for_the_anchors(repo, tmp_path):
+    """The LVS bench's files: HAProxy 2.6 accepts its mode tcp config, keepalived 2.2.7 its
+    virtual_servers (NAT and DR), so each side runs what it is compared on."""
+    sys.path.insert(0, str(repo / "bench"))
+    import bench_lvs
+    from bench_keepalived_check import namespace_with_eth0
+    cfg = tmp_path / "tcp.cfg"
+    cfg.write_text(bench_lvs.HAPROXY)
+    done = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "mode tcp" in bench_lvs.HAPROXY and "nbthread 2" in bench_lvs.HAPROXY
+    for kind, vip in (("NAT", bench_lvs.VIP_NAT), ("DR", bench_lvs.VIP_DR)):
+        conf = tmp_path / f"{kind}.conf"
+        conf.write_text(bench_lvs.keepalived_conf(vip, kind))
+        with namespace_with_eth0() as prefix:
+            done = subprocess.run([*prefix, "keepalived", "-t", "-f", str(conf)],
+                                  capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]

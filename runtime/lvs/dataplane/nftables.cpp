@@ -68,8 +68,24 @@ class nftables_plane : public data_plane {
     svc_.flags_ = cfg.flags_;
     svc_.pool_.assign(ctx_.service_->pool().begin(), ctx_.service_->pool().end());
     svc_.granularity_ = is_v6(svc_) ? cfg.granularity_v6_ : cfg.granularity_v4_;
+    if (family_ == "inet" && is_v6(svc_) && svc_.spec_.persistence_timeout_) {
+      for (const auto& rs : cfg.real_servers_)
+        for (const auto& v : svc_.spec_.vips_)
+          if (v.fwmark_ || (rs.port_ && rs.port_ != v.port_)) {
+            why = "nft 1.0.6 cannot build IPv6 persistence with port translation (real server "
+                  "port " + std::to_string(rs.port_) + "); give the real servers the virtual "
+                  "port or use TANDEM_LVS_PLANE=user-space";
+            return false;
+          }
+    }
     if (!prepare(why)) return false;
-    const nft_result r = run_nft(install_text());
+    std::string text = install_text();
+    // The first service of this process in the table: what a killed earlier run left under
+    // the same name goes, in the same transaction (a table is one process's, see data_plane.hpp).
+    if (!table_users().count(family_ + " " + svc_.table_))
+      text = "add table " + family_ + " " + svc_.table_ + "\n" + table_remove(family_, svc_.table_) +
+             text;
+    const nft_result r = run_nft(text);
     if (!r.ok_) {
       why = "nft could not install " + family_ + " " + svc_.table_ + ": " + trimmed(r.errors_);
       return false;
@@ -251,16 +267,17 @@ class nat_plane final : public nftables_plane {
     pool_changed();  // thresholds may have overloaded or released a server
   }
 
+  void applied() override { masquerade_applied_ = svc_.masquerade_prefixes_; }
   bool refresh_needed() const override {
     const auto ifs = list_interfaces();
     std::vector<std::string> now;
     for (const auto& d : ctx_.service_->pool())
       if (auto p = connected_prefix(ifs, d.address_)) now.push_back(*p);
-    for (const auto& p : now)
-      if (std::find(masquerade_applied_.begin(), masquerade_applied_.end(), p) ==
-          masquerade_applied_.end())
-        return true;
-    return false;
+    std::sort(now.begin(), now.end());
+    now.erase(std::unique(now.begin(), now.end()), now.end());
+    auto applied = masquerade_applied_;
+    std::sort(applied.begin(), applied.end());
+    return now != applied;
   }
 
   std::vector<std::string> masquerade_applied_;

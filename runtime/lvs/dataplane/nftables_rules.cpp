@@ -100,8 +100,14 @@ std::string addr_type(const nft_service& s) { return is_v6(s) ? "ipv6_addr" : "i
 bool with_ports(const nft_service& s) {
   for (const auto& v : s.spec_.vips_)
     if (v.fwmark_ == 0 && v.port_ == 0) return false;
-  for (const auto& d : s.pool_)
+  bool translated = false;
+  for (const auto& d : s.pool_) {
     if (d.port_ == 0) return false;
+    for (const auto& v : s.spec_.vips_) translated = translated || v.fwmark_ || v.port_ != d.port_;
+  }
+  // nft 1.0.6 aborts building an IPv6 persistence update whose data is address . port (its
+  // register allocation); without port translation the address alone is the same rule.
+  if (!translated && is_v6(s) && s.spec_.persistence_timeout_) return false;
   return true;
 }
 
@@ -415,7 +421,7 @@ std::string probe_nat(bool v6, std::string_view table) {
          "add map " + T + " s { typeof numgen inc mod 1 : " + f + " daddr . tcp dport; }\n" +
          "add element " + T + " s { 0 : " + rs + " . 80 }\n" +
          "add map " + T + " p { type " + a + " : " + a +
-         " . inet_service; flags dynamic,timeout; timeout 60s; }\n" +
+         (v6 ? "" : " . inet_service") + "; flags dynamic,timeout; timeout 60s; }\n" +
          "add chain " + T + " pre { type nat hook prerouting priority dstnat; policy accept; }\n" +
          "add chain " + T + " post { type nat hook postrouting priority srcnat; policy accept; }\n" +
          "add rule " + T + " pre " + f + " daddr " + vip + " meta l4proto tcp dnat " + f +
@@ -424,7 +430,7 @@ std::string probe_nat(bool v6, std::string_view table) {
          " saddr mod 1 map @s\n" +
          "add rule " + T + " post meta l4proto tcp ct status dnat ct original " + f + " daddr " +
          vip + " ct original proto-dst 80 update @p { " + f + " saddr : " + f +
-         " daddr . tcp dport }\n" +
+         (v6 ? " daddr }\n" : " daddr . tcp dport }\n") +
          "add rule " + T + " post " + f + " saddr " + rs + " masquerade\n";
 }
 

@@ -8,7 +8,6 @@
 //                                            log lines, "POOL <vs> ip:port=weight/active ..." on
 //                                            each change; SIGTERM/SIGINT or SECONDS end it, and
 //                                            the planes remove what they installed
-//   plane_driver choose CONFIG               "CHOICE <vs> <kind> | error <why>" and warnings
 //
 // Exit status: 0, 1 when the configuration has errors or a plane failed to start, 2 on bad
 // usage.
@@ -175,21 +174,11 @@ int run(runtime::assemble::lvs_result& lvs, double seconds, const std::string& f
   return failures ? 1 : 0;
 }
 
-int choose(runtime::assemble::lvs_result& lvs) {
-  for (auto& b : lvs.services_) {
-    const auto spec = spec_of(b);
-    auto c = dp::choose_plane(spec);
-    print_line("CHOICE " + spec.display_ + " " + (c.kind_.empty() ? "error " + c.error_ : c.kind_));
-    for (const auto& w : c.warnings_) print_line("WARNING " + w);
-  }
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: plane_driver run CONFIG SECONDS [KIND] | choose CONFIG\n");
+    std::fprintf(stderr, "usage: plane_driver run CONFIG SECONDS [KIND]\n");
     return 2;
   }
   parsers::source_registry sources;
@@ -204,8 +193,7 @@ int main(int argc, char** argv) {
     print_line(std::to_string(p.position_.line_) + ": " + (p.error_ ? "error: " : "warning: ") + p.message_);
   if (diags.has_errors() || !lvs.ok()) return 1;
   const std::string cmd = argv[1];
-  if (cmd == "choose") return choose(lvs);
   if (cmd == "run" && argc >= 4) return run(lvs, std::atof(argv[3]), argc >= 5 ? argv[4] : "");
-  std::fprintf(stderr, "usage: plane_driver run CONFIG SECONDS [KIND] | choose CONFIG\n");
+  std::fprintf(stderr, "usage: plane_driver run CONFIG SECONDS [KIND]\n");
   return 2;
 }

@@ -178,6 +178,14 @@ TEST(NatRules, Ipv6RangesFwmarksAndPortlessServices) {
   EXPECT_TRUE(has_line(t, "add rule inet t vs2_dispatch meta l4proto udp dnat ip6 to jhash ip6 "
                           "saddr mod 256 map @vs2_slots"));
   EXPECT_NE(t.find("ip6 saddr & ffff:ffff:ffff:ffff:: map @vs2_persist"), std::string::npos);
+  // IPv6 persistence without port translation records the address alone (nft 1.0.6 aborts
+  // on an ip6 address . port update)
+  s.spec_.vips_ = {{make_address("fd00::1"), make_address("fd00::1"), 80, 0}};
+  s.pool_ = {dest("fd00::10", 80, 1)};
+  const auto same_port = nat_install(s);
+  EXPECT_NE(same_port.find("update @vs2_persist { ip6 saddr & ffff:ffff:ffff:ffff:: : ip6 daddr }"),
+            std::string::npos);
+  EXPECT_NE(same_port.find("vs2_persist { type ipv6_addr : ipv6_addr; flags"), std::string::npos);
   EXPECT_NE(t.find("{ typeof numgen inc mod 1 : ip6 daddr; }"), std::string::npos);
   s.spec_.vips_ = {{{}, {}, 0, 7}};
   EXPECT_TRUE(has_line(nat_install(s), "add rule inet t vs2_pre meta mark 7 jump vs2_dispatch"));
