@@ -240,7 +240,8 @@ int run_vrrp_daemon(std::string_view program, const keepalived_options& o,
     std::istringstream lines(warnings);
     for (std::string line; std::getline(lines, line);) log(line);
   }
-  // keepalived's pidfiles: the main process's and the VRRP child's; we are both.
+  // keepalived's pidfiles: the main process's, the VRRP child's and the checker child's; we
+  // are each of them that runs.
   const std::string pid_file = o.pid_file_.value_or("/run/keepalived.pid");
   const std::string vrrp_pid_file = o.vrrp_pid_file_.value_or("/run/vrrp.pid");
   const std::string checkers_pid_file = o.checkers_pid_file_.value_or("/run/checkers.pid");

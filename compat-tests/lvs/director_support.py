@@ -161,6 +161,49 @@ class udp_echo:
         self.sock.close()
 
 
+class _SmtpV6(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    address_family = socket.AF_INET6
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+
+
+class smtp_server_v6:
+    """SMTP on [ADDRESS]:PORT inside `ns`: a 220 greeting, 250 to HELO, 221 to QUIT (what
+    keepalived's SMTP_CHECK and a client reading the greeting need)."""
+
+    def __init__(self, ns: netns, address: str, port: int, name: str):
+        greeting = f"220 {name} ESMTP\r\n".encode()
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(greeting)
+                for line in self.rfile:
+                    word = line.split(b" ")[0].strip().upper()
+                    if word == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    self.wfile.write(b"250 ok\r\n")
+
+        self.srv = ns.run(lambda: _SmtpV6((address, port), Handler))
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def greeting(ns: netns, address: str, port: int) -> str:
+    """The first line a TCP server sends (IPv4 or IPv6)."""
+    def make():
+        s = socket.create_connection((address, port), timeout=5)
+        try:
+            return s.makefile("rb").readline().decode().strip()
+        finally:
+            s.close()
+    return ns.run(make)
+
+
 # ---- clients -------------------------------------------------------------------------------
 
 def open_client(ns: netns, vip: str, port: int, source: str | None = None,
@@ -222,7 +265,7 @@ class keepalived_run:
     """`keepalived -n -l -f CONF` inside `ns`, its console log collected."""
 
     def __init__(self, ns: netns, binary: Path, conf: Path, workdir: Path,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, extra_args: list[str] | None = None):
         self.ns, self.conf, self.workdir = ns, conf, workdir
         self.lines: list[str] = []
         self.pidfiles = [workdir / "keepalived.pid", workdir / "vrrp.pid", workdir / "checkers.pid"]
@@ -230,7 +273,7 @@ class keepalived_run:
         full_env.update(env or {})
         self.proc = ns.popen([str(binary), "-n", "-l", "-G", "-f", str(conf),
                               "-p", str(self.pidfiles[0]), "-r", str(self.pidfiles[1]),
-                              "-c", str(self.pidfiles[2])],
+                              "-c", str(self.pidfiles[2]), *(extra_args or [])],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              env=full_env)
         self.reader = threading.Thread(target=self._read, daemon=True)

@@ -56,11 +56,15 @@ def run(ns, tandem_bin, tmp_path):
     """Starts Tandem's keepalived on a config text; stops it after the test."""
     started = []
 
-    def start(text: str, env: dict[str, str] | None = None, binary: Path | None = None):
+    def start(text: str, env: dict[str, str] | None = None, binary: Path | None = None,
+              plane: str | None = "user-space", extra_args: list[str] | None = None):
         conf = tmp_path / f"keepalived{len(started)}.conf"
         conf.write_text(text)
-        k = keepalived_run(ns, binary or tandem_bin / "keepalived", conf, tmp_path,
-                           {"TANDEM_LVS_PLANE": "user-space", **(env or {})})
+        env = dict(env or {})
+        if plane:
+            env["TANDEM_LVS_PLANE"] = plane
+        k = keepalived_run(ns, binary or tandem_bin / "keepalived", conf, tmp_path, env,
+                           extra_args)
         started.append(k)
         return k
 
@@ -118,6 +122,20 @@ def test_debian_keepalived_accepts_but_cannot_run_on_this_kernel(ns, run, tmp_pa
     # The same file, Tandem: serves.
     t = run(text)
     assert serving(t, ns) in ("rs1", "rs2")
+
+
+def test_the_chooser_picks_a_plane_per_service(ns, servers, run):
+    # No TANDEM_LVS_PLANE: rr under NAT goes to nftables where the kernel has it; wlc (a
+    # connection-count scheduler) goes to user space with a warning at the service's line.
+    text = config("", sched="rr") + config("", sched="wlc").replace(f"{VIP} 80", f"{VIP} 81")
+    k = run(text, plane=None)
+    k.wait_log(f"VS [{VIP}]:tcp:81 served by the user-space data plane")
+    assert f"keepalived0.conf: Line 22) VS [{VIP}]:tcp:81: served in user space" in k.log(), k.log()
+    k.wait_log(f"VS [{VIP}]:tcp:80 served by the ")
+    rr = [get(ns, VIP, 80) for _ in range(4)]
+    assert set(rr) == {"rs1", "rs2"}, (rr, k.log())
+    wlc = [get(ns, VIP, 81) for _ in range(4)]
+    assert set(wlc) <= {"rs1", "rs2"} and wlc, wlc
 
 
 def test_rr_alternates(ns, servers, run):
@@ -234,6 +252,8 @@ def test_udp_flows_are_balanced(ns, run):
 
 
 def test_sighup_keeps_established_connections(ns, servers, run, tmp_path):
+    # keepalived+IPVS keeps connections across a reload; Tandem keeps an unchanged service as
+    # it was, and lets a rebuilt one's old plane finish its connections.
     text = config("")
     k = run(text)
     serving(k, ns)
@@ -254,6 +274,8 @@ def test_sighup_keeps_established_connections(ns, servers, run, tmp_path):
         k.signal(signal.SIGHUP)
         k.wait_log(f"Removing Virtual Server [{VIP}]:tcp:80")
         wait_for(lambda: "rs3" in {get(ns, VIP, 80) for _ in range(3)}, 5, "rs3 serving")
+        # The rebuilt service's old plane drains: the established connection goes on.
+        assert ask(held) == name
     finally:
         held.close()
 
@@ -302,3 +324,77 @@ def test_vrrp_only_option_runs_no_checker(ns, servers, tandem_bin, tmp_path):
         out = p.communicate(timeout=10)[0]
     assert "Starting Keepalived" in out and ", VRRP)" in out, out
     assert not (tmp_path / "c.pid").exists()
+
+
+def with_veth(ns):
+    """eth0 (10.78.0.1/24, a veth whose peer eth1 is in the namespace too) for a vrrp_instance."""
+    ns.ip("link", "add", "eth0", "type", "veth", "peer", "name", "eth1")
+    ns.ip("addr", "add", "10.78.0.1/24", "dev", "eth0")
+    ns.ip("link", "set", "eth0", "up")
+    ns.ip("link", "set", "eth1", "up")
+
+
+def vrrp_and_vs(vip: str, ha_suspend: bool) -> str:
+    servers_text = "".join(f"""
+  real_server {a} 80 {{
+    TCP_CHECK {{
+      connect_timeout 1
+    }}
+  }}""" for a in RS[:2])
+    return f"""vrrp_instance VI_1 {{
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  advert_int 1
+  virtual_ipaddress {{
+    {vip}/32 dev lo
+  }}
+}}
+virtual_server {vip} 80 {{
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+{"  ha_suspend" if ha_suspend else ""}
+{servers_text}
+}}
+"""
+
+
+def test_check_only_option_runs_no_vrrp(ns, servers, run):
+    # -C: the checker alone, though the file has a vrrp_instance: the VIP is never added by
+    # VRRP, the VS is served on an address that is here.
+    with_veth(ns)
+    try:
+        k = run(vrrp_and_vs(VIP, False).replace("dev lo", "dev eth0"), extra_args=["-C"])
+        k.wait_log("Starting Keepalived (Tandem")
+        assert serving(k, ns) in ("rs1", "rs2")
+        assert ", checker)" in k.log(), k.log()
+        # VRRP logs its netlink channels at once when it runs (and the instance soon after).
+        time.sleep(0.5)
+        assert "Registering Kernel netlink" not in k.log() and "VI_1" not in k.log(), k.log()
+    finally:
+        subprocess.run(["ip", "-n", ns.name, "link", "del", "eth0"], capture_output=True)
+
+
+def test_ha_suspend_follows_vrrp_and_the_vip_is_served_when_it_arrives(ns, servers, run):
+    # A VRRP instance (on a veth inside the namespace) holds a second VIP, absent at start:
+    # the service's checkers start deactivated, the VIP is not served; once the instance is
+    # MASTER and has added the VIP, the checkers are activated and the plane (bound with
+    # IP_FREEBIND beforehand) serves it.
+    vip2 = "10.77.0.2"
+    with_veth(ns)
+    try:
+        k = run(vrrp_and_vs(vip2, True))
+        k.wait_log(f"Deactivating healthchecker for service [{RS[0]}]:tcp:80 for VS [{vip2}]:tcp:80")
+        assert "Starting Keepalived (Tandem" in k.log() and "VRRP and checker)" in k.log()
+        with pytest.raises(OSError):
+            open_client(ns, vip2, 80, timeout=1)
+        k.wait_log("(VI_1) Entering MASTER STATE", timeout=10)
+        k.wait_log(f"Activating healthchecker for service [{RS[0]}]:tcp:80 for VS [{vip2}]:tcp:80")
+        assert wait_for(lambda: get(ns, vip2, 80), 5, "the VIP served") in ("rs1", "rs2")
+        k.stop()
+        assert f"Shutting down service [{RS[0]}]:tcp:80 from VS [{vip2}]:tcp:80" in k.log()
+    finally:
+        subprocess.run(["ip", "-n", ns.name, "link", "del", "eth0"], capture_output=True)

@@ -142,9 +142,29 @@ bool director::checker_active(std::size_t service, std::size_t checker) const {
 }
 
 std::unique_ptr<director::running> director::build(assemble::lvs_service_binding binding,
-                                                   std::string& error) {
+                                                   std::string& error, const running* previous) {
   auto r = std::make_unique<running>();
   r->binding_ = std::move(binding);
+  // The service's state starts from the configuration, except where a reload rebuilds a
+  // service that ran: a real server's checker that is the same keeps its verdict (keepalived's
+  // migrate_checkers), so a dead server does not rejoin the pool until its next check.
+  service_config sc = r->binding_.service_;
+  std::vector<std::optional<bool>> carried(r->binding_.checkers_.size());
+  if (previous) {
+    const service_config& old = previous->binding_.service_;
+    for (std::size_t i = 0; i < r->binding_.checkers_.size(); ++i) {
+      const auto& c = r->binding_.checkers_[i];
+      const auto& rs = sc.real_servers_[c.real_server_];
+      for (std::size_t j = 0; j < previous->binding_.checkers_.size(); ++j) {
+        const auto& o = previous->binding_.checkers_[j];
+        const auto& ors = old.real_servers_[o.real_server_];
+        if (ors.address_ != rs.address_ || ors.port_ != rs.port_ || !(o.spec_ == c.spec_)) continue;
+        carried[i] = previous->checker_up_[j];
+        sc.real_servers_[c.real_server_].checkers_start_down_[c.checker_] = !previous->checker_up_[j];
+        break;
+      }
+    }
+  }
   const std::string where = options_.where_ ? options_.where_(r->binding_.position_) : "";
   dataplane::plane_spec spec = plane_spec_of(r->binding_);
   spec.table_name_ = options_.table_name_;
@@ -169,7 +189,7 @@ std::unique_ptr<director::running> director::build(assemble::lvs_service_binding
   }
   running* rp = r.get();
   r->service_ = std::make_unique<virtual_service>(
-      r->binding_.service_, [this, rp](const service_event& e) { on_event(*rp, e); });
+      std::move(sc), [this, rp](const service_event& e) { on_event(*rp, e); });
   dataplane::plane_context ctx;
   ctx.executor_ = executor_;
   ctx.service_ = r->service_.get();
@@ -182,9 +202,14 @@ std::unique_ptr<director::running> director::build(assemble::lvs_service_binding
             " data plane is not available in this build";
     return nullptr;
   }
+  if (r->binding_.ops_ && r->plane_->kind() == "user-space")
+    log(where + "VS " + r->binding_.service_.display() +
+        ": ops is not applied by the user-space plane: each client address and port is "
+        "scheduled once and keeps its server while its flow lives");
   r->runners_.resize(r->binding_.checkers_.size());
   r->active_.assign(r->binding_.checkers_.size(), true);
-  for (const auto& c : r->binding_.checkers_) r->checker_up_.push_back(!c.spec_.alpha_);
+  for (std::size_t i = 0; i < r->binding_.checkers_.size(); ++i)
+    r->checker_up_.push_back(carried[i].value_or(!r->binding_.checkers_[i].spec_.alpha_));
   return r;
 }
 
@@ -200,17 +225,25 @@ bool director::start_service(running& r) {
     return false;
   }
   r.plane_->pool_changed();
+  // Not a keepalived line (IPVS has one data path): says which of Tandem's serves the VS.
+  log("VS " + r.binding_.service_.display() + " served by the " + std::string(r.plane_->kind()) +
+      " data plane");
   apply_suspension(r, true);
   return true;
 }
 
-void director::stop_service(running& r, bool omega) {
+void director::stop_service(running& r, bool omega, bool drain) {
   if (!*r.alive_) return;
   for (auto& runner : r.runners_) {
     if (runner) runner->stop();
     runner.reset();
   }
-  r.plane_->stop();
+  if (drain) {
+    r.plane_->drain();
+    draining_.push_back(std::move(r.plane_));
+  } else {
+    r.plane_->stop();
+  }
   *r.alive_ = false;
   if (omega) r.service_->stop();
 }
@@ -256,8 +289,13 @@ bool director::reload(assemble::lvs_result config) {
       from_old.push_back(match);
       continue;
     }
+    // The same virtual service (address, or group, or mark) with another configuration.
+    const running* previous = nullptr;
+    for (std::size_t i = 0; i < services_.size() && !previous; ++i)
+      if (!kept[i] && services_[i]->binding_.service_.display() == b.service_.display())
+        previous = services_[i].get();
     std::string error;
-    auto r = build(std::move(b), error);
+    auto r = build(std::move(b), error, previous);
     if (!r) {
       log(error);
       ok = false;
@@ -271,7 +309,7 @@ bool director::reload(assemble::lvs_result config) {
   for (std::size_t i = 0; i < services_.size(); ++i) {
     if (kept[i]) continue;
     log("Removing Virtual Server " + services_[i]->binding_.service_.display());
-    stop_service(*services_[i], true);
+    stop_service(*services_[i], true, true);
   }
   std::vector<std::unique_ptr<running>> result;
   for (std::size_t i = 0; i < next.size(); ++i) {
@@ -290,6 +328,8 @@ bool director::reload(assemble::lvs_result config) {
 void director::stop() {
   for (auto& r : services_) stop_service(*r, true);
   services_.clear();
+  for (auto& p : draining_) p->stop();
+  draining_.clear();
 }
 
 void director::on_event(running& r, const service_event& e) {

@@ -9,8 +9,9 @@
 //
 // How to drive it: construct on the io_context's executor; start(result) once (false: a
 // service could not start, nothing runs, as keepalived's fatal configuration errors); reload()
-// on SIGHUP (unchanged services keep their state, planes and flows; changed ones are rebuilt;
-// removed ones stop); vrrp_state() from the VRRP daemon's state callback; stop() on SIGTERM.
+// on SIGHUP (unchanged services keep their state, planes and flows; changed ones are rebuilt,
+// their real servers keeping their checkers' verdicts where the checker is the same; the old
+// planes of changed and removed ones drain: established connections finish); vrrp_state() from the VRRP daemon's state callback; stop() on SIGTERM.
 // Single-threaded: everything on the executor's thread.
 #pragma once
 
@@ -79,9 +80,10 @@ class director {
 
  private:
   struct running;
-  std::unique_ptr<running> build(assemble::lvs_service_binding binding, std::string& error);
+  std::unique_ptr<running> build(assemble::lvs_service_binding binding, std::string& error,
+                                 const running* previous = nullptr);
   bool start_service(running& r);
-  void stop_service(running& r, bool omega);
+  void stop_service(running& r, bool omega, bool drain = false);
   void start_checker(running& r, std::size_t i);
   void on_checker(running& r, std::size_t i, const checkers::checker_event& e);
   void on_event(running& r, const service_event& e);
@@ -92,6 +94,8 @@ class director {
   boost::asio::any_io_executor executor_;
   director_options options_;
   std::vector<std::unique_ptr<running>> services_;
+  // Planes of services a reload removed or rebuilt, finishing their established connections.
+  std::vector<std::unique_ptr<dataplane::data_plane>> draining_;
   // VRRP instances' state: name -> (master, its VIPs).
   std::map<std::string, std::pair<bool, std::vector<boost::asio::ip::address>>> vrrp_;
 };

@@ -79,6 +79,11 @@ class data_plane {
   virtual void pool_changed() = 0;
   // Removes every rule, socket and conntrack subscription the plane added. Idempotent.
   virtual void stop() = 0;
+  // A reload removed or rebuilt the service: take no new connections, but let established ones
+  // finish without the service (which is going away: a draining plane no longer calls it).
+  // stop() still ends them. The default stops at once (the nftables planes' established flows
+  // live on in conntrack without their rules).
+  virtual void drain() { stop(); }
 };
 
 // Which kind serves `spec` here, and the warnings to log at the service's line (for example:

@@ -94,6 +94,7 @@ struct counts {
 struct core {
   plane_context context_;
   bool stopped_ = false;
+  bool draining_ = false;  // the service is gone: established flows finish unreported
   std::map<target_key, counts> counts_;
   // Open sockets, closed by stop(); each coroutine removes its own when it ends.
   std::list<tcp::acceptor> acceptors_;
@@ -115,7 +116,7 @@ struct core {
   explicit core(plane_context c) : context_(std::move(c)) {}
 
   void count(const target& t, int active, int inactive) {
-    if (stopped_) return;
+    if (stopped_ || draining_) return;
     counts& c = counts_[{t.address_, t.port_}];
     c.active_ = static_cast<std::uint32_t>(static_cast<int>(c.active_) + active);
     c.inactive_ = static_cast<std::uint32_t>(static_cast<int>(c.inactive_) + inactive);
@@ -124,7 +125,7 @@ struct core {
   }
 
   std::optional<target> schedule(const connection& c) {
-    if (stopped_) return std::nullopt;
+    if (stopped_ || draining_) return std::nullopt;
     schedule_context ctx = context_.schedule_context_ ? context_.schedule_context_()
                                                       : schedule_context{clock::now(), {}};
     if (!ctx.random_below_) ctx.random_below_ = [](std::uint32_t) { return 0u; };
@@ -353,6 +354,7 @@ class user_space_plane final : public data_plane {
   bool start(std::string& why) override {
     const plane_spec& spec = core_->context_.spec_;
     const auto& executor = core_->context_.executor_;
+    // Every entry is checked before anything is bound: a refusal binds nothing.
     for (const vip_entry& e : spec.vips_) {
       if (e.fwmark_) {
         why = "fwmark " + std::to_string(e.fwmark_) +
@@ -366,6 +368,8 @@ class user_space_plane final : public data_plane {
         stop();
         return false;
       }
+    }
+    for (const vip_entry& e : spec.vips_) {
       for (const address& a : addresses_of(e)) {
         error_code ec;
         if (spec.protocol_ == protocol::udp) {
@@ -398,18 +402,33 @@ class user_space_plane final : public data_plane {
     // New connections follow the new pool by themselves (each asks schedule()). A destination
     // that (re)joined the pool starts at zero counts there: give it back what this plane
     // still carries to it.
-    if (core_->stopped_) return;
+    if (core_->stopped_ || core_->draining_) return;
     for (const auto& [key, n] : core_->counts_)
       core_->context_.service_->connection_counts(target{key.first, key.second, std::nullopt},
                                                   n.active_, n.inactive_);
   }
 
+  void drain() override {
+    if (core_->stopped_ || core_->draining_) return;
+    core_->draining_ = true;
+    // UDP has no connection to finish: its flows end with the service.
+    close_listeners();
+    core_->counts_.clear();
+  }
+
   void stop() override {
     if (core_->stopped_) return;
     core_->stopped_ = true;
+    close_listeners();
+    for (const auto& s : core_->tcp_sockets_) reset(*s);
+    core_->counts_.clear();
+  }
+
+ private:
+  // The TCP listeners, the UDP sockets and every UDP flow.
+  void close_listeners() {
     error_code ignored;
     for (tcp::acceptor& acc : core_->acceptors_) acc.close(ignored);
-    for (const auto& s : core_->tcp_sockets_) reset(*s);
     for (auto& l : core_->udp_listeners_) {
       l->socket_.close(ignored);
       for (auto& [who, f] : l->flows_) {
@@ -418,10 +437,8 @@ class user_space_plane final : public data_plane {
       }
       l->flows_.clear();
     }
-    core_->counts_.clear();
   }
 
- private:
   bool fail(std::string& why, const address& a, std::uint16_t port, const error_code& ec) {
     why = "cannot listen on " + (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" +
           std::to_string(port) + ": " + ec.message();

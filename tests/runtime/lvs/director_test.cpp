@@ -213,6 +213,25 @@ TEST(lvs_director, reload_keeps_unchanged_services_and_rebuilds_changed_ones) {
   EXPECT_TRUE(h.logged("Removing Virtual Server [10.0.0.1]:tcp:80"));
 }
 
+TEST(lvs_director, a_rebuilt_service_keeps_its_real_servers_verdicts) {
+  harness h;
+  ASSERT_TRUE(h.d_->start(harness::assemble(two_services)));
+  h.d_->checker_event(0, 0, verdict(false));  // 10.0.1.1 is down
+  ASSERT_EQ(h.d_->service(0).pool().size(), 1u);
+  // The TCP service changes (its scheduler): rebuilt, but 10.0.1.1's TCP_CHECK is the same
+  // checker, so the server stays out of the pool until the checker says otherwise.
+  std::string changed = two_services;
+  changed.replace(changed.find("lb_algo rr"), 10, "lb_algo wrr");
+  ASSERT_TRUE(h.d_->reload(harness::assemble(changed)));
+  EXPECT_TRUE(h.logged("Removing Virtual Server [10.0.0.1]:tcp:80"));
+  EXPECT_FALSE(h.d_->service(0).alive(0));
+  EXPECT_TRUE(h.d_->service(0).alive(1));
+  ASSERT_EQ(h.d_->service(0).pool().size(), 1u);
+  EXPECT_EQ(h.d_->service(0).pool()[0].address_.to_string(), "10.0.1.2");
+  h.d_->checker_event(0, 0, verdict(true));
+  EXPECT_EQ(h.d_->service(0).pool().size(), 2u);
+}
+
 TEST(lvs_director, ha_suspend_follows_the_vrrp_master) {
   harness h;
   h.local_ = false;  // the VIP is not here at start

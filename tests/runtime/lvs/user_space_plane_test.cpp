@@ -80,6 +80,19 @@ void run_until(asio::io_context& io, F done, std::chrono::milliseconds limit = 5
   io.restart();
 }
 
+// Sends `text` on `s` and waits (driving `io`) until the echo server sends it back.
+bool echoes(asio::io_context& io, tcp::socket& s, const std::string& text) {
+  asio::write(s, asio::buffer(text));
+  bool got = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    asio::streambuf buf;
+    auto [ec, n] = co_await asio::async_read_until(s, buf, text, asio::as_tuple(asio::use_awaitable));
+    got = !ec;
+  }, asio::detached);
+  run_until(io, [&] { return got; });
+  return got;
+}
+
 struct fixture {
   asio::io_context io_;
   std::unique_ptr<virtual_service> service_;
@@ -223,15 +236,7 @@ TEST(lvs_user_space_plane, removed_server_keeps_its_connection_new_ones_avoid_it
   f.plane_->pool_changed();
   for (int i = 0; i < 3; ++i) EXPECT_EQ(f.connect().second, "A");
   // The established connection to B still works.
-  asio::write(*on_b, asio::buffer(std::string("ping\n")));
-  std::string echoed;
-  asio::co_spawn(f.io_, [&]() -> asio::awaitable<void> {
-    asio::streambuf buf;
-    auto [ec, n] = co_await asio::async_read_until(*on_b, buf, "ping\n", asio::as_tuple(asio::use_awaitable));
-    if (!ec) echoed = "ping";
-  }, asio::detached);
-  run_until(f.io_, [&] { return !echoed.empty(); });
-  EXPECT_EQ(echoed, "ping");
+  EXPECT_TRUE(echoes(f.io_, *on_b, "ping\n"));
   // B comes back: the pool entry starts afresh, the plane gives it back its count.
   f.service_->checker_result(1, 0, true);
   f.plane_->pool_changed();
@@ -320,6 +325,20 @@ TEST(lvs_user_space_plane, binds_an_absent_vip_and_stop_leaves_nothing) {
   boost::system::error_code ec;
   again.bind(tcp::endpoint(loopback, f.vport_), ec);
   EXPECT_FALSE(ec) << ec.message();
+}
+
+TEST(lvs_user_space_plane, a_draining_plane_finishes_its_connections_and_takes_no_new_ones) {
+  fixture f;
+  tcp_server a(f.io_, "A"), b(f.io_, "B");
+  f.make(two_servers(free_port(f.io_), a.port(), b.port(), "rr"));
+  auto [held, who] = f.connect();
+  ASSERT_FALSE(who.empty());
+  f.plane_->drain();
+  // The service may go: a draining plane does not call it any more.
+  f.service_.reset();
+  EXPECT_TRUE(f.connect().second.empty());
+  EXPECT_TRUE(echoes(f.io_, *held, "still\n"));
+  f.plane_->stop();
 }
 
 TEST(lvs_user_space_plane, fwmark_and_port_zero_are_refused) {
