@@ -166,6 +166,51 @@ def test_dr_cutting_lb01s_link_moves_the_service_to_lb02(dr):
         dr.restore("lb01")
 
 
+HOLD = """
+import socket, sys, time
+s = socket.create_connection(("%s", 80), timeout=20)
+s.sendall(b"GET / HTTP/1.1\\r\\nHost: vip\\r\\n")
+time.sleep(%f)
+s.sendall(b"Connection: close\\r\\n\\r\\n")
+sys.stdout.write(s.makefile("rb").read().decode(errors="replace"))
+"""
+
+
+def test_dr_reload_keeps_an_established_connection(dr):
+    """SIGHUP with the virtual_server changed: the service is rebuilt on a new generation of
+    rules; a connection open across the reload keeps its web server (DR has no conntrack: the
+    old generation forwards the flows it knows)."""
+    wait_master(dr, VIP)
+    # Tandem's VRRP leaves MASTER on a reload ("sent 0 priority", then BACKUP (init)): with lb02
+    # running, the VIP and the connection would move there. That is VRRP's part, not the data
+    # plane's: lb02 stays out while lb01 reloads (lb01's netdev chain forwards whether or not
+    # it holds the VIP at that moment).
+    dr.stop("lb02", "keepalived")
+    served = "served by the nftables-dr data plane"
+    before = keepalived_log(dr).count(served)
+    out = {}
+    t = threading.Thread(target=lambda: out.update(r=dr.exec(
+        "client", ["python3", "-c", HOLD % (VIP, 4.0)], timeout=30)))
+    t.start()
+    try:
+        time.sleep(1)
+        conf = "/etc/keepalived/keepalived.conf"
+        dr.exec("lb01", f"sed 's/delay_loop 10/delay_loop 11/' {conf} > /tmp/ka.conf && "
+                        f"cat /tmp/ka.conf > {conf} && killall -HUP keepalived", check=True)
+        Lab.wait_for(lambda: keepalived_log(dr).count(served) > before, 5, "the rebuilt service")
+        # two generations: the new one decides, the old one (drained) only forwards its flows
+        rules = dr.exec("lb01", "nft list table netdev tandem_keepalived").stdout
+        assert rules.count("hook ingress") == 2, rules
+        assert len(re.findall(r"numgen inc mod \d+ map @", rules)) == 1, rules
+    finally:
+        t.join(30)
+        dr.start("lb02", "keepalived")
+    assert re.search(r"<h1>Test Web \d</h1>", out["r"].stdout), out["r"].stdout + out["r"].stderr
+    wait_master(dr, VIP)
+    names = {fetch(dr, VIP, s) for s in DR_CLIENTS}
+    assert names <= set(WEB) and None not in names, names
+
+
 # ---- NAT -----------------------------------------------------------------------------------
 
 def test_nat_rr_over_clients_and_persistence(nat):

@@ -30,9 +30,9 @@ std::map<std::string, int>& table_users() {
   static std::map<std::string, int> users;
   return users;
 }
-std::string next_prefix() {
+unsigned next_generation() {
   static unsigned n = 0;
-  return "vs" + std::to_string(++n);
+  return ++n;
 }
 
 bool same_pool(std::span<const destination> a, std::span<const destination> b) {
@@ -62,7 +62,9 @@ class nftables_plane : public data_plane {
     }
     const auto& cfg = ctx_.service_->config();
     svc_.table_ = ctx_.spec_.table_name_;
-    svc_.prefix_ = next_prefix();
+    const unsigned generation = next_generation();
+    svc_.prefix_ = "vs" + std::to_string(generation);
+    svc_.priority_ = -100 + static_cast<int>(generation % 100000);
     svc_.spec_ = ctx_.spec_;
     svc_.scheduler_ = cfg.scheduler_.empty() ? "wlc" : cfg.scheduler_;
     svc_.flags_ = cfg.flags_;
@@ -357,6 +359,20 @@ class dr_plane final : public nftables_plane {
       svc_.pool_macs_[i] = m;
     }
   }
+  // A reload rebuilt or removed the service. A netdev hook has no conntrack to carry the
+  // established flows, so this chain keeps forwarding the flows it knows (until stop()), and
+  // lets every other frame through to the next ingress chain at the same priority: the new
+  // generation's, which the kernel runs after this older one.
+  void drain() override {
+    if (!started_) return;
+    timer_.cancel();  // no more counts for a service that is going away
+    draining_ = true;
+    const nft_result r = run_nft(dr_drain(svc_));
+    if (!r.ok_) {
+      log("nftables: cannot drain " + ctx_.spec_.display_ + ": " + trimmed(r.errors_));
+      stop();
+    }
+  }
   void refresh_host() override { resolve(true); }
   void applied() override { applied_macs_ = svc_.pool_macs_; }
   bool refresh_needed() const override {
@@ -374,6 +390,7 @@ class dr_plane final : public nftables_plane {
     return count_interval;
   }
   void on_tick() override {
+    if (draining_) return;
     if (unresolved()) {
       resolve(true);
       if (!unresolved() || svc_.pool_macs_ != applied_macs_) force_refill();
@@ -420,6 +437,7 @@ class dr_plane final : public nftables_plane {
   }
 
   int ifindex_ = 0;
+  bool draining_ = false;
   std::map<boost::asio::ip::address, mac_address> macs_;
   std::vector<std::optional<mac_address>> applied_macs_;
 };

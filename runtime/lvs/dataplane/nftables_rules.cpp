@@ -192,6 +192,51 @@ slot_table dr_slots(const nft_service& s) {
   return make_slot_table(s.scheduler_, s.flags_, pool);
 }
 
+// DR: the client's flow key, and what follows the choice of a destination MAC: the
+// director's MAC as source (a switch must not learn the client's MAC on the director's port),
+// the flow (and persistence) entries refreshed, out of the interface it came in on.
+std::string dr_flow_key(const nft_service& s) {
+  return l3(s) + " saddr . " + proto_name(s.spec_.protocol_) + " sport";
+}
+std::string dr_forward(const nft_service& s) {
+  std::string then = " ether saddr set " + format_mac(s.device_mac_) + " update @" + s.prefix_ +
+                     "_flows { " + dr_flow_key(s) + " : ether daddr }";
+  if (s.spec_.persistence_timeout_)
+    then += " update @" + s.prefix_ + "_persist { " + client_key(s) + " : ether daddr }";
+  return then + " fwd to \"" + s.device_ + "\"\n";
+}
+
+// The dispatch chain's first rules: frames of known flows go where their flow went.
+std::string dr_flow_rules(const nft_service& s) {
+  const std::string flow_key = dr_flow_key(s);
+  const std::string saddr = " ether saddr set " + format_mac(s.device_mac_);
+  const std::string out = " fwd to \"" + s.device_ + "\"\n";
+  std::string t = "flush chain " + obj(s, "netdev", "dispatch") + "\n";
+  const std::string rule = "add rule " + obj(s, "netdev", "dispatch") + " ether daddr set ";
+  if (s.spec_.protocol_ == protocol::tcp) {
+    // IPVS's TCP states as far as the client's side shows them: a FIN or RST moves the flow
+    // to a short timeout (IPVS's fin_wait/time_wait 120 s, close 10 s) and into the closing
+    // set, whose flows are forwarded without refreshing it and count as inactive; a new SYN
+    // on the same ports (the port reused) makes the flow live again, on the same server.
+    const std::string closing = "@" + s.prefix_ + "_closing";
+    const std::string lookup = flow_key + " map @" + s.prefix_ + "_flows" + saddr;
+    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & (syn | ack) == syn delete " +
+         closing + " { " + flow_key + " }\n";
+    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & rst == rst ether daddr set " +
+         lookup + " update @" + s.prefix_ + "_flows { " + flow_key + " timeout " +
+         std::to_string(close_timeout) + "s : ether daddr } update " + closing + " { " + flow_key +
+         " timeout " + std::to_string(close_timeout) + "s }" + out;
+    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & fin == fin ether daddr set " +
+         lookup + " update @" + s.prefix_ + "_flows { " + flow_key + " timeout " +
+         std::to_string(fin_timeout) + "s : ether daddr } update " + closing + " { " + flow_key +
+         " }" + out;
+    t += "add rule " + obj(s, "netdev", "dispatch") + " " + flow_key + " " + closing +
+         " ether daddr set " + lookup + out;
+  }
+  t += rule + flow_key + " map @" + s.prefix_ + "_flows" + dr_forward(s);
+  return t;
+}
+
 }  // namespace
 
 std::string format_mac(const mac_address& m) {
@@ -337,7 +382,7 @@ std::string dr_install(const nft_service& s) {
          "s; size " + std::to_string(map_size) + "; }\n";
   t += "add chain " + obj(s, "netdev", "dispatch") + "\n";
   t += "add chain " + obj(s, "netdev", "in") + " { type filter hook ingress device \"" +
-       s.device_ + "\" priority -100; policy accept; }\n";
+       s.device_ + "\" priority " + std::to_string(s.priority_) + "; policy accept; }\n";
   // Only frames sent to this director: a backup director on the same segment sees the
   // master's frames when a switch floods them, and must not forward them a second time.
   for (const auto& v : s.spec_.vips_)
@@ -348,45 +393,14 @@ std::string dr_install(const nft_service& s) {
 
 std::string dr_refill(const nft_service& s) {
   const slot_table slots = dr_slots(s);
-  const std::string p = proto_name(s.spec_.protocol_);
-  const std::string flow_key = l3(s) + " saddr . " + p + " sport";
-  // After the destination MAC is chosen: the director's MAC as source (a switch must not learn
-  // the client's MAC on the director's port), the flow (and persistence) entries refreshed,
-  // out of the interface it came in on.
-  const std::string saddr = " ether saddr set " + format_mac(s.device_mac_);
-  const std::string out = " fwd to \"" + s.device_ + "\"\n";
-  std::string then = saddr + " update @" + s.prefix_ + "_flows { " + flow_key + " : ether daddr }";
-  if (s.spec_.persistence_timeout_)
-    then += " update @" + s.prefix_ + "_persist { " + client_key(s) + " : ether daddr }";
-  then += out;
+  const std::string then = dr_forward(s);
   std::string t = "flush map " + obj(s, "netdev", "slots") + "\n";
   if (!slots.slots_.empty())
     t += "add element " + obj(s, "netdev", "slots") + " { " +
          slot_elements(slots, [&](std::size_t i) { return format_mac(*s.pool_macs_[i]); }) +
          " }\n";
-  t += "flush chain " + obj(s, "netdev", "dispatch") + "\n";
+  t += dr_flow_rules(s);
   const std::string rule = "add rule " + obj(s, "netdev", "dispatch") + " ether daddr set ";
-  if (s.spec_.protocol_ == protocol::tcp) {
-    // IPVS's TCP states as far as the client's side shows them: a FIN or RST moves the flow
-    // to a short timeout (IPVS's fin_wait/time_wait 120 s, close 10 s) and into the closing
-    // set, whose flows are forwarded without refreshing it and count as inactive; a new SYN
-    // on the same ports (the port reused) makes the flow live again, on the same server.
-    const std::string closing = "@" + s.prefix_ + "_closing";
-    const std::string lookup = flow_key + " map @" + s.prefix_ + "_flows" + saddr;
-    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & (syn | ack) == syn delete " +
-         closing + " { " + flow_key + " }\n";
-    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & rst == rst ether daddr set " +
-         lookup + " update @" + s.prefix_ + "_flows { " + flow_key + " timeout " +
-         std::to_string(close_timeout) + "s : ether daddr } update " + closing + " { " + flow_key +
-         " timeout " + std::to_string(close_timeout) + "s }" + out;
-    t += "add rule " + obj(s, "netdev", "dispatch") + " tcp flags & fin == fin ether daddr set " +
-         lookup + " update @" + s.prefix_ + "_flows { " + flow_key + " timeout " +
-         std::to_string(fin_timeout) + "s : ether daddr } update " + closing + " { " + flow_key +
-         " }" + out;
-    t += "add rule " + obj(s, "netdev", "dispatch") + " " + flow_key + " " + closing +
-         " ether daddr set " + lookup + out;
-  }
-  t += rule + flow_key + " map @" + s.prefix_ + "_flows" + then;
   if (s.spec_.persistence_timeout_)
     t += rule + client_key(s) + " map @" + s.prefix_ + "_persist" + then;
   if (!slots.slots_.empty())
@@ -394,6 +408,9 @@ std::string dr_refill(const nft_service& s) {
   t += "add rule " + obj(s, "netdev", "dispatch") + " drop\n";
   return t;
 }
+
+std::string dr_drain(const nft_service& s) { return dr_flow_rules(s); }
+
 
 std::string dr_remove(const nft_service& s) {
   std::string t = "delete chain " + obj(s, "netdev", "in") + "\n";

@@ -72,6 +72,10 @@ struct nft_service {
   std::vector<std::optional<mac_address>> pool_macs_;
   // Flow entries' idle timeout (DR: IPVS's TCP established 900 s, UDP 300 s).
   unsigned flow_timeout_ = 900;
+  // DR: the ingress chain's priority. The kernel runs a newer chain *before* an older one of
+  // equal priority, so each generation takes a later one: a draining older generation then
+  // forwards its known flows first and lets the rest through to the newer.
+  int priority_ = -100;
 };
 
 bool is_v6(const nft_service& s);
@@ -87,6 +91,9 @@ std::string nat_remove(const nft_service& s);
 std::string dr_install(const nft_service& s);
 std::string dr_refill(const nft_service& s);
 std::string dr_remove(const nft_service& s);
+// A reload rebuilt or removed the service: only frames of known flows are forwarded (where
+// they went); the others fall through to the next ingress chain (the new generation's).
+std::string dr_drain(const nft_service& s);
 
 // `delete table FAMILY T` for the last service of a table.
 std::string table_remove(std::string_view family, std::string_view table);

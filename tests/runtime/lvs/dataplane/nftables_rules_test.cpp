@@ -239,6 +239,22 @@ TEST(DrRules, IngressRewritesTheMacFromFlowsPersistenceThenSlots) {
                           "262144; }"));
 }
 
+TEST(DrRules, DrainingForwardsKnownFlowsOnlyAndLetsTheRestThrough) {
+  auto s = seed001(true);
+  s.device_ = "eth0";
+  s.pool_macs_ = {mac_address{0x02, 0, 0, 0, 0, 0x12}, mac_address{0x02, 0, 0, 0, 0, 0x11}};
+  const auto t = dr_drain(s);
+  EXPECT_TRUE(has_line(t, "flush chain netdev tandem_keepalived vs1_dispatch"));
+  EXPECT_NE(t.find("ether daddr set ip saddr . tcp sport map @vs1_flows"), std::string::npos);
+  EXPECT_NE(t.find("@vs1_closing"), std::string::npos);
+  EXPECT_EQ(t.find("map @vs1_persist"), std::string::npos);  // no new decisions here
+  EXPECT_EQ(t.find("@vs1_slots"), std::string::npos);
+  EXPECT_EQ(t.find("drop"), std::string::npos);  // unknown frames fall through
+  // the same flow rules open the live dispatch chain
+  const auto refill = dr_refill(s);
+  EXPECT_EQ(refill.find(t), refill.find("flush chain"));
+}
+
 TEST(DrRules, ServersWithoutAKnownMacTakeNoNewFlows) {
   auto s = seed001(false);
   s.device_ = "eth0";
