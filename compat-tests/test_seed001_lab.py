@@ -16,6 +16,7 @@ claims are the post's and issue 8's, checked one by one:
   and the same move to lb02."""
 
 import re
+import sys
 import threading
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ import pytest
 
 from conftest import seed_dir
 from lab import Lab, load_topology
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lvs"))
+from lvs_support import held_request  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 VIP = "172.16.0.125"
@@ -166,14 +170,6 @@ def test_dr_cutting_lb01s_link_moves_the_service_to_lb02(dr):
         dr.restore("lb01")
 
 
-HOLD = """
-import socket, sys, time
-s = socket.create_connection(("%s", 80), timeout=20)
-s.sendall(b"GET / HTTP/1.1\\r\\nHost: vip\\r\\n")
-time.sleep(%f)
-s.sendall(b"Connection: close\\r\\n\\r\\n")
-sys.stdout.write(s.makefile("rb").read().decode(errors="replace"))
-"""
 
 
 def test_dr_reload_keeps_an_established_connection(dr):
@@ -190,7 +186,7 @@ def test_dr_reload_keeps_an_established_connection(dr):
     before = keepalived_log(dr).count(served)
     out = {}
     t = threading.Thread(target=lambda: out.update(r=dr.exec(
-        "client", ["python3", "-c", HOLD % (VIP, 4.0)], timeout=30)))
+        "client", held_request(VIP, 4.0), timeout=30)))
     t.start()
     try:
         time.sleep(1)

@@ -166,3 +166,17 @@ def env_without_tz():
     e = dict(os.environ)
     e.pop("TZ", None)
     return e
+
+
+def held_request(vip, seconds):
+    """argv for a client that opens a connection to vip:80, sends half an HTTP request, waits
+    `seconds` (the test changes the director meanwhile), sends the rest and prints the answer:
+    the connection must survive what happened in between."""
+    return ["python3", "-c", f"""
+import socket, sys, time
+s = socket.create_connection(({vip!r}, 80), timeout=20)
+s.sendall(b"GET / HTTP/1.1\\r\\nHost: vip\\r\\n")
+time.sleep({seconds})
+s.sendall(b"Connection: close\\r\\n\\r\\n")
+sys.stdout.write(s.makefile("rb").read().decode(errors="replace"))
+"""]

@@ -24,6 +24,7 @@ import pytest
 
 from lab import Lab
 from lab.topology import parse_topology
+from lvs_support import held_request
 
 VIP_DR = "172.16.0.125"
 VIP_NAT = "172.16.0.126"
@@ -260,20 +261,12 @@ def test_nat_reports_established_connections_from_conntrack(lab):
                  "the count back to 0 once it closed")
 
 
-HOLD = """
-import socket, sys, time
-s = socket.create_connection(("%s", 80), timeout=20)
-s.sendall(b"GET / HTTP/1.1\\r\\nHost: vip\\r\\n")
-time.sleep(%f)
-s.sendall(b"Connection: close\\r\\n\\r\\n")
-sys.stdout.write(s.makefile("rb").read().decode(errors="replace"))
-"""
 
 
 def test_pool_change_keeps_established_connections(lab):
     out = {}
     t = threading.Thread(target=lambda: out.update(r=lab.exec(
-        "client", ["python3", "-c", HOLD % (VIP_NAT, 5.0)], timeout=30)))
+        "client", held_request(VIP_NAT, 5.0), timeout=30)))
     t.start()
     try:
         time.sleep(0.5)

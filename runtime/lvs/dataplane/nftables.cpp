@@ -70,15 +70,11 @@ class nftables_plane : public data_plane {
     svc_.flags_ = cfg.flags_;
     svc_.pool_.assign(ctx_.service_->pool().begin(), ctx_.service_->pool().end());
     svc_.granularity_ = is_v6(svc_) ? cfg.granularity_v6_ : cfg.granularity_v4_;
-    if (family_ == "inet" && is_v6(svc_) && svc_.spec_.persistence_timeout_) {
-      for (const auto& rs : cfg.real_servers_)
-        for (const auto& v : svc_.spec_.vips_)
-          if (v.fwmark_ || (rs.port_ && rs.port_ != v.port_)) {
-            why = "nft 1.0.6 cannot build IPv6 persistence with port translation (real server "
-                  "port " + std::to_string(rs.port_) + "); give the real servers the virtual "
-                  "port or use TANDEM_LVS_PLANE=user-space";
-            return false;
-          }
+    if (family_ == "inet") {
+      if (auto problem = ipv6_persistence_problem(svc_)) {
+        why = *problem;
+        return false;
+      }
     }
     if (!prepare(why)) return false;
     std::string text = install_text();
@@ -232,7 +228,7 @@ class nat_plane final : public nftables_plane {
   std::string refill_text() const override { return nat_refill(svc_); }
   std::string remove_text() const override { return nat_remove(svc_); }
   std::optional<std::string> target_text(std::size_t i) const override {
-    return nat_target_text(svc_, svc_.pool_[i]);
+    return persistence_target_text(svc_, svc_.pool_[i]);
   }
 
   // IPVS's counters from conntrack: connections whose original destination is one of the

@@ -100,15 +100,23 @@ std::string addr_type(const nft_service& s) { return is_v6(s) ? "ipv6_addr" : "i
 bool with_ports(const nft_service& s) {
   for (const auto& v : s.spec_.vips_)
     if (v.fwmark_ == 0 && v.port_ == 0) return false;
-  bool translated = false;
-  for (const auto& d : s.pool_) {
+  for (const auto& d : s.pool_)
     if (d.port_ == 0) return false;
-    for (const auto& v : s.spec_.vips_) translated = translated || v.fwmark_ || v.port_ != d.port_;
-  }
-  // nft 1.0.6 aborts building an IPv6 persistence update whose data is address . port (its
-  // register allocation); without port translation the address alone is the same rule.
-  if (!translated && is_v6(s) && s.spec_.persistence_timeout_) return false;
   return true;
+}
+
+// nft 1.0.6 aborts building an IPv6 dynamic-map update whose data is address . port (its
+// register allocation), so IPv6 persistence entries hold the address alone, and the port,
+// when the real servers' differs from the virtual one, comes from the dnat rule (one port
+// for every real server: ipv6_persistence_problem() says so otherwise).
+bool persist_ports(const nft_service& s) { return with_ports(s) && !is_v6(s); }
+
+std::string persist_port_suffix(const nft_service& s) {
+  if (!is_v6(s) || !with_ports(s) || s.pool_.empty()) return "";
+  const std::uint16_t p = s.pool_.front().port_;
+  for (const auto& v : s.spec_.vips_)
+    if (v.fwmark_ || v.port_ != p) return ":" + std::to_string(p);
+  return "";
 }
 
 std::string vip_text(const vip_entry& v) {
@@ -293,6 +301,23 @@ std::string nat_target_text(const nft_service& s, const destination& d) {
   return t;
 }
 
+std::string persistence_target_text(const nft_service& s, const destination& d) {
+  std::string t = d.address_.to_string();
+  if (persist_ports(s)) t += " . " + std::to_string(d.port_);
+  return t;
+}
+
+std::optional<std::string> ipv6_persistence_problem(const nft_service& s) {
+  if (!is_v6(s) || !s.spec_.persistence_timeout_ || !with_ports(s) || s.pool_.empty())
+    return std::nullopt;
+  for (const auto& d : s.pool_)
+    if (d.port_ != s.pool_.front().port_)
+      return "nft 1.0.6 cannot record IPv6 persistence with real servers on different ports (" +
+             std::to_string(s.pool_.front().port_) + ", " + std::to_string(d.port_) +
+             "); TANDEM_LVS_PLANE=user-space serves it";
+  return std::nullopt;
+}
+
 // ---- NAT -----------------------------------------------------------------------------------
 
 std::string nat_install(const nft_service& s) {
@@ -304,7 +329,8 @@ std::string nat_install(const nft_service& s) {
   std::string t = "add table inet " + s.table_ + "\n";
   t += "add map " + obj(s, "inet", "slots") + " { typeof numgen inc mod 1 : " + typeof_data +
        "; }\n";
-  if (s.spec_.persistence_timeout_) t += persistence_map(s, "inet", data);
+  if (s.spec_.persistence_timeout_)
+    t += persistence_map(s, "inet", persist_ports(s) ? data : addr_type(s));
   t += "add set " + obj(s, "inet", "masq") + " { type " + addr_type(s) + "; flags interval; }\n";
   t += "add chain " + obj(s, "inet", "dispatch") + "\n";
   t += "add chain " + obj(s, "inet", "pre") +
@@ -338,14 +364,14 @@ std::string nat_refill(const nft_service& s) {
   t += "flush chain " + obj(s, "inet", "dispatch") + "\n";
   if (s.spec_.persistence_timeout_)
     t += "add rule " + obj(s, "inet", "dispatch") + " " + dnat + client_key(s) + " map @" +
-         s.prefix_ + "_persist\n";
+         s.prefix_ + "_persist" + persist_port_suffix(s) + "\n";
   if (!slots.slots_.empty())
     t += "add rule " + obj(s, "inet", "dispatch") + " " + dnat + slot_expr(s, slots) + " map @" +
          s.prefix_ + "_slots\n";
   // No server: IPVS drops the connection ("no destination available").
   t += "add rule " + obj(s, "inet", "dispatch") + " drop\n";
   t += "flush chain " + obj(s, "inet", "post") + "\n";
-  const std::string target = with_ports(s) ? l3(s) + " daddr . " + p + " dport" : l3(s) + " daddr";
+  const std::string target = persist_ports(s) ? l3(s) + " daddr . " + p + " dport" : l3(s) + " daddr";
   for (const auto& v : s.spec_.vips_) {
     if (s.spec_.persistence_timeout_)
       t += "add rule " + obj(s, "inet", "post") + " " + vip_match_original(s, v) + " update @" +

@@ -112,6 +112,11 @@ std::vector<map_element> parse_map_listing(std::string_view listing);
 // How nft prints a pool entry in a map's data: "10.0.0.2 . 80" (NAT), a MAC (DR).
 std::string nat_target_text(const nft_service& s, const destination& d);
 
+// How nft prints a pool entry in the NAT persistence map (IPv6: the address alone).
+std::string persistence_target_text(const nft_service& s, const destination& d);
+// IPv6 NAT persistence with real servers on different ports cannot be built (nft 1.0.6).
+std::optional<std::string> ipv6_persistence_problem(const nft_service& s);
+
 // `delete element` for the persistence entries whose data is one of `stale` (real servers
 // that left the pool: IPVS invalidates their templates).
 std::string persistence_purge(const nft_service& s, std::string_view family,

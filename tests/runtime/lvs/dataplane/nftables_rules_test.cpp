@@ -178,14 +178,23 @@ TEST(NatRules, Ipv6RangesFwmarksAndPortlessServices) {
   EXPECT_TRUE(has_line(t, "add rule inet t vs2_dispatch meta l4proto udp dnat ip6 to jhash ip6 "
                           "saddr mod 256 map @vs2_slots"));
   EXPECT_NE(t.find("ip6 saddr & ffff:ffff:ffff:ffff:: map @vs2_persist"), std::string::npos);
-  // IPv6 persistence without port translation records the address alone (nft 1.0.6 aborts
-  // on an ip6 address . port update)
+  // IPv6 persistence records the address alone (nft 1.0.6 aborts on an ip6 address . port
+  // update); the real servers' port comes from the dnat rule.
   s.spec_.vips_ = {{make_address("fd00::1"), make_address("fd00::1"), 80, 0}};
-  s.pool_ = {dest("fd00::10", 80, 1)};
-  const auto same_port = nat_install(s);
-  EXPECT_NE(same_port.find("update @vs2_persist { ip6 saddr & ffff:ffff:ffff:ffff:: : ip6 daddr }"),
+  s.pool_ = {dest("fd00::10", 25, 1), dest("fd00::11", 25, 1)};
+  const auto translated = nat_install(s);
+  EXPECT_NE(translated.find("update @vs2_persist { ip6 saddr & ffff:ffff:ffff:ffff:: : ip6 daddr }"),
             std::string::npos);
-  EXPECT_NE(same_port.find("vs2_persist { type ipv6_addr : ipv6_addr; flags"), std::string::npos);
+  EXPECT_NE(translated.find("vs2_persist { type ipv6_addr : ipv6_addr; flags"), std::string::npos);
+  EXPECT_NE(translated.find("dnat ip6 to ip6 saddr & ffff:ffff:ffff:ffff:: map @vs2_persist:25\n"),
+            std::string::npos);
+  EXPECT_NE(translated.find("0 : fd00::10 . 25, 1 : fd00::11 . 25"), std::string::npos);
+  EXPECT_EQ(persistence_target_text(s, s.pool_[0]), "fd00::10");
+  EXPECT_FALSE(ipv6_persistence_problem(s));
+  s.pool_[1].port_ = 26;
+  EXPECT_TRUE(ipv6_persistence_problem(s));
+  s.pool_ = {dest("fd00::10", 80, 1)};
+  EXPECT_NE(nat_install(s).find("map @vs2_persist\n"), std::string::npos);  // no translation
   EXPECT_NE(t.find("{ typeof numgen inc mod 1 : ip6 daddr; }"), std::string::npos);
   s.spec_.vips_ = {{{}, {}, 0, 7}};
   EXPECT_TRUE(has_line(nat_install(s), "add rule inet t vs2_pre meta mark 7 jump vs2_dispatch"));
