@@ -26,6 +26,12 @@ def pytest_generate_tests(metafunc):
         impls = metafunc.config.getoption("impl") or \
             os.environ.get("TANDEM_IMPL", "debian").split(",")
         metafunc.parametrize("impl", impls, scope="module")
+    if "seed_impl" in metafunc.fixturenames:
+        # A post's end-to-end lab test (test_seed00N_lab.py): Tandem, and Debian's pair to
+        # prove each assertion is HAProxy's and keepalived's behaviour, unless told otherwise.
+        impls = metafunc.config.getoption("impl") or \
+            os.environ.get("TANDEM_IMPL", "tandem,debian").split(",")
+        metafunc.parametrize("seed_impl", impls, scope="module")
 
 
 @pytest.fixture(scope="session")

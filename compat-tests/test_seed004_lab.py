@@ -6,9 +6,9 @@ their host name, and a client at the Vagrant host's address (192.168.56.1). One 
 the post makes (examples/blog-configs/004-*/README.md lists them), in the post's order.
 
 The files are valid for Debian's haproxy 2.6 and keepalived 2.2.7 (the keepalived file once the
-shell has put the Vagrantfile's PRIORITY in), so every test runs with `--impl debian` too: that
-run proves each assertion is HAProxy's and keepalived's behaviour, and `--impl tandem` runs the
-same assertions on Tandem.
+shell has put the Vagrantfile's PRIORITY in), so every test runs on Tandem and on Debian's pair
+(`seed_impl`: both unless --impl or $TANDEM_IMPL name one): the Debian run proves each assertion
+is HAProxy's and keepalived's behaviour.
 
 "Bring ... down" in the post's outage tests: a web server down is its Apache stopped (what
 `service apache2 stop` does); a HAProxy server down is the box halted (`vagrant halt`: its
@@ -34,9 +34,9 @@ WEB = {"web1": "192.168.56.21", "web2": "192.168.56.22"}
 
 
 @pytest.fixture(scope="module")
-def lab(impl, blog_configs, tandem_bin):
+def lab(seed_impl, blog_configs, tandem_bin):
     topo = load_topology(seed_dir(blog_configs, "004") / "lab.toml")
-    with Lab(topo, impl=impl, tandem_bin=tandem_bin if impl == "tandem" else None) as lab:
+    with Lab(topo, impl=seed_impl, tandem_bin=tandem_bin if seed_impl == "tandem" else None) as lab:
         yield lab
 
 
