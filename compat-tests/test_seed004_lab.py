@@ -31,6 +31,7 @@ VIP = "192.168.56.10"
 UNAVAILABLE = ("<html><body><h1>503 Service Unavailable</h1>\n"
                "No server is available to handle this request.\n</body></html>\n")
 WEB = {"web1": "192.168.56.21", "web2": "192.168.56.22"}
+HAP = {"hap1": "192.168.56.11", "hap2": "192.168.56.12"}
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +50,11 @@ def wait_vip(lab, owner, other, timeout=30):
                  f"the VIP {VIP} on {owner} only")
 
 
-def fetch(lab, path="/", auth=None):
-    """One request from the client to the VIP: (status, body)."""
+def fetch(lab, path="/", auth=None, via=VIP):
+    """One request from the client to the VIP (or a box's own address): (status, body)."""
     user = f"-u {auth} " if auth else ""
     r = lab.exec("client", f"curl -s --max-time 15 {user}-o - -w '\\n%{{http_code}}' "
-                           f"'http://{VIP}{path}'")
+                           f"'http://{via}{path}'")
     body, _, code = r.stdout.rpartition("\n")
     return int(code or 0), body
 
@@ -63,10 +64,11 @@ def served_by(body):
     return m.group(1) if m else None
 
 
-def both_in_rotation(lab):
-    # Until both servers have passed their health checks, one of them may be out.
-    Lab.wait_for(lambda: {served_by(fetch(lab)[1]) for _ in range(4)} == {"web1", "web2"}, 30,
-                 "both web servers to be in rotation")
+def both_in_rotation(lab, via=VIP):
+    # Until both servers have passed their health checks, one of them may be out; each box's
+    # HAProxy checks on its own, so a box about to take over is asked through its address.
+    Lab.wait_for(lambda: {served_by(fetch(lab, via=via)[1]) for _ in range(4)} == set(WEB), 30,
+                 f"both web servers in rotation at {via}")
 
 
 def web_servers(lab, up):
@@ -210,6 +212,7 @@ def test_hap1_down_hap2_takes_the_vip_and_serves(lab):
     web_servers(lab, up=set(WEB))
     wait_vip(lab, "hap1", "hap2")
     both_in_rotation(lab)
+    both_in_rotation(lab, via=HAP["hap2"])
     halt(lab, "hap1")
     wait_vip(lab, "hap2", "hap1", timeout=15)
     Lab.wait_for(lambda: fetch(lab)[0] == 200, 15, "hap2 to answer on the VIP")
@@ -222,6 +225,7 @@ def test_hap2_down_hap1_takes_the_vip_and_serves(lab):
     handled by it so system will still be up and running.\""""
     boot(lab, "hap1")
     wait_vip(lab, "hap1", "hap2")      # 101+2 preempts 100+2 once hap1 is back
+    both_in_rotation(lab, via=HAP["hap1"])
     halt(lab, "hap2")
     assert vip_on(lab, "hap1")
     Lab.wait_for(lambda: fetch(lab)[0] == 200, 15, "hap1 to answer on the VIP")
