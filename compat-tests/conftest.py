@@ -18,22 +18,17 @@ REPO = HERE.parent
 
 def pytest_addoption(parser):
     parser.addoption("--impl", action="append", choices=["debian", "tandem"],
-                     help="implementation(s) the lab tests run (default: $TANDEM_IMPL or debian)")
+                     help="implementation(s) the lab tests run (default: $TANDEM_IMPL or both, debian first)")
 
 
 def pytest_generate_tests(metafunc):
     if "impl" in metafunc.fixturenames:
         impls = metafunc.config.getoption("impl") or \
-            os.environ.get("TANDEM_IMPL", "debian").split(",")
+            os.environ.get("TANDEM_IMPL", "debian,tandem").split(",")
+        # Interned: pytest 7 keeps a module-scoped parameter's fixture (a test module's lab)
+        # only while the next test's value `is` the same object, and split() makes new
+        # strings for every test function: without this, each test would build its own lab.
         metafunc.parametrize("impl", [sys.intern(i) for i in impls], scope="module")
-    if "seed_impl" in metafunc.fixturenames:
-        # A post's end-to-end lab test (test_seed00N_lab.py): Tandem, and Debian's pair to
-        # prove each assertion is HAProxy's and keepalived's behaviour, unless told otherwise.
-        # (interned: pytest 7 keeps a module-scoped parameter's fixture only while the next
-        # test's value `is` the same object, and split() makes new ones for every test)
-        impls = metafunc.config.getoption("impl") or \
-            os.environ.get("TANDEM_IMPL", "tandem,debian").split(",")
-        metafunc.parametrize("seed_impl", [sys.intern(i) for i in impls], scope="module")
 
 
 @pytest.fixture(scope="session")

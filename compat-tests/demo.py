@@ -351,6 +351,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: the lab is removed", flush=True)
         return 130
+    except LabError as e:            # the lab could not come up (or go down)
+        say(f"FAILED: the lab: {e}")
+        return 1
     left = [n for n in list_netns() if n.startswith(f"{PREFIX}{topo.name}-")]
     say(f"  namespaces left: {len(left)}")
     say("=" * WIDTH)

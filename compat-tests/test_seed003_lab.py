@@ -16,8 +16,8 @@ answer HELO, take mail. `systemctl status haproxy` is the lab's systemctl stand-
 (compat-tests/lab/bin/systemctl), which answers for the machine's services as systemd would.
 
 The DC1 files are valid for Debian's haproxy 2.6 (with the certificate in place) and keepalived
-2.2.7 (which recovers the missing `{` too, with errors), so each test runs on Tandem and on
-Debian's pair (`seed_impl`); the guide's basic config has `rspadd` (removed in 2.1), so its test
+2.2.7 (which recovers the missing `{` too, with errors), so each test runs on Debian's pair
+and on Tandem (`impl`); the guide's basic config has `rspadd` (removed in 2.1), so its test
 is Tandem's only, and under Debian lb's haproxy is not started."""
 
 import re
@@ -45,11 +45,11 @@ BASIC_HEAD_LINES = 12
 
 
 @pytest.fixture(scope="module")
-def lab(seed_impl, blog_configs, tandem_bin):
+def lab(impl, blog_configs, tandem_bin):
     topo = load_topology(seed_dir(blog_configs, "003") / "lab.toml")
-    if seed_impl == "debian":
+    if impl == "debian":
         topo.machine("lb").service("haproxy").autostart = False    # rspadd: 2.6 refuses it
-    with Lab(topo, impl=seed_impl, tandem_bin=tandem_bin if seed_impl == "tandem" else None) as lab:
+    with Lab(topo, impl=impl, tandem_bin=tandem_bin if impl == "tandem" else None) as lab:
         yield lab
 
 

@@ -6,8 +6,8 @@ their host name, and a client at the Vagrant host's address (192.168.56.1). One 
 the post makes (examples/blog-configs/004-*/README.md lists them), in the post's order.
 
 The files are valid for Debian's haproxy 2.6 and keepalived 2.2.7 (the keepalived file once the
-shell has put the Vagrantfile's PRIORITY in), so every test runs on Tandem and on Debian's pair
-(`seed_impl`: both unless --impl or $TANDEM_IMPL name one): the Debian run proves each assertion
+shell has put the Vagrantfile's PRIORITY in), so every test runs on Debian's pair and on Tandem
+(`impl`: both unless --impl or $TANDEM_IMPL name one): the Debian run proves each assertion
 is HAProxy's and keepalived's behaviour.
 
 "Bring ... down" in the post's outage tests: a web server down is its Apache stopped (what
@@ -35,9 +35,9 @@ HAP = {"hap1": "192.168.56.11", "hap2": "192.168.56.12"}
 
 
 @pytest.fixture(scope="module")
-def lab(seed_impl, blog_configs, tandem_bin):
+def lab(impl, blog_configs, tandem_bin):
     topo = load_topology(seed_dir(blog_configs, "004") / "lab.toml")
-    with Lab(topo, impl=seed_impl, tandem_bin=tandem_bin if seed_impl == "tandem" else None) as lab:
+    with Lab(topo, impl=impl, tandem_bin=tandem_bin if impl == "tandem" else None) as lab:
         yield lab
 
 
