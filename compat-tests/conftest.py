@@ -25,7 +25,10 @@ def pytest_generate_tests(metafunc):
     if "impl" in metafunc.fixturenames:
         impls = metafunc.config.getoption("impl") or \
             os.environ.get("TANDEM_IMPL", "debian,tandem").split(",")
-        metafunc.parametrize("impl", impls, scope="module")
+        # Interned: pytest 7 keeps a module-scoped parameter's fixture (a test module's lab)
+        # only while the next test's value `is` the same object, and split() makes new
+        # strings for every test function: without this, each test would build its own lab.
+        metafunc.parametrize("impl", [sys.intern(i) for i in impls], scope="module")
 
 
 @pytest.fixture(scope="session")

@@ -185,6 +185,8 @@ def test_cli_up_is_removed_on_ctrl_c_sigterm_and_hangup(sig, repo):
                                  "interfaces": [{"name": "eth0"}]}]}, "only net"),
     ({"name": "x", "machines": [{"name": "m", "interfaces": [{"name": "eth0"}],
                                  "files": [{"path": "etc/x", "content": ""}]}]}, "absolute"),
+    ({"name": "x", "machines": [{"name": "m", "interfaces": [{"name": "eth0"}],
+                                 "private": ["/var"]}]}, "two levels deep"),
 ])
 def test_topology_errors_are_explained(bad, message):
     with pytest.raises(TopologyError, match=message):
@@ -285,3 +287,19 @@ def test_lab_smtpd_really_accepts_mail(tmp_path):
     finally:
         smtpd.terminate()
         smtpd.wait(timeout=10)
+
+
+def test_private_folders_are_each_machines_own():
+    """`private = [...]`: a host folder each machine sees empty and its own (seed 002/003's
+    `chroot /var/lib/haproxy` and `stats socket /var/lib/haproxy/stats` on two machines)."""
+    folder = "/var/lib/haproxy" if os.path.isdir("/var/lib/haproxy") else "/var/cache/apt"
+    host = sorted(os.listdir(folder))
+    topo = parse_topology({"name": "lt", "machines": [
+        {"name": m, "interfaces": [{"name": "eth0", "addresses": [f"10.9.0.{i}/24"]}],
+         "private": [folder]} for i, m in ((1, "a"), (2, "b"))]}, "t.toml", None)
+    with Lab(topo) as lab:
+        assert lab.exec("a", f"ls -A {folder}").stdout == ""
+        lab.exec("a", f"echo a > {folder}/mine", check=True)
+        assert lab.exec("b", f"ls -A {folder}").stdout == ""
+        assert lab.read_file("a", f"{folder}/mine") == "a\n"
+    assert sorted(os.listdir(folder)) == host

@@ -290,8 +290,11 @@ class Lab:
     def _start_init(self, m: Machine) -> None:
         mdir = self.state / m.name
         mdir.mkdir(parents=True, exist_ok=True)
+        for d in m.private:
+            if not os.path.isdir(d):
+                raise LabError(f"machine {m.name}: private folder {d} does not exist on the host")
         spec = {"hostname": m.hostname, "binds": self._prepare_files(m) + stand_in_binds(),
-                "tmpfs": PRIVATE_DIRS, "tool_binds": self.tool_binds(),
+                "tmpfs": PRIVATE_DIRS + m.private, "tool_binds": self.tool_binds(),
                 "units": {s.name: s.command for s in m.services},
                 "mkdirs_after": AFTER_DIRS, "ctl": str(mdir / "ctl.sock"),
                 "env": self.machine_env(m)}

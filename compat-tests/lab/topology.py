@@ -50,6 +50,9 @@ class Machine:
     files: list[FileSpec]
     sysctls: dict[str, str]
     services: list[Service]
+    # Host folders the machine sees empty and its own (a tmpfs each), e.g. /var/lib/haproxy
+    # for a post's `chroot` and `stats socket` there: machines must not share them.
+    private: list[str] = field(default_factory=list)
 
     def service(self, name: str) -> Service:
         for s in self.services:
@@ -94,7 +97,8 @@ def parse_topology(data: dict, where: str, base: Path | None) -> Topology:
     seen: set[str] = set()
     for i, m in enumerate(data.get("machines", [])):
         mw = f"{where}: machines[{i}]"
-        _check_keys(mw, m, {"name", "hostname", "interfaces", "files", "sysctls", "services"})
+        _check_keys(mw, m, {"name", "hostname", "interfaces", "files", "sysctls", "services",
+                            "private"})
         mname = m.get("name")
         if not isinstance(mname, str) or not NAME_RE.match(mname):
             raise _err(mw, f"'name' must be 1-8 characters [a-z0-9], got {mname!r}")
@@ -157,7 +161,14 @@ def parse_topology(data: dict, where: str, base: Path | None) -> Topology:
             if not s.get("command"):
                 raise _err(sw, "'command' is required")
             services.append(Service(s["name"], s["command"], bool(s.get("autostart", True))))
-        machines.append(Machine(mname, m.get("hostname", mname), ifaces, files, sysctls, services))
+        private = m.get("private", [])
+        for d in private:
+            if not isinstance(d, str) or not d.startswith("/") or ".." in d.split("/") \
+                    or d.rstrip("/").count("/") < 2:
+                raise _err(mw, f"private: {d!r} must be an absolute folder at least two levels "
+                               f"deep, e.g. /var/lib/haproxy")
+        machines.append(Machine(mname, m.get("hostname", mname), ifaces, files, sysctls, services,
+                                list(private)))
     if not machines:
         raise _err(where, "no [[machines]]")
     return Topology(name, data.get("description", ""), segment, machines)

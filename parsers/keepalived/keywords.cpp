@@ -457,7 +457,8 @@ void h_auth_pass(const node& n, builder& b, diagnostics& d) {
   std::string p = arg(n, 1);
   if (p.size() > 8) {
     d.add(severity::warning, codes::auth_pass_truncated, where(n, 1),
-          "auth_pass '" + p + "' is longer than 8 characters: keepalived uses only '" +
+          // keepalived's own words first: users (and posts) grep their logs for them.
+          "Truncating auth_pass to 8 characters: '" + p + "' is longer, keepalived uses only '" +
               p.substr(0, 8) + "'",
           "VRRP carries 8 characters of password; write 'auth_pass " + p.substr(0, 8) +
               "' so every machine visibly agrees");

@@ -19,6 +19,7 @@ struct director::running {
   assemble::lvs_service_binding binding_;
   std::unique_ptr<virtual_service> service_;
   std::unique_ptr<dataplane::data_plane> plane_;
+  dataplane::plane_context context_;  // what the plane was made with (a fallback reuses it)
   std::vector<std::shared_ptr<checkers::runner>> runners_;  // parallel to binding_.checkers_
   std::vector<bool> checker_up_;  // each checker's last verdict
   std::vector<bool> active_;      // ha_suspend: false while the VIP is elsewhere
@@ -196,6 +197,7 @@ std::unique_ptr<director::running> director::build(assemble::lvs_service_binding
   ctx.spec_ = std::move(spec);
   ctx.log_ = options_.log_;
   ctx.schedule_context_ = options_.schedule_context_;
+  r->context_ = ctx;
   r->plane_ = options_.make_plane_(kind, std::move(ctx));
   if (!r->plane_) {
     error = where + "VS " + r->binding_.service_.display() + ": the " + kind +
@@ -216,8 +218,24 @@ std::unique_ptr<director::running> director::build(assemble::lvs_service_binding
 bool director::start_service(running& r) {
   r.service_->start();
   std::string why;
-  if (!r.plane_->start(why)) {
-    const std::string where = options_.where_ ? options_.where_(r.binding_.position_) : "";
+  const std::string where = options_.where_ ? options_.where_(r.binding_.position_) : "";
+  bool started = r.plane_->start(why);
+  if (!started && options_.forced_plane_.empty() && r.plane_->kind() == "nftables-nat") {
+    // The chooser's rule when nftables cannot do the job: user space, with a warning. A NAT
+    // service the nftables plane refuses only at start (what nft itself cannot build) takes
+    // the same path, when user space can serve it.
+    if (auto fallback = options_.make_plane_("user-space", r.context_)) {
+      std::string user_why;
+      if (fallback->start(user_why)) {
+        log(where + "VS " + r.binding_.service_.display() +
+            ": served in user space (full NAT: real servers see the director's address as "
+            "the client): " + why);
+        r.plane_ = std::move(fallback);
+        started = true;
+      }
+    }
+  }
+  if (!started) {
     log(where + "VS " + r.binding_.service_.display() + " cannot be served by the " +
         std::string(r.plane_->kind()) + " data plane: " + why);
     *r.alive_ = false;

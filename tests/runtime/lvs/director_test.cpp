@@ -49,6 +49,7 @@ struct harness {
   std::vector<std::string> logs_, scripts_;
   bool local_ = true;
   bool fail_start_ = false;
+  std::string fail_kind_;  // planes of this kind fail to start
   std::unique_ptr<director> d_;
 
   explicit harness(std::string forced = "user-space") {
@@ -59,7 +60,8 @@ struct harness {
     };
     o.forced_plane_ = std::move(forced);
     o.make_plane_ = [this](std::string_view kind, dataplane::plane_context) {
-      return std::make_unique<fake_plane>(planes_, std::string(kind), fail_start_);
+      return std::make_unique<fake_plane>(planes_, std::string(kind),
+                                          fail_start_ || kind == fail_kind_);
     };
     o.address_is_local_ = [this](const asio::ip::address&) { return local_; };
     o.run_script_ = [this](const std::string& s) { scripts_.push_back(s); };
@@ -177,6 +179,34 @@ TEST(lvs_director, plane_errors_refuse_to_start) {
               std::string::npos)
         << h.all_logs();
   }
+}
+
+TEST(lvs_director, a_nat_service_nftables_refuses_at_start_goes_to_user_space) {
+  const char* text = R"(virtual_server 10.0.0.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.0.1.1 80 {
+  }
+}
+)";
+  harness h("");
+  h.fail_kind_ = "nftables-nat";
+  ASSERT_TRUE(h.d_->start(harness::assemble(text))) << h.all_logs();
+  EXPECT_EQ(h.d_->plane_kind(0), "user-space");
+  // On a kernel where the chooser takes nftables for this service, the refusal at start is
+  // a warning at the service's line and user space serves (plane 1 failed, plane 2 serves).
+  auto r = harness::assemble(text);
+  if (dataplane::choose_plane(plane_spec_of(r.services_[0])).kind_ == "nftables-nat") {
+    EXPECT_EQ(h.planes_.events_, (std::vector<std::string>{"start 1", "start 2", "pool 2"}));
+    EXPECT_NE(h.all_logs().find("(test.conf: Line 1) VS [10.0.0.1]:tcp:80: served in user space"),
+              std::string::npos)
+        << h.all_logs();
+  }
+  // A forced plane has no fallback.
+  harness forced("nftables-nat");
+  forced.fail_kind_ = "nftables-nat";
+  EXPECT_FALSE(forced.d_->start(harness::assemble(text)));
 }
 
 TEST(lvs_director, reload_keeps_unchanged_services_and_rebuilds_changed_ones) {
