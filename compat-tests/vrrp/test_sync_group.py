@@ -3,6 +3,8 @@ track_interface goes down) takes the other into FAULT with it, and both come bac
 the group's notify runs with "GROUP G <state>"; a tracker on the group (track_file) faults
 every member. Against Debian's keepalived and Tandem."""
 
+import time
+
 import pytest
 
 from lab import Lab, load_topology
@@ -97,3 +99,22 @@ def test_a_group_tracker_faults_every_member(lab):
     lab.exec("n1", "echo 0 > /var/tmp/gf", check=True)
     wait_log(lab, "n1", "(VI_A) Entering MASTER STATE", timeout=10, after=n)
     wait_log(lab, "n1", "(VI_B) Entering MASTER STATE", timeout=10, after=n)
+
+
+def test_sighup_keeps_an_unchanged_group_master(lab):
+    """keepalived's reload keeps the state of instances whose configuration did not change,
+    sync group members included: no new transition, no notify, the VIPs stay."""
+    wait_log(lab, "n1", "(VI_A) Entering MASTER STATE")
+    wait_log(lab, "n1", "(VI_B) Entering MASTER STATE")
+    Lab.wait_for(lambda: vip_on(lab, "n1", "10.4.0.100") and vip_on(lab, "n1", "10.4.0.101"),
+                 10, "both VIPs")
+    n, notes = len(log_lines(lab, "n1")), len(notified(lab))
+    lab.exec("n1", "killall -HUP keepalived", check=True)
+    # Long enough for a restarted member to have gone through BACKUP and its master-down
+    # interval (3 x advert_int + skew) back to MASTER.
+    time.sleep(4.5)
+    after = log_lines(lab, "n1")[n:]
+    assert not any(x.startswith(("(VI_A) Entering", "(VI_B) Entering")) for x in after), after
+    assert not any("sent 0 priority" in x for x in after), after
+    assert notified(lab)[notes:] == []
+    assert vip_on(lab, "n1", "10.4.0.100") and vip_on(lab, "n1", "10.4.0.101")

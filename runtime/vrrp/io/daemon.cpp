@@ -1320,10 +1320,17 @@ struct daemon::impl {
     return true;
   }
 
-  void build_groups() {
+  // Groups for spec_.groups_; `kept` are the old groups a reload keeps whole (same name,
+  // members and tracking weight, every member kept), reused with their members' state.
+  void build_groups(std::map<std::string, std::unique_ptr<sync_group>> kept = {}) {
     groups_.clear();
     group_specs_.clear();
     for (const sync_group_spec& g : spec_.groups_) {
+      if (auto k = kept.find(g.name_); k != kept.end()) {
+        groups_.push_back(std::move(k->second));
+        group_specs_[groups_.back().get()] = &g;
+        continue;
+      }
       std::vector<instance*> members;
       for (const std::string& name : g.members_) {
         for (auto& in : instances_) {
@@ -1383,14 +1390,40 @@ struct daemon::impl {
     return o.str();
   }
 
+  // The sync groups a reload keeps whole, as keepalived keeps unchanged instances' state: same
+  // name, members and tracking weight, and every member's identity() unchanged.
+  std::set<std::string> unchanged_groups(const daemon_spec& next) const {
+    std::set<std::string> names;
+    for (const sync_group_spec& g : next.groups_) {
+      const auto old = std::find_if(spec_.groups_.begin(), spec_.groups_.end(),
+                                    [&](const sync_group_spec& o) { return o.name_ == g.name_; });
+      if (old == spec_.groups_.end() || old->members_ != g.members_ ||
+          old->tracking_weight_ != g.tracking_weight_) {
+        continue;
+      }
+      bool same = true;
+      for (const std::string& member : g.members_) {
+        const auto a = std::find_if(instances_.begin(), instances_.end(), [&](const auto& o) {
+          return o && o->spec_.config_.name_ == member;
+        });
+        const auto b = std::find_if(next.instances_.begin(), next.instances_.end(),
+                                    [&](const instance_spec& o) { return o.config_.name_ == member; });
+        same = same && a != instances_.end() && b != next.instances_.end() &&
+               identity((*a)->spec_) == identity(*b);
+      }
+      if (same) names.insert(g.name_);
+    }
+    return names;
+  }
+
   void reload(daemon_spec next) {
     const time_point t = now();
     std::vector<std::unique_ptr<instance_rt>> kept, fresh;
-    std::set<std::string> keep_names;
+    const std::set<std::string> kept_groups = unchanged_groups(next);
     for (const instance_spec& s : next.instances_) {
       auto it = std::find_if(instances_.begin(), instances_.end(),
                              [&](const auto& o) { return o && identity(o->spec_) == identity(s); });
-      if (it != instances_.end() && s.sync_group_.empty()) {
+      if (it != instances_.end() && (s.sync_group_.empty() || kept_groups.count(s.sync_group_))) {
         (*it)->spec_.notify_ = s.notify_;
         kept.push_back(std::move(*it));
       } else {
@@ -1416,13 +1449,17 @@ struct daemon::impl {
     std::map<std::string, std::optional<bool>> script_state;
     for (auto& s : scripts_) script_state[s->spec_.text_ + "|" + s->spec_.name_] = s->ok_;
     scripts_.clear();
+    std::map<std::string, std::unique_ptr<sync_group>> groups_kept;
+    for (auto& g : groups_) {
+      if (kept_groups.count(g->name())) groups_kept[g->name()] = std::move(g);
+    }
     groups_.clear();
     group_specs_.clear();
     spec_ = std::move(next);
     instances_.clear();
     for (auto& k : kept) instances_.push_back(std::move(k));
     for (auto& f : fresh) instances_.push_back(std::move(f));
-    build_groups();
+    build_groups(std::move(groups_kept));
     for (auto& in : instances_) {
       if (in->machine_->current_state() != state::init) continue;
       if (!link_up_.count(in->spec_.interface_)) {
