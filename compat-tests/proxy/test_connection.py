@@ -250,6 +250,29 @@ def test_redispatch_moves_a_refused_request_to_another_server(proxy, http_server
     assert len(live.requests) == 4
 
 
+def test_round_robin_redispatches_a_refusal_at_once(proxy, http_server, port):
+    """HAProxy's stream_choose_redispatch: a request without persistence, round robin and more
+    than one active server goes to another server at once after a refusal, without the
+    turn-around pause a retry to the same server takes."""
+    gone, live = http_server("gone"), http_server("live")
+    gone.stop()
+    fp = port()
+    proxy.start(config(f"""
+        listen li
+            bind 127.0.0.1:{fp}
+            timeout connect 500ms
+            retries 3
+            option redispatch
+            server gone {gone.addr}
+            server live {live.addr}
+    """))
+    for _ in range(4):
+        t0 = time.monotonic()
+        r = get(fp)
+        assert (r.status, r.header("x-server")) == (200, "live")
+        assert time.monotonic() - t0 < 0.3
+
+
 def test_server_maxconn_spills_to_the_next_server(proxy, http_server, port):
     a, b = http_server("a"), http_server("b")
     fp = port()

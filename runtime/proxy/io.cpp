@@ -366,20 +366,25 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
   result.queue_time_ = since(started);
   const auto connecting = std::chrono::steady_clock::now();
   const unsigned attempts = be.retries_ + 1;
+  // A server chosen by persistence (cookie, stick match, use-server) is HAProxy's SF_DIRECT.
+  const bool direct = first != nullptr;
+  bool redispatch_now = false;  // the failed attempt's server does not matter: pick again
   for (unsigned attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) {
       result.retries_ = attempt;
-      if (attempt + 1 == attempts && be.redispatch_) {
-        // HAProxy's redispatch: the last retry goes to whichever server the balancer picks
-        // now.
+      // HAProxy's redispatch: at once (redispatch_now), or on the last retry, the request goes
+      // to whichever server the balancer picks now; it counts as a redispatch only when that
+      // is another server, else as a retry.
+      bool moved = false;
+      if (redispatch_now || (attempt + 1 == attempts && be.redispatch_)) {
         if (server* other = pick(be, keys); other != nullptr && other != target) {
           target->counters_.redispatches_.fetch_add(1, std::memory_order_relaxed);
           be.counters_.redispatches_.fetch_add(1, std::memory_order_relaxed);
-          result.redispatched_ = true;
+          result.redispatched_ = moved = true;
           target = other;
         }
       }
-      if (!result.redispatched_) {
+      if (!moved) {
         target->counters_.retries_.fetch_add(1, std::memory_order_relaxed);
         be.counters_.retries_.fetch_add(1, std::memory_order_relaxed);
       }
@@ -458,7 +463,14 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
       result.connect_time_ = since(connecting);
     }
     result.timed_out_ = ec == asio::error::timed_out;
-    if (!result.timed_out_ && attempt + 1 < attempts) {
+    // HAProxy's stream_choose_redispatch: with option redispatch, a request without
+    // persistence to a round-robin backend with more than one active server, or to a server
+    // now down, goes to whichever server the balancer picks next, at once.
+    redispatch_now = be.redispatch_ && attempt + 1 < attempts &&
+                     (!target->up_.load(std::memory_order_relaxed) ||
+                      (!direct && be.usable_servers() > 1 &&
+                       (be.algorithm_ == "roundrobin" || be.algorithm_ == "static-rr")));
+    if (!result.timed_out_ && attempt + 1 < attempts && !redispatch_now) {
       // HAProxy's turn-around: a connection refused at once is retried after
       // min(timeout connect, 1s), not in a tight loop.
       milliseconds pause(1000);
