@@ -999,7 +999,8 @@ class http_session {
     const milliseconds wait = backend_->timeouts_.server_;
     for (;;) {
       if (!out_.empty()) {
-        head = http::response_head{};
+        // Not reset: the parser sets every part of a head it completes, and reusing the
+        // previous response's strings and vector spares their allocations.
         const http::parse_result pr =
             http::parse_response_head(out_, fe_.limits_, request_.method_, head, f);
         if (pr.state_ == http::parse_state::done) {
