@@ -169,10 +169,47 @@ awaitable<error_code> timed_io::connect(tcp::socket& s, const tcp::endpoint& to,
   co_return error == 0 ? error_code() : error_code(error, asio::error::get_system_category());
 }
 
+namespace {
+
+// Sends what the socket takes now, without waiting: the number of bytes sent, or an error
+// (a full socket buffer is not one). Most writes of a proxy fit in the socket's buffer, and
+// sent here they need no asynchronous operation, whose completion would be posted and run on
+// a later turn of the event loop (the coroutine would be suspended and resumed for nothing).
+std::size_t send_now(tcp::socket& s, std::string_view data, error_code& ec) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = ::send(s.native_handle(), data.data() + sent, data.size() - sent,
+                             MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        ec = error_code(errno, asio::error::get_system_category());
+      }
+      break;
+    }
+  }
+  return sent;
+}
+
+}  // namespace
+
 awaitable<io_result> timed_io::write_all(tcp::socket& s, std::string_view data,
                                          milliseconds limit) {
+  error_code ec;
+  const std::size_t n = send_now(s, data, ec);
+  if (n < data.size() && !ec) {
+    co_return co_await write_rest(s, data, n, limit);
+  }
+  if (&s == counted_) bytes_out_ += n;
+  co_return from(ec, n);
+}
+
+awaitable<io_result> timed_io::write_rest(tcp::socket& s, std::string_view data,
+                                          std::size_t sent, milliseconds limit) {
   arm(s, limit);
-  auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), use_tuple);
+  auto [ec, n] = co_await asio::async_write(s, asio::buffer(data.substr(sent)), use_tuple);
+  n += sent;
   if (&s == counted_) bytes_out_ += n;
   if (disarm()) {
     co_return io_result{io_status::timeout, 0, asio::error::timed_out};
@@ -208,19 +245,23 @@ awaitable<io_result> timed_io::read_some(connection& c, std::string& buffer,
 
 awaitable<io_result> timed_io::write_all(connection& c, std::string_view data,
                                          milliseconds limit) {
-  arm(c.socket_, limit);
   error_code ec;
   std::size_t n = 0;
   if (c.tls_ == nullptr) {
-    std::tie(ec, n) = co_await asio::async_write(c.socket_, asio::buffer(data), use_tuple);
-  } else {
-    while (n < data.size()) {
-      auto [e, k] = co_await c.tls_->write_some(c.socket_, data.data() + n, data.size() - n);
-      n += k;
-      if (e) {
-        ec = e;
-        break;
-      }
+    n = send_now(c.socket_, data, ec);
+    if (n < data.size() && !ec) {
+      co_return co_await write_rest(c.socket_, data, n, limit);
+    }
+    if (&c.socket_ == counted_) bytes_out_ += n;
+    co_return from(ec, n);
+  }
+  arm(c.socket_, limit);
+  while (n < data.size()) {
+    auto [e, k] = co_await c.tls_->write_some(c.socket_, data.data() + n, data.size() - n);
+    n += k;
+    if (e) {
+      ec = e;
+      break;
     }
   }
   if (&c.socket_ == counted_) bytes_out_ += n;
@@ -356,6 +397,7 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
     first = nullptr;  // its slots are taken: the queue below, as any other request
   }
   server* target = first != nullptr ? first : pick(be, keys);
+  const bool waited = target == nullptr;
   if (target == nullptr) {
     if (!be.any_usable()) {
       result.no_server_ = true;
@@ -385,8 +427,10 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
       target = pick(be, keys);
     }
   }
-  result.queue_time_ = since(started);
-  const auto connecting = std::chrono::steady_clock::now();
+  // Without a wait in the queue, Tw is 0 and the connection starts when the request did: no
+  // clock reading for either.
+  result.queue_time_ = waited ? since(started) : milliseconds(0);
+  const auto connecting = waited ? std::chrono::steady_clock::now() : started;
   const unsigned attempts = be.retries_ + 1;
   for (unsigned attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) {
@@ -424,7 +468,8 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
     }
     target->counters_.connects_.fetch_add(1, std::memory_order_relaxed);
     be.counters_.connects_.fetch_add(1, std::memory_order_relaxed);
-    const auto attempt_started = std::chrono::steady_clock::now();
+    const auto attempt_started =
+        target->tls_ != nullptr ? std::chrono::steady_clock::now() : connecting;
     error_code ec =
         co_await io.connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_,
                             target->source_length_ != 0 ? &target->source_ : nullptr,

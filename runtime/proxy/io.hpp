@@ -105,7 +105,8 @@ class timed_io {
   // Reads what is available, appended to `buffer` (which is not to grow past `max_bytes`).
   awaitable<io_result> read_some(tcp::socket& s, std::string& buffer, std::size_t max_bytes,
                                  milliseconds limit);
-  // Writes all of `data`.
+  // Writes all of `data`: what the socket takes at once is sent without an asynchronous
+  // operation, the rest waits for room.
   awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit);
   // Opens `s` anew and connects it to `to` (timed_out when `limit` passes first).
   // `from` (length `from_length`, 0: none): the local address to bind first (`source`).
@@ -128,6 +129,9 @@ class timed_io {
 
  private:
   struct watchdog;
+  // The bytes of `data` from `sent` on, when the socket takes them (a write's slow path).
+  awaitable<io_result> write_rest(tcp::socket& s, std::string_view data, std::size_t sent,
+                                  milliseconds limit);
   void arm(tcp::socket& s, milliseconds limit);
   bool disarm();  // true when the limit fired
   std::shared_ptr<watchdog> dog_;
