@@ -205,6 +205,16 @@ awaitable<io_result> timed_io::write_all(tcp::socket& s, std::string_view data,
   co_return from(ec, n);
 }
 
+bool timed_io::try_write(connection& c, std::string_view data, io_result& r) {
+  r = io_result{};
+  if (c.tls_ != nullptr) return false;
+  error_code ec;
+  const std::size_t n = send_now(c.socket_, data, ec);
+  if (&c.socket_ == counted_) bytes_out_ += n;
+  r = from(ec, n);
+  return n == data.size() || ec;
+}
+
 awaitable<io_result> timed_io::write_rest(tcp::socket& s, std::string_view data,
                                           std::size_t sent, milliseconds limit) {
   arm(s, limit);

@@ -116,6 +116,10 @@ class timed_io {
   awaitable<io_result> read_some(connection& c, std::string& buffer, std::size_t max_bytes,
                                  milliseconds limit);
   awaitable<io_result> write_all(connection& c, std::string_view data, milliseconds limit);
+  // Without a coroutine: sends `data` on a plain connection when its socket takes all of it
+  // at once (true, the outcome in `r`, bytes counted). False when some is left (r.bytes_ went
+  // out and are counted; write_all sends the rest) or for a TLS connection (nothing sent).
+  bool try_write(connection& c, std::string_view data, io_result& r);
   awaitable<error_code> connect(connection& c, const tcp::endpoint& to, milliseconds limit,
                                 const sockaddr_storage* from = nullptr, socklen_t from_length = 0);
   // The TLS handshake of a connection that started TLS (timed_out when `limit` passes first).

@@ -837,16 +837,42 @@ class http_session {
       if (w.status_ != io_status::ok) note_failure(to, w.status_);
       co_return w.status_ == io_status::ok;
     };
+    // The usual small message: a head with the body's first bytes, which the socket takes at
+    // once, goes out without a coroutine for the write. False: not all of it went, and `head`
+    // now holds what is left (the bytes included), for send({}).
+    auto sent_at_once = [&](std::string_view bytes, bool& ok) {
+      head.append(bytes);
+      io_result w;
+      if (!io_.try_write(to, head, w)) {
+        head.erase(0, w.bytes_);
+        return false;
+      }
+      head.clear();
+      if (w.status_ != io_status::ok) note_failure(to, w.status_);
+      ok = w.status_ == io_status::ok;
+      return true;
+    };
     switch (f.kind_) {
-      case http::body_kind::none:
+      case http::body_kind::none: {
+        if (head.empty()) co_return true;
+        bool ok = false;
+        if (sent_at_once({}, ok)) co_return ok;
         co_return co_await send({});
+      }
       case http::body_kind::length: {
         std::uint64_t left = f.length_;
         for (;;) {
           const std::size_t take =
               static_cast<std::size_t>(std::min<std::uint64_t>(left, pending.size()));
           if (take != 0 || !head.empty()) {
-            const bool ok = co_await send(std::string_view(pending).substr(0, take));
+            bool ok = false;
+            if (!head.empty()) {
+              if (!sent_at_once(std::string_view(pending).substr(0, take), ok)) {
+                ok = co_await send({});
+              }
+            } else {
+              ok = co_await send(std::string_view(pending).substr(0, take));
+            }
             pending.erase(0, take);
             if (!ok) co_return false;
             left -= take;
@@ -1249,8 +1275,14 @@ class http_session {
         // the session's own kept one: the same one retry on a new connection.
         reused = c.reused_ && attempt == 0;
       }
-      const io_result w = co_await io_.write_all(upstream_, with_proxy_header(head_bytes, reused),
-                                                 backend_->timeouts_.server_);
+      // Most request heads go at once, without a coroutine for the write.
+      const std::string_view request_out = with_proxy_header(head_bytes, reused);
+      io_result w;
+      if (!io_.try_write(upstream_, request_out, w)) {
+        const std::size_t went = w.bytes_;
+        w = co_await io_.write_all(upstream_, request_out.substr(went), backend_->timeouts_.server_);
+        w.bytes_ += went;
+      }
       sent_at_ = clock::now();
       if (w.status_ == io_status::ok) break;
       // A reused connection the server had closed: one new connection, as HAProxy retries.
