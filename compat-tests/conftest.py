@@ -18,13 +18,13 @@ REPO = HERE.parent
 
 def pytest_addoption(parser):
     parser.addoption("--impl", action="append", choices=["debian", "tandem"],
-                     help="implementation(s) the lab tests run (default: $TANDEM_IMPL or debian)")
+                     help="implementation(s) the lab tests run (default: $TANDEM_IMPL or both, debian first)")
 
 
 def pytest_generate_tests(metafunc):
     if "impl" in metafunc.fixturenames:
         impls = metafunc.config.getoption("impl") or \
-            os.environ.get("TANDEM_IMPL", "debian").split(",")
+            os.environ.get("TANDEM_IMPL", "debian,tandem").split(",")
         metafunc.parametrize("impl", impls, scope="module")
 
 

@@ -11,6 +11,11 @@
   cut [LAB/]MACHINE [IFACE] [--how carrier|unplug|ifdown]   takes a machine off the segment
   restore [LAB/]MACHINE [IFACE] puts it back
   addr [LAB/]MACHINE [IFACE]    its addresses
+
+Inside every machine (./run lab exec MACHINE ...): `systemctl status|is-active|start|stop|
+restart|reload UNIT` and `service UNIT ACTION` answer for the machine's services as systemd
+would (status exits 0 running, 3 not running, 4 unknown unit), so a vrrp_script
+`systemctl status haproxy` works; lab-httpd and lab-smtpd stand in for the posts' servers.
 """
 
 import argparse

@@ -30,6 +30,11 @@ PRIVATE_DIRS = ["/run", "/tmp", "/var/tmp", "/var/log"]    # /run first: see ini
 # Where a machine sees the lab's helpers and Tandem's bin folder, wherever the checkout is.
 TOOLS = "/run/lab-tools"
 AFTER_DIRS = ["/run/haproxy", "/run/lock", "/var/log/lab", "/run/keepalived"]
+# The lab's `systemctl` and `service` (lab/bin) answer for the machine's services; a host's
+# own copies (systemd's, Debian's init-system-helpers) would find no systemd in a machine,
+# so the stand-ins are bound over them.
+STAND_INS = {"systemctl": ["/usr/bin/systemctl", "/bin/systemctl"],
+             "service": ["/usr/sbin/service", "/sbin/service"]}
 
 
 class LabError(Exception):
@@ -285,8 +290,9 @@ class Lab:
     def _start_init(self, m: Machine) -> None:
         mdir = self.state / m.name
         mdir.mkdir(parents=True, exist_ok=True)
-        spec = {"hostname": m.hostname, "binds": self._prepare_files(m), "tmpfs": PRIVATE_DIRS,
-                "tool_binds": self.tool_binds(),
+        spec = {"hostname": m.hostname, "binds": self._prepare_files(m) + stand_in_binds(),
+                "tmpfs": PRIVATE_DIRS, "tool_binds": self.tool_binds(),
+                "units": {s.name: s.command for s in m.services},
                 "mkdirs_after": AFTER_DIRS, "ctl": str(mdir / "ctl.sock"),
                 "env": self.machine_env(m)}
         (mdir / "init.json").write_text(json.dumps(spec))
@@ -510,6 +516,19 @@ class Lab:
     @staticmethod
     def running_labs() -> list[str]:
         return sorted(p.name for p in STATE_ROOT.glob("*") if (p / "state.json").exists())
+
+
+def stand_in_binds() -> list[list[str]]:
+    """Binds that put the lab's systemctl/service over the host's (where the host has them;
+    elsewhere the lab's bin folder on PATH provides them)."""
+    binds, seen = [], set()
+    for tool, paths in STAND_INS.items():
+        for p in paths:
+            real = os.path.realpath(p)
+            if os.path.isfile(real) and real not in seen:
+                seen.add(real)
+                binds.append([str(LAB_DIR / "bin" / tool), real])
+    return binds
 
 
 def self_signed_pem(hostname: str) -> bytes:

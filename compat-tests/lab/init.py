@@ -2,7 +2,14 @@
 supervises its services and reaps every process that ends in its PID namespace
 (a zombie would still answer `killall -0`). Runs inside the machine's network,
 PID, mount, UTS and IPC namespaces; talks to the lab over a unix socket with one
-JSON object per line. Standard library only: it is started as a plain script."""
+JSON object per line. Standard library only: it is started as a plain script.
+
+Inside the machine the same requests are answered on INNER_SOCKET (/run/lab/init.sock),
+where the machine's `systemctl` and `service` stand-ins (lab/bin) ask for the unit table
+(op "units": the topology's services by name), a service's state and a new start. Every
+process a service starts carries LAB_SERVICE=<name> in its environment, as systemd keeps a
+unit's processes in its cgroup: the stand-ins find a unit's processes (a daemon that forked
+away included) by that mark."""
 
 import json
 import os
@@ -14,6 +21,8 @@ import sys
 import time
 
 services = {}        # name -> {"pid": int, "status": None | int, "log": str}
+units = {}           # the topology's services: name -> command (spec "units")
+INNER_SOCKET = "/run/lab/init.sock"
 
 
 def decode(status):
@@ -58,6 +67,7 @@ def spawn(req, env):
     os.makedirs(os.path.dirname(log), exist_ok=True)
     run_env = dict(env)
     run_env.update(req.get("env", {}))
+    run_env["LAB_SERVICE"] = name        # the unit's mark, inherited by every process it starts
     defaults = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
     pid = os.posix_spawn(
@@ -81,6 +91,8 @@ def handle(req, env):
     if op == "status":
         reap()
         return {"ok": True, "services": services}
+    if op == "units":
+        return {"ok": True, "units": units}
     return {"ok": False, "error": f"unknown op {op!r}"}
 
 
@@ -104,6 +116,33 @@ def shutdown(grace):
         pass
 
 
+def answer(listener, env, stop, may_stop):
+    conn, _ = listener.accept()
+    # A client that stalls, leaves early or sends junk must never take PID 1
+    # (and with it the whole machine) down.
+    try:
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            try:
+                req = json.loads(data)
+                if req.get("op") == "shutdown" and may_stop:
+                    stop.append(1)
+                    reply = {"ok": True}
+                else:
+                    reply = handle(req, env)
+            except Exception as e:
+                reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
+            conn.sendall(json.dumps(reply).encode() + b"\n")
+    except OSError:
+        pass
+
+
 def main():
     if os.getpid() != 1:
         sys.exit("init.py is PID 1 of a lab machine; the lab starts it (it would remount /run here)")
@@ -116,6 +155,15 @@ def main():
     ctl.bind(spec["ctl"])          # bound before /run is replaced: the lab reaches it by host path
     ctl.listen(8)
     setup(spec)
+    units.update(spec.get("units", {}))
+    # The machine's own tools (systemctl) reach init here: the lab's ctl path is hidden
+    # from them under the machine's private /run.
+    os.makedirs(os.path.dirname(INNER_SOCKET), exist_ok=True)
+    inner = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    inner.bind(INNER_SOCKET)
+    os.chmod(INNER_SOCKET, 0o600)
+    inner.listen(8)
+    listeners = (ctl, inner)
 
     rfd, wfd = os.pipe()
     os.set_blocking(wfd, False)
@@ -125,36 +173,14 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     sel = selectors.DefaultSelector()
-    sel.register(ctl, selectors.EVENT_READ)
+    for listener in listeners:
+        sel.register(listener, selectors.EVENT_READ)
     sel.register(rfd, selectors.EVENT_READ)
     print("ready", flush=True)
     while not stop:
         for key, _ in sel.select(timeout=1.0):
-            if key.fileobj is ctl:
-                conn, _ = ctl.accept()
-                # A client that stalls, leaves early or sends junk must never take PID 1
-                # (and with it the whole machine) down.
-                try:
-                    with conn:
-                        conn.settimeout(5)
-                        data = b""
-                        while not data.endswith(b"\n"):
-                            chunk = conn.recv(65536)
-                            if not chunk:
-                                break
-                            data += chunk
-                        try:
-                            req = json.loads(data)
-                            if req.get("op") == "shutdown":
-                                stop.append(1)
-                                reply = {"ok": True}
-                            else:
-                                reply = handle(req, env)
-                        except Exception as e:
-                            reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-                        conn.sendall(json.dumps(reply).encode() + b"\n")
-                except OSError:
-                    pass
+            if key.fileobj in listeners:
+                answer(key.fileobj, env, stop, may_stop=key.fileobj is ctl)
             else:
                 os.read(rfd, 4096)
         reap()
