@@ -5,6 +5,8 @@
 #include <array>
 #include <charconv>
 
+#include <boost/asio/post.hpp>
+
 #include "runtime/proxy/io.hpp"
 #include "runtime/proxy/rules.hpp"
 #include "runtime/proxy/session_source.hpp"
@@ -1275,13 +1277,19 @@ class http_session {
         // the session's own kept one: the same one retry on a new connection.
         reused = c.reused_ && attempt == 0;
       }
-      // Most request heads go at once, without a coroutine for the write.
+      // Most request heads go at once, without a coroutine for the write. Then the session
+      // lets the others of its thread run before it reads the response: the server needs that
+      // long to answer anyway, and reading at once finds nothing (a wasted recv and a turn
+      // of the event loop more for this request; measured: seed 000's p99 at 1,000
+      // connections 1.3x the posted write's).
       const std::string_view request_out = with_proxy_header(head_bytes, reused);
       io_result w;
       if (!io_.try_write(upstream_, request_out, w)) {
         const std::size_t went = w.bytes_;
         w = co_await io_.write_all(upstream_, request_out.substr(went), backend_->timeouts_.server_);
         w.bytes_ += went;
+      } else {
+        co_await asio::post(client_.get_executor(), asio::use_awaitable);
       }
       sent_at_ = clock::now();
       if (w.status_ == io_status::ok) break;
