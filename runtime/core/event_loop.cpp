@@ -10,8 +10,14 @@ event_loop::event_loop(unsigned threads) {
     threads = std::max(1u, std::thread::hardware_concurrency());
   }
   for (unsigned i = 0; i < threads; ++i) {
-    // Concurrency hint 1: each context is only ever run by its own thread.
-    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    // Each context is only ever run by its own thread, and a socket is only touched by the
+    // thread of its context (other threads post to it): the reactor's per-socket lock is
+    // then never contended and is left out (two lock/unlock pairs per read or write). The
+    // scheduler keeps its lock, since other threads post work to it (a soft stop, a server
+    // slot freed for a queued request); registering sockets keeps its own too. Like hint 1,
+    // this hint also tells the scheduler that one thread runs it.
+    contexts_.push_back(
+        std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
     guards_.emplace_back(contexts_.back()->get_executor());
   }
 }

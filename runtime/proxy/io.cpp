@@ -2,6 +2,8 @@
 #include "runtime/proxy/io.hpp"
 #include "runtime/proxy/stick_session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -139,18 +141,85 @@ awaitable<error_code> timed_io::connect(tcp::socket& s, const tcp::endpoint& to,
       co_return error_code(errno, boost::system::system_category());
     }
   }
+  // The connect is issued here rather than through async_connect, which always waits for the
+  // socket to turn writable and then asks poll() and SO_ERROR: over loopback (and on any fast
+  // network path) the handshake has usually completed by the time connect() returns, which
+  // one TCP_INFO reading tells; only a connection still in progress waits.
+  error_code ec;
+  s.non_blocking(true, ec);
+  if (ec) co_return ec;
+  const int fd = s.native_handle();
+  if (::connect(fd, to.data(), static_cast<socklen_t>(to.size())) == 0) co_return error_code();
+  if (errno != EINPROGRESS) co_return error_code(errno, asio::error::get_system_category());
+  tcp_info info{};
+  socklen_t info_length = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_length) == 0 &&
+      info.tcpi_state == TCP_ESTABLISHED) {
+    co_return error_code();
+  }
   arm(s, limit);
-  auto [ec] = co_await s.async_connect(to, use_tuple);
+  std::tie(ec) = co_await s.async_wait(tcp::socket::wait_write, use_tuple);
   if (disarm()) {
     co_return asio::error::timed_out;
   }
-  co_return ec;
+  if (ec) co_return ec;
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+  co_return error == 0 ? error_code() : error_code(error, asio::error::get_system_category());
 }
+
+namespace {
+
+// Sends what the socket takes now, without waiting: the number of bytes sent, or an error
+// (a full socket buffer is not one). Most writes of a proxy fit in the socket's buffer, and
+// sent here they need no asynchronous operation, whose completion would be posted and run on
+// a later turn of the event loop (the coroutine would be suspended and resumed for nothing).
+std::size_t send_now(tcp::socket& s, std::string_view data, error_code& ec) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = ::send(s.native_handle(), data.data() + sent, data.size() - sent,
+                             MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        ec = error_code(errno, asio::error::get_system_category());
+      }
+      break;
+    }
+  }
+  return sent;
+}
+
+}  // namespace
 
 awaitable<io_result> timed_io::write_all(tcp::socket& s, std::string_view data,
                                          milliseconds limit) {
+  error_code ec;
+  const std::size_t n = send_now(s, data, ec);
+  if (n < data.size() && !ec) {
+    co_return co_await write_rest(s, data, n, limit);
+  }
+  if (&s == counted_) bytes_out_ += n;
+  co_return from(ec, n);
+}
+
+bool timed_io::try_write(connection& c, std::string_view data, io_result& r) {
+  r = io_result{};
+  if (c.tls_ != nullptr) return false;
+  error_code ec;
+  const std::size_t n = send_now(c.socket_, data, ec);
+  if (&c.socket_ == counted_) bytes_out_ += n;
+  r = from(ec, n);
+  return n == data.size() || ec;
+}
+
+awaitable<io_result> timed_io::write_rest(tcp::socket& s, std::string_view data,
+                                          std::size_t sent, milliseconds limit) {
   arm(s, limit);
-  auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), use_tuple);
+  auto [ec, n] = co_await asio::async_write(s, asio::buffer(data.substr(sent)), use_tuple);
+  n += sent;
   if (&s == counted_) bytes_out_ += n;
   if (disarm()) {
     co_return io_result{io_status::timeout, 0, asio::error::timed_out};
@@ -186,19 +255,23 @@ awaitable<io_result> timed_io::read_some(connection& c, std::string& buffer,
 
 awaitable<io_result> timed_io::write_all(connection& c, std::string_view data,
                                          milliseconds limit) {
-  arm(c.socket_, limit);
   error_code ec;
   std::size_t n = 0;
   if (c.tls_ == nullptr) {
-    std::tie(ec, n) = co_await asio::async_write(c.socket_, asio::buffer(data), use_tuple);
-  } else {
-    while (n < data.size()) {
-      auto [e, k] = co_await c.tls_->write_some(c.socket_, data.data() + n, data.size() - n);
-      n += k;
-      if (e) {
-        ec = e;
-        break;
-      }
+    n = send_now(c.socket_, data, ec);
+    if (n < data.size() && !ec) {
+      co_return co_await write_rest(c.socket_, data, n, limit);
+    }
+    if (&c.socket_ == counted_) bytes_out_ += n;
+    co_return from(ec, n);
+  }
+  arm(c.socket_, limit);
+  while (n < data.size()) {
+    auto [e, k] = co_await c.tls_->write_some(c.socket_, data.data() + n, data.size() - n);
+    n += k;
+    if (e) {
+      ec = e;
+      break;
     }
   }
   if (&c.socket_ == counted_) bytes_out_ += n;
@@ -334,6 +407,7 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
     first = nullptr;  // its slots are taken: the queue below, as any other request
   }
   server* target = first != nullptr ? first : pick(be, keys);
+  const bool waited = target == nullptr;
   if (target == nullptr) {
     if (!be.any_usable()) {
       result.no_server_ = true;
@@ -363,8 +437,10 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
       target = pick(be, keys);
     }
   }
-  result.queue_time_ = since(started);
-  const auto connecting = std::chrono::steady_clock::now();
+  // Without a wait in the queue, Tw is 0 and the connection starts when the request did: no
+  // clock reading for either.
+  result.queue_time_ = waited ? since(started) : milliseconds(0);
+  const auto connecting = waited ? std::chrono::steady_clock::now() : started;
   const unsigned attempts = be.retries_ + 1;
   // A server chosen by persistence (cookie, stick match, use-server) is HAProxy's SF_DIRECT.
   const bool direct = first != nullptr;
@@ -407,7 +483,8 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
     }
     target->counters_.connects_.fetch_add(1, std::memory_order_relaxed);
     be.counters_.connects_.fetch_add(1, std::memory_order_relaxed);
-    const auto attempt_started = std::chrono::steady_clock::now();
+    const auto attempt_started =
+        target->tls_ != nullptr ? std::chrono::steady_clock::now() : connecting;
     error_code ec =
         co_await io.connect(out, server_endpoint(*target, client_destination), be.timeouts_.connect_,
                             target->source_length_ != 0 ? &target->source_ : nullptr,

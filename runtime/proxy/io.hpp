@@ -105,7 +105,8 @@ class timed_io {
   // Reads what is available, appended to `buffer` (which is not to grow past `max_bytes`).
   awaitable<io_result> read_some(tcp::socket& s, std::string& buffer, std::size_t max_bytes,
                                  milliseconds limit);
-  // Writes all of `data`.
+  // Writes all of `data`: what the socket takes at once is sent without an asynchronous
+  // operation, the rest waits for room.
   awaitable<io_result> write_all(tcp::socket& s, std::string_view data, milliseconds limit);
   // Opens `s` anew and connects it to `to` (timed_out when `limit` passes first).
   // `from` (length `from_length`, 0: none): the local address to bind first (`source`).
@@ -115,6 +116,10 @@ class timed_io {
   awaitable<io_result> read_some(connection& c, std::string& buffer, std::size_t max_bytes,
                                  milliseconds limit);
   awaitable<io_result> write_all(connection& c, std::string_view data, milliseconds limit);
+  // Without a coroutine: sends `data` on a plain connection when its socket takes all of it
+  // at once (true, the outcome in `r`, bytes counted). False when some is left (r.bytes_ went
+  // out and are counted; write_all sends the rest) or for a TLS connection (nothing sent).
+  bool try_write(connection& c, std::string_view data, io_result& r);
   awaitable<error_code> connect(connection& c, const tcp::endpoint& to, milliseconds limit,
                                 const sockaddr_storage* from = nullptr, socklen_t from_length = 0);
   // The TLS handshake of a connection that started TLS (timed_out when `limit` passes first).
@@ -128,6 +133,9 @@ class timed_io {
 
  private:
   struct watchdog;
+  // The bytes of `data` from `sent` on, when the socket takes them (a write's slow path).
+  awaitable<io_result> write_rest(tcp::socket& s, std::string_view data, std::size_t sent,
+                                  milliseconds limit);
   void arm(tcp::socket& s, milliseconds limit);
   bool disarm();  // true when the limit fired
   std::shared_ptr<watchdog> dog_;

@@ -5,6 +5,8 @@
 #include <array>
 #include <charconv>
 
+#include <boost/asio/post.hpp>
+
 #include "runtime/proxy/io.hpp"
 #include "runtime/proxy/rules.hpp"
 #include "runtime/proxy/session_source.hpp"
@@ -25,9 +27,11 @@ milliseconds first_of(milliseconds a, milliseconds b, milliseconds c = milliseco
   return c;
 }
 
+// A deadline of a timeout, on the coarse clock (a tick's precision is enough for a limit, and
+// reading it costs a tenth of a precise reading).
 milliseconds remaining(clock::time_point deadline) {
   if (deadline == clock::time_point::max()) return milliseconds(0);
-  const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - coarse_steady_now());
   return std::max(left, milliseconds(1));
 }
 
@@ -348,6 +352,7 @@ class http_session {
     const socklen_t from_length = from.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
     const socklen_t to_length = to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
     peer_ = to_endpoint(from, from_length);
+    peer_text_.clear();
     local_ = to_endpoint(to, to_length);
     source_.set_addresses(peer_.data(), peer_.size(), local_.data(), local_.size());
     keys_.source_address_ = address_key(peer_, address_bytes_);
@@ -453,7 +458,6 @@ class http_session {
 
   // The head is in: req_tot, and what the log needs of it (request line, captures).
   void note_request_head() {
-    head_at_ = clock::now();
     fe_.counters_.requests_total_.fetch_add(1, std::memory_order_relaxed);
     fe_.counters_.request_rate_.add();
     if (!fe_.logger_) return;
@@ -688,7 +692,7 @@ class http_session {
               : first_of(fe_.timeouts_.http_keep_alive_, fe_.timeouts_.http_request_,
                          fe_.timeouts_.client_);
     clock::time_point deadline =
-        wait.count() == 0 ? clock::time_point::max() : clock::now() + wait;
+        wait.count() == 0 ? clock::time_point::max() : coarse_steady_now() + wait;
     const std::size_t max_bytes = fe_.limits_.max_raw_head_bytes_;
     // A soft stop (a reload) gives an idle connection a moment for the request its client may
     // already have sent, then closes it: closing at once would drop that request.
@@ -705,13 +709,19 @@ class http_session {
     }
     for (;;) {
       if (!in_.empty()) {
+        bool just_started = false;
         if (!started) {
-          started = true;
+          started = just_started = true;
           mark_request_start();
         }
         // The parser clears the head and reuses its strings and vector.
         parsed_ = http::parse_request_head(in_, fe_.limits_, request_, request_framing_);
-        if (parsed_.state_ == http::parse_state::done) co_return true;
+        if (parsed_.state_ == http::parse_state::done) {
+          // A head that came whole in one read is complete when it began (TR 0): no second
+          // clock reading.
+          head_at_ = just_started ? request_at_ : clock::now();
+          co_return true;
+        }
         if (parsed_.state_ == http::parse_state::error) {
           co_return co_await send_connection_error(parsed_.status_ == 0 ? 400 : parsed_.status_);
         }
@@ -723,7 +733,7 @@ class http_session {
       const bool idle = !first && in_.empty() && env_.idle_clients_ != nullptr;
       if (idle && env_.stopping_->load() && !graced) {
         graced = true;
-        deadline = std::min(deadline, clock::now() + stop_grace);
+        deadline = std::min(deadline, coarse_steady_now() + stop_grace);
       }
       if (idle && !graced) env_.idle_clients_->insert(&client_.socket_);
       const io_result r = co_await io_.read_some(client_, in_, max_bytes + 1, remaining(deadline));
@@ -803,7 +813,8 @@ class http_session {
       return;
     }
     if (ff->if_none_ && http::find_header(request_.headers_, ff->header_) != nullptr) return;
-    request_.headers_.push_back({ff->header_, address_text(peer_)});
+    if (peer_text_.empty()) peer_text_ = address_text(peer_);  // once per connection
+    request_.headers_.push_back({ff->header_, peer_text_});
   }
 
   // Forwards the body announced by `f` from `from` to `to`, starting with the bytes already
@@ -828,16 +839,42 @@ class http_session {
       if (w.status_ != io_status::ok) note_failure(to, w.status_);
       co_return w.status_ == io_status::ok;
     };
+    // The usual small message: a head with the body's first bytes, which the socket takes at
+    // once, goes out without a coroutine for the write. False: not all of it went, and `head`
+    // now holds what is left (the bytes included), for send({}).
+    auto sent_at_once = [&](std::string_view bytes, bool& ok) {
+      head.append(bytes);
+      io_result w;
+      if (!io_.try_write(to, head, w)) {
+        head.erase(0, w.bytes_);
+        return false;
+      }
+      head.clear();
+      if (w.status_ != io_status::ok) note_failure(to, w.status_);
+      ok = w.status_ == io_status::ok;
+      return true;
+    };
     switch (f.kind_) {
-      case http::body_kind::none:
+      case http::body_kind::none: {
+        if (head.empty()) co_return true;
+        bool ok = false;
+        if (sent_at_once({}, ok)) co_return ok;
         co_return co_await send({});
+      }
       case http::body_kind::length: {
         std::uint64_t left = f.length_;
         for (;;) {
           const std::size_t take =
               static_cast<std::size_t>(std::min<std::uint64_t>(left, pending.size()));
           if (take != 0 || !head.empty()) {
-            const bool ok = co_await send(std::string_view(pending).substr(0, take));
+            bool ok = false;
+            if (!head.empty()) {
+              if (!sent_at_once(std::string_view(pending).substr(0, take), ok)) {
+                ok = co_await send({});
+              }
+            } else {
+              ok = co_await send(std::string_view(pending).substr(0, take));
+            }
             pending.erase(0, take);
             if (!ok) co_return false;
             left -= take;
@@ -999,7 +1036,8 @@ class http_session {
     const milliseconds wait = backend_->timeouts_.server_;
     for (;;) {
       if (!out_.empty()) {
-        head = http::response_head{};
+        // Not reset: the parser sets every part of a head it completes, and reusing the
+        // previous response's strings and vector spares their allocations.
         const http::parse_result pr =
             http::parse_response_head(out_, fe_.limits_, request_.method_, head, f);
         if (pr.state_ == http::parse_state::done) {
@@ -1059,12 +1097,23 @@ class http_session {
     if (c.mode_ == cookie_mode::insert) {
       if (cookie_server_ == chosen) return;  // the client already holds the right cookie
       if (c.postonly_ && request_.method_ != "POST") return;
-      std::string value = c.name_ + "=" + chosen->cookie_ + "; path=/";
-      for (const std::string& d : c.domains_) value += "; domain=" + d;
+      std::string value;
+      value.reserve(c.name_.size() + chosen->cookie_.size() + 32);
+      value += c.name_;
+      value += '=';
+      value += chosen->cookie_;
+      value += "; path=/";
+      for (const std::string& d : c.domains_) {
+        value += "; domain=";
+        value += d;
+      }
       if (c.httponly_) value += "; HttpOnly";
       if (c.secure_) value += "; Secure";
-      if (c.attributes_) value += "; " + *c.attributes_;
-      response.headers_.push_back({"set-cookie", value});
+      if (c.attributes_) {
+        value += "; ";
+        value += *c.attributes_;
+      }
+      response.headers_.push_back({"set-cookie", std::move(value)});
       record_.termination_[3] = 'I';
       if (c.nocache_ && cacheable(response)) {
         // A cacheable response that sets a persistence cookie must not be cached for others.
@@ -1228,8 +1277,20 @@ class http_session {
         // the session's own kept one: the same one retry on a new connection.
         reused = c.reused_ && attempt == 0;
       }
-      const io_result w = co_await io_.write_all(upstream_, with_proxy_header(head_bytes, reused),
-                                                 backend_->timeouts_.server_);
+      // Most request heads go at once, without a coroutine for the write. Then the session
+      // lets the others of its thread run before it reads the response: the server needs that
+      // long to answer anyway, and reading at once finds nothing (a wasted recv and a turn
+      // of the event loop more for this request; measured: seed 000's p99 at 1,000
+      // connections 1.3x the posted write's).
+      const std::string_view request_out = with_proxy_header(head_bytes, reused);
+      io_result w;
+      if (!io_.try_write(upstream_, request_out, w)) {
+        const std::size_t went = w.bytes_;
+        w = co_await io_.write_all(upstream_, request_out.substr(went), backend_->timeouts_.server_);
+        w.bytes_ += went;
+      } else {
+        co_await asio::post(client_.get_executor(), asio::use_awaitable);
+      }
       sent_at_ = clock::now();
       if (w.status_ == io_status::ok) break;
       // A reused connection the server had closed: one new connection, as HAProxy retries.
@@ -1419,6 +1480,7 @@ class http_session {
   frontend& fe_;
   session_source source_;
   tcp::endpoint peer_;
+  std::string peer_text_;  // peer_'s address as X-Forwarded-For gives it (empty: not yet)
   tcp::endpoint local_;
   std::array<std::uint8_t, 16> address_bytes_{};
   balance::request_keys keys_;

@@ -3,6 +3,7 @@
 // them): what it refuses, what it merges or drops, and the framing it derives.
 #include <cstdint>
 #include <limits>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -200,8 +201,25 @@ void store(context& c, std::string_view name, std::string_view value) {
   // Reused strings keep their buffers: no allocation once a connection's heads look alike.
   h.name_.resize(name.size());
   char* out = h.name_.data();
-  for (char ch : name) {
-    *out++ = chars::lower(ch);
+  const char* in = name.data();
+  const char* const end = in + name.size();
+  // Eight bytes at a time: a name is tchar only (ASCII), whose upper-case letters are the
+  // bytes from 'A' to 'Z'; each gets its 0x20 bit.
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  while (end - in >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, in, 8);
+    const std::uint64_t low7 = w & ~highs;
+    const std::uint64_t from_a = low7 + ones * (0x80 - 'A');  // high bit: byte >= 'A'
+    const std::uint64_t past_z = low7 + ones * (0x7f - 'Z');  // high bit: byte > 'Z'
+    w |= ((from_a & ~past_z & ~w & highs) >> 2);
+    std::memcpy(out, &w, 8);
+    in += 8;
+    out += 8;
+  }
+  while (in < end) {
+    *out++ = chars::lower(*in++);
   }
   h.value_.assign(value);
   ++c.kept_;
