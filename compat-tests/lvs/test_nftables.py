@@ -148,16 +148,21 @@ def lab(build_dir):
              "interfaces": [{"name": "eth0", "addresses": [
                  "172.16.0.121/25", f"{VIP_DR}/25", f"{VIP_NAT}/25", "fd00::121/64",
                  "fd00::126/64", "fd00::127/64"]}],
-             "files": [{"path": "/etc/keepalived/lvs.conf", "content": CONFIG}],
+             # The driver goes in as a file of the machine: a build under /tmp (a fresh
+             # clone's) is hidden by the machine's private /tmp.
+             "files": [{"path": "/etc/keepalived/lvs.conf", "content": CONFIG},
+                       {"path": "/usr/local/libexec/tandem/plane_driver",
+                        "source": driver.name, "mode": "0755"}],
              "services": [{"name": "planes", "autostart": False,
-                           "command": f"{driver} run /etc/keepalived/lvs.conf 600"}]},
+                           "command": "/usr/local/libexec/tandem/plane_driver run "
+                                      "/etc/keepalived/lvs.conf 600"}]},
             web("web1", "172.16.0.101"),
             web("web2", "172.16.0.102"),
             {"name": "client",
              "interfaces": [{"name": "eth0", "addresses": [f"{a}/25" for a in CLIENTS] +
                              ["fd00::44/64", "fd00::45/64"]}]},
         ],
-    }, "test_nftables", None)
+    }, "test_nftables", driver.parent)
     with Lab(topo) as lab:
         lab.start("director", "planes")
         Lab.wait_for(lambda: len(re.findall(r"^PLANE ", log(lab), re.M)) == 5, 10,

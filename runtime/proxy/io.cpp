@@ -334,6 +334,17 @@ server* pick(backend& be, const balance::request_keys& keys) {
   return be.servers_[*id].get();
 }
 
+// A server other than `avoid` when the balancer has one to give, as HAProxy's balancers take
+// a server to avoid on a redispatch: asked again up to once per server (round robin moves on;
+// a hash keeps answering the same, which then is the answer).
+server* pick_other(backend& be, const balance::request_keys& keys, const server* avoid) {
+  server* s = pick(be, keys);
+  for (std::size_t tries = 1; s == avoid && tries < be.servers_.size(); ++tries) {
+    s = pick(be, keys);
+  }
+  return s;
+}
+
 }  // namespace
 
 namespace {
@@ -453,7 +464,7 @@ awaitable<connect_result> connect_server(connection& out, timed_io& io, backend&
       // is another server, else as a retry.
       bool moved = false;
       if (redispatch_now || (attempt + 1 == attempts && be.redispatch_)) {
-        if (server* other = pick(be, keys); other != nullptr && other != target) {
+        if (server* other = pick_other(be, keys, target); other != nullptr && other != target) {
           target->counters_.redispatches_.fetch_add(1, std::memory_order_relaxed);
           be.counters_.redispatches_.fetch_add(1, std::memory_order_relaxed);
           result.redispatched_ = moved = true;
