@@ -129,7 +129,10 @@ def test_sample_sorry_server_after_digest_failure(sample, plane):
     k.wait_log("Removing service [192.168.200.2]:tcp:1358 from VS [10.10.10.2]:tcp:1358",
                timeout=25)
     k.wait_log("Adding sorry server [192.168.200.200]:tcp:1358 to VS [10.10.10.2]:tcp:1358")
-    assert get(ns, "10.10.10.2", 1358) == "sorry"
+    # keepalived logs before it changes IPVS, and so does Tandem before its nftables
+    # transaction (an `nft -f` of some milliseconds): the next connection is the sorry
+    # server's once that is in, the client's persistence entry to the removed server gone.
+    wait_for(lambda: get(ns, "10.10.10.2", 1358) == "sorry", 3, "the sorry server to answer")
     k.wait_log("(VI_1) Entering MASTER STATE", timeout=10)
 
 
