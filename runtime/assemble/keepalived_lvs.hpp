@@ -17,51 +17,16 @@
 #include "parsers/common/position.hpp"
 #include "parsers/keepalived/model.hpp"
 #include "runtime/lvs/checkers/spec.hpp"
+#include "runtime/lvs/binding.hpp"
 #include "runtime/lvs/scheduler/service.hpp"
 
 namespace tandem::runtime::assemble {
 
-struct lvs_problem {
-  parsers::source_position position_;
-  std::string message_;
-  bool error_ = true;  // false: a warning, the service still runs
-};
-
-struct lvs_checker_binding {
-  std::size_t real_server_ = 0;  // index in service_.real_servers_
-  std::size_t checker_ = 0;      // index among that real server's checkers
-  lvs::checkers::checker_spec spec_;
-  parsers::source_position position_;
-};
-
-// One entry of a virtual_server_group: an address range and port, or a firewall mark.
-struct lvs_group_entry {
-  boost::asio::ip::address first_, last_;
-  std::uint16_t port_ = 0;
-  std::uint32_t fwmark_ = 0;
-  friend bool operator==(const lvs_group_entry&, const lvs_group_entry&) = default;
-};
-
-struct lvs_service_binding {
-  lvs::service_config service_;
-  std::vector<lvs_checker_binding> checkers_;
-  std::vector<lvs_group_entry> group_entries_;
-  std::string lvs_method_ = "NAT";  // NAT, DR or TUN
-  std::vector<std::string> real_server_methods_;  // per real server ("" = the service's)
-  bool ha_suspend_ = false;
-  bool ops_ = false;
-  parsers::source_position position_;
-};
-
-struct lvs_result {
-  std::vector<lvs_service_binding> services_;
-  std::vector<lvs_problem> problems_;
-  bool ok() const {
-    for (const auto& p : problems_)
-      if (p.error_) return false;
-    return true;
-  }
-};
+using lvs::lvs_checker_binding;
+using lvs::lvs_group_entry;
+using lvs::lvs_problem;
+using lvs::lvs_result;
+using lvs::lvs_service_binding;
 
 lvs_result assemble_lvs(const parsers::keepalived::config& config);
 

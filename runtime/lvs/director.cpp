@@ -16,7 +16,7 @@ namespace asio = boost::asio;
 using asio::ip::address;
 
 struct director::running {
-  assemble::lvs_service_binding binding_;
+  lvs_service_binding binding_;
   std::unique_ptr<virtual_service> service_;
   std::unique_ptr<dataplane::data_plane> plane_;
   dataplane::plane_context context_;  // what the plane was made with (a fallback reuses it)
@@ -37,8 +37,8 @@ dataplane::forwarding forwarding_of(const std::string& method, dataplane::forwar
   return dflt;
 }
 
-bool same_configuration(const assemble::lvs_service_binding& a,
-                        const assemble::lvs_service_binding& b) {
+bool same_configuration(const lvs_service_binding& a,
+                        const lvs_service_binding& b) {
   if (!(a.service_ == b.service_) || a.group_entries_ != b.group_entries_ ||
       a.lvs_method_ != b.lvs_method_ || a.real_server_methods_ != b.real_server_methods_ ||
       a.ha_suspend_ != b.ha_suspend_ || a.ops_ != b.ops_ || a.checkers_.size() != b.checkers_.size())
@@ -83,7 +83,7 @@ bool in_range(const address& a, const address& first, const address& last) {
 
 }  // namespace
 
-dataplane::plane_spec plane_spec_of(const assemble::lvs_service_binding& b) {
+dataplane::plane_spec plane_spec_of(const lvs_service_binding& b) {
   const service_config& sc = b.service_;
   dataplane::plane_spec spec;
   spec.display_ = sc.display();
@@ -142,7 +142,7 @@ bool director::checker_active(std::size_t service, std::size_t checker) const {
   return services_[service]->active_[checker];
 }
 
-std::unique_ptr<director::running> director::build(assemble::lvs_service_binding binding,
+std::unique_ptr<director::running> director::build(lvs_service_binding binding,
                                                    std::string& error, const running* previous) {
   auto r = std::make_unique<running>();
   r->binding_ = std::move(binding);
@@ -266,7 +266,7 @@ void director::stop_service(running& r, bool omega, bool drain) {
   if (omega) r.service_->stop();
 }
 
-bool director::start(assemble::lvs_result config) {
+bool director::start(lvs_result config) {
   std::vector<std::unique_ptr<running>> built;
   bool ok = true;
   for (auto& b : config.services_) {
@@ -289,7 +289,7 @@ bool director::start(assemble::lvs_result config) {
   return true;
 }
 
-bool director::reload(assemble::lvs_result config) {
+bool director::reload(lvs_result config) {
   std::vector<std::unique_ptr<running>> next;
   std::vector<std::optional<std::size_t>> from_old;  // parallel to `next`: a kept service
   std::vector<bool> kept(services_.size(), false);

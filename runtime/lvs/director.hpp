@@ -1,6 +1,6 @@
-// The LVS director: what keepalived's checker process does with IPVS, without IPVS. From
-// assemble_lvs()'s result it runs, for each virtual_server, a virtual_service (pool,
-// persistence, quorum, sorry server), its checkers (verdicts to checker_result, misc_dynamic
+// The LVS director: what keepalived's checker process does with IPVS, without IPVS. From an
+// lvs_result (runtime/lvs/binding.hpp, filled by assemble_lvs()) it runs, for each
+// virtual_server, a virtual_service (pool, persistence, quorum, sorry server), its checkers (verdicts to checker_result, misc_dynamic
 // weights to set_weight) and the data plane choose_plane() picks (nftables NAT/DR or user
 // space; TANDEM_LVS_PLANE forces one), telling the plane after every pool change. Service
 // events are keepalived's log lines and notify scripts. ha_suspend follows the VIP: checkers
@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/assemble/keepalived_lvs.hpp"
+#include "runtime/lvs/binding.hpp"
 #include "runtime/lvs/checkers/runner.hpp"
 #include "runtime/lvs/dataplane/data_plane.hpp"
 #include "runtime/lvs/scheduler/service.hpp"
@@ -60,9 +60,9 @@ class director {
   director& operator=(const director&) = delete;
 
   // Starts every service; false (reasons logged) when one cannot start: then none runs.
-  bool start(assemble::lvs_result config);
+  bool start(lvs_result config);
   // SIGHUP. False when the new configuration cannot start: what ran before keeps running.
-  bool reload(assemble::lvs_result config);
+  bool reload(lvs_result config);
   // SIGTERM: checkers stop, planes remove everything they added, omega scripts run.
   void stop();
 
@@ -80,7 +80,7 @@ class director {
 
  private:
   struct running;
-  std::unique_ptr<running> build(assemble::lvs_service_binding binding, std::string& error,
+  std::unique_ptr<running> build(lvs_service_binding binding, std::string& error,
                                  const running* previous = nullptr);
   bool start_service(running& r);
   void stop_service(running& r, bool omega, bool drain = false);
@@ -101,6 +101,6 @@ class director {
 };
 
 // The plane spec of one service (its addresses, protocol, forwarding).
-dataplane::plane_spec plane_spec_of(const assemble::lvs_service_binding& b);
+dataplane::plane_spec plane_spec_of(const lvs_service_binding& b);
 
 }  // namespace tandem::runtime::lvs

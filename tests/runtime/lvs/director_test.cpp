@@ -9,6 +9,7 @@
 
 #include "parsers/keepalived/analyse.hpp"
 #include "runtime/lvs/director.hpp"
+#include "runtime/assemble/keepalived_lvs.hpp"
 
 namespace tandem::runtime::lvs {
 namespace {
