@@ -1,8 +1,8 @@
 // The LVS director: what keepalived's checker process does with IPVS, without IPVS. From an
 // lvs_result (runtime/lvs/binding.hpp, filled by assemble_lvs()) it runs, for each
 // virtual_server, a virtual_service (pool, persistence, quorum, sorry server), its checkers
-// (verdicts to checker_result, misc_dynamic weights to set_weight) and the data plane choose_plane() picks (nftables NAT/DR or user
-// space; TANDEM_LVS_PLANE forces one), telling the plane after every pool change. Service
+// (verdicts to checker_result, misc_dynamic weights to set_weight) and the data plane
+// choose_plane() picks (nftables NAT/DR or user space; TANDEM_LVS_PLANE forces one), telling the plane after every pool change. Service
 // events are keepalived's log lines and notify scripts. ha_suspend follows the VIP: checkers
 // of such a service run only while the address is here (a VRRP instance holding it is MASTER,
 // or, with no VRRP instance announcing it, the address is on an interface at start).
