@@ -2,17 +2,19 @@
 // lvs_result (runtime/lvs/binding.hpp, filled by assemble_lvs()) it runs, for each
 // virtual_server, a virtual_service (pool, persistence, quorum, sorry server), its checkers
 // (verdicts to checker_result, misc_dynamic weights to set_weight) and the data plane
-// choose_plane() picks (nftables NAT/DR or user space; TANDEM_LVS_PLANE forces one), telling the plane after every pool change. Service
-// events are keepalived's log lines and notify scripts. ha_suspend follows the VIP: checkers
-// of such a service run only while the address is here (a VRRP instance holding it is MASTER,
-// or, with no VRRP instance announcing it, the address is on an interface at start).
+// choose_plane() picks (nftables NAT/DR or user space; TANDEM_LVS_PLANE forces one), telling the
+// plane after every pool change. Service events are keepalived's log lines and notify scripts.
+// ha_suspend follows the VIP: checkers of such a service run only while the address is here (a
+// VRRP instance holding it is MASTER, or, with no VRRP instance announcing it, the address is on
+// an interface at start).
 //
-// How to drive it: construct on the io_context's executor; start(result) once (false: a
-// service could not start, nothing runs, as keepalived's fatal configuration errors); reload()
-// on SIGHUP (unchanged services keep their state, planes and flows; changed ones are rebuilt,
-// their real servers keeping their checkers' verdicts where the checker is the same; the old
-// planes of changed and removed ones drain: established connections finish); vrrp_state() from the VRRP daemon's state callback; stop() on SIGTERM.
-// Single-threaded: everything on the executor's thread.
+// How to drive it: construct on the io_context's executor; start(result) once (false: a service
+// could not start, nothing runs, as keepalived's fatal configuration errors); reload() on SIGHUP
+// (unchanged services keep their state, planes and flows; changed ones are rebuilt, their real
+// servers keeping their checkers' verdicts where the checker is the same; the old planes of
+// changed and removed ones drain: established connections finish); vrrp_state() from the VRRP
+// daemon's state callback; stop() on SIGTERM. Single-threaded: everything on the executor's
+// thread.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
